@@ -1,0 +1,1 @@
+"""mapapp: Chinese development plans as an interactive, evidence-backed map."""
