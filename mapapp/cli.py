@@ -1,0 +1,146 @@
+"""The command line: `mapapp validate | build | export | app`, a thin shell over the library."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import MapappError, ValidationFailed
+from .project import Project
+
+
+def _progress(msg: str) -> None:
+    print(f"  … {msg}", file=sys.stderr, flush=True)
+
+
+def _project(args) -> Project:
+    return Project.from_settings(args.data, args.build_dir, getattr(args, "corpus", None))
+
+
+def cmd_validate(args) -> int:
+    from .pipeline import check
+
+    project = _project(args)
+    result = check(project, progress=_progress)
+    if result.problems:
+        for p in result.problems:
+            print(p)
+        files = {p.file for p in result.problems}
+        print(f"\n{len(result.problems)} problem(s) in {len(files)} file(s).", file=sys.stderr)
+        return 1
+    recs = result.annotations.records
+    located = sum(1 for r in result.resolved.values() if r.geometry is not None)
+    quotes = (f"; {result.mentions_checked} quotes found on their cited lines in {project.corpus_dir}"
+              if project.corpus_dir else " (quotes not checked: pass --corpus DIR)")
+    print(f"OK: {len(recs)} records, {located} located{quotes}.")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .pipeline import build
+
+    project = _project(args)
+    manifest = build(project, progress=_progress)
+    print(f"Built {project.build_dir}: {manifest['records']} records, {manifest['located']} located "
+          f"({', '.join(f'{k} {v}' for k, v in manifest['by_precision'].items())}) in {manifest['seconds']} s.")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .export import write_export
+    from .features import FeatureFilter, filter_features
+    from .pipeline import ensure_build
+
+    project = _project(args)
+    b = ensure_build(project, progress=_progress)
+    flt = FeatureFilter(plans=args.plan, sectors=args.sector, kinds=args.kind, statuses=args.status,
+                        precisions=args.precision, within=args.within, query=args.name or "",
+                        include_unlocated=args.include_unlocated)
+    _check_choices(b.manifest, flt)
+    selected = filter_features(b.features, flt, b.boundaries)
+    fmt = write_export(selected, Path(args.output), args.format)
+    print(f"Wrote {len(selected)} features to {args.output} ({fmt}).")
+    return 0
+
+
+def _check_choices(manifest: dict, flt) -> None:
+    known = {"plans": [p["id"] for p in manifest["plans"]], "sectors": list(manifest["vocabulary"]["sectors"]),
+             "kinds": list(manifest["vocabulary"]["kinds"]), "statuses": list(manifest["vocabulary"]["statuses"]),
+             "precisions": list(manifest["vocabulary"]["precisions"])}
+    for field, allowed in known.items():
+        bad = [v for v in getattr(flt, field) if v not in allowed]
+        if bad:
+            raise MapappError(f"unknown {field[:-1] if field != 'statuses' else 'status'} "
+                              f"{', '.join(bad)} (known: {', '.join(allowed)})")
+
+
+def cmd_app(args) -> int:
+    from .app.launch import launch
+
+    return launch(_project(args), host=args.host, port=args.port, open_browser=not args.no_browser)
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the `mapapp` command."""
+    top = argparse.ArgumentParser(prog="mapapp", description="Chinese development plans as an evidence-backed map.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", metavar="DIR", help="folder with corpus_annotations/ and geodata/ "
+                        "(default: $MAPAPP_DATA or the embedded data)")
+    common.add_argument("--build-dir", metavar="DIR", help="build folder (default: $MAPAPP_BUILD or DATA/build)")
+    corpus = argparse.ArgumentParser(add_help=False)
+    corpus.add_argument("--corpus", metavar="DIR", help="folder of plan documents (default: $MAPAPP_CORPUS); "
+                        "quotes are checked against it")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", parents=[common, corpus], help="check every annotation and geodata file",
+                       description="Check every annotation and geodata file; with --corpus, check that each "
+                                   "quote stands on its cited line. Exit 1 when anything is wrong.")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("build", parents=[common, corpus], help="validate, resolve geometry, write the build",
+                       description="Validate, resolve every record's geometry and write the feature table "
+                                   "(GeoParquet), boundaries and manifest into the build folder atomically.")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("export", parents=[common, corpus], help="export the (filtered) features",
+                       description="Export features as GeoJSON (RFC 7946), GeoPackage or CSV. Filters combine "
+                                   "with AND; repeated options with OR. Builds first if there is no build.")
+    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.add_argument("--format", choices=("geojson", "gpkg", "csv"), help="default: from the file suffix")
+    p.add_argument("--plan", action="append", default=[], metavar="ID")
+    p.add_argument("--sector", action="append", default=[], metavar="S")
+    p.add_argument("--kind", action="append", default=[], metavar="K")
+    p.add_argument("--status", action="append", default=[], metavar="S")
+    p.add_argument("--precision", action="append", default=[], metavar="P")
+    p.add_argument("--within", action="append", default=[], metavar="ADMIN_NAME",
+                   help="keep features that intersect this province, city or county (e.g. 吉安市)")
+    p.add_argument("--name", metavar="TEXT", help="keep features whose name or alias contains TEXT")
+    p.add_argument("--include-unlocated", action="store_true", help="add records without geometry (null)")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("app", parents=[common, corpus], help="open the interactive map in the browser",
+                       description="Start the Streamlit map on the build (building it first if needed).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--no-browser", action="store_true")
+    p.set_defaults(func=cmd_app)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 ok, 1 user error)."""
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValidationFailed as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"\n{len(exc.problems)} problem(s); nothing was written.", file=sys.stderr)
+        return 1
+    except MapappError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

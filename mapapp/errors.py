@@ -1,0 +1,36 @@
+"""Error types: every user-facing failure names the file, the line or record, and what is wrong."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input: where (file, line, record id) and what."""
+
+    file: str
+    line: int = 0
+    record: str = ""
+    message: str = ""
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        who = f" [{self.record}]" if self.record else ""
+        return f"{where}:{who} {self.message}"
+
+
+class MapappError(Exception):
+    """Base class of the errors mapapp reports to users (never shown as a traceback)."""
+
+
+class ValidationFailed(MapappError):
+    """The annotations or geodata have problems; `problems` lists each of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        n = len(self.problems)
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} found:\n" + "\n".join(str(p) for p in self.problems))
+
+
+class BuildMissing(MapappError):
+    """There is no usable build in the build folder."""

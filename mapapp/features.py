@@ -1,0 +1,68 @@
+"""Filtering the feature table: by plan, sector, kind, status, precision, area and name."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from .errors import MapappError
+
+
+@dataclass
+class FeatureFilter:
+    """A selection of features. Empty lists mean 'any'; lists combine with OR inside a field and
+    AND across fields. `within` names administrative units (a feature intersecting any of them
+    matches); `query` matches the name or an alias as a substring."""
+
+    plans: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    precisions: list[str] = field(default_factory=list)
+    within: list[str] = field(default_factory=list)
+    query: str = ""
+    include_unlocated: bool = False
+
+
+def _any_in(values: pd.Series, wanted: list[str]) -> pd.Series:
+    wanted_set = set(wanted)
+    return values.map(lambda vs: bool(wanted_set.intersection(vs)))
+
+
+def filter_features(features: gpd.GeoDataFrame, flt: FeatureFilter,
+                    boundaries: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Return the rows of `features` that match `flt`, in table order.
+
+    Raises MapappError for an unknown administrative unit in `within`."""
+    mask = pd.Series(True, index=features.index)
+    if not flt.include_unlocated:
+        mask &= features.geometry.notna()
+    if flt.plans:
+        mask &= _any_in(features["plans"], flt.plans)
+    if flt.sectors:
+        mask &= _any_in(features["sectors"], flt.sectors)
+    if flt.kinds:
+        mask &= features["kind"].isin(flt.kinds)
+    if flt.statuses:
+        mask &= features["status"].isin(flt.statuses)
+    if flt.precisions:
+        mask &= features["precision"].isin(flt.precisions)
+    if flt.query.strip():
+        q = flt.query.strip().lower()
+        mask &= [q in name.lower() or any(q in a.lower() for a in aliases)
+                 for name, aliases in zip(features["name"], features["aliases"])]
+    if flt.within:
+        if boundaries is None:
+            raise MapappError("--within needs the build's boundaries")
+        region = []
+        for name in flt.within:
+            hit = boundaries[(boundaries["name"] == name) | (boundaries["adcode"].astype(str) == str(name))]
+            if hit.empty:
+                raise MapappError(f"unknown administrative unit '{name}' for --within "
+                                  f"(use a full name such as 南昌市, 青云谱区 or 江西省)")
+            region.append(hit.geometry.union_all())
+        area = gpd.GeoSeries(region, crs="EPSG:4326").union_all()
+        inside = features.geometry.intersects(area)
+        mask &= inside.fillna(False) | (features.geometry.isna() & flt.include_unlocated)
+    return features[mask.astype(bool)]

@@ -1,0 +1,208 @@
+"""The build pipeline: load and validate annotations -> resolve geometry -> one WGS84 feature table.
+
+`check` validates without writing anything; `build` writes the feature table (GeoParquet), the
+boundaries and a manifest into the build folder atomically: a failed build leaves the previous
+one intact. `load_build` reads a build back.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .admin import AdminBoundaries, load_admin_boundaries
+from .annotations import load_annotations
+from .corpus import Corpus, check_mentions
+from .errors import BuildMissing, MapappError, Problem, ValidationFailed
+from .measure import area_km2, length_km
+from .model import Annotations
+from .project import Project
+from .resolve import OsmLookup, ResolveContext, ResolvedGeometry, resolve_record
+from .stations import load_stations
+
+FEATURES_FILE = "features.parquet"
+BOUNDARIES_FILE = "boundaries.parquet"
+MANIFEST_FILE = "manifest.json"
+LIST_COLUMNS = ("aliases", "sectors", "plans", "mentions", "cities", "counties")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class CheckResult:
+    """The outcome of validation: annotations, resolved geometry per record id, and problems."""
+
+    annotations: Annotations | None
+    resolved: dict[str, ResolvedGeometry] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    mentions_checked: int = 0
+
+
+def check(project: Project, osm_lookup: OsmLookup | None = None, progress: Progress | None = None) -> CheckResult:
+    """Validate every annotation and geodata file (and each quote, when a corpus is set).
+
+    Returns a CheckResult; its `problems` is empty when everything is valid. Raises MapappError
+    only when the corpus folder named does not exist."""
+    say = progress or (lambda _msg: None)
+    say("reading annotations")
+    annotations, problems = load_annotations(project.annotations_dir)
+    result = CheckResult(annotations, problems=list(problems))
+    if annotations is None:
+        return result
+    if project.corpus_dir is not None:
+        say(f"checking quotes against {project.corpus_dir}")
+        result.problems += check_mentions(annotations, Corpus(project.corpus_dir))
+        result.mentions_checked = sum(len(r.mentions) for r in annotations.records.values())
+    stations, p = load_stations(project.geodata_dir / "stations", project.data_dir)
+    result.problems += p
+    say("loading administrative boundaries")
+    ctx = ResolveContext(load_admin_boundaries(), stations, project.geodata_dir, osm_lookup)
+    n = len(annotations.records)
+    for i, rec in enumerate(annotations.records.values(), start=1):
+        resolved, p = resolve_record(rec, ctx)
+        result.problems += p
+        if resolved is not None:
+            result.resolved[rec.id] = resolved
+        if i % 50 == 0 or i == n:
+            say(f"resolved geometry {i}/{n}")
+    result.problems.sort()
+    return result
+
+
+def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry],
+                  admin: AdminBoundaries) -> gpd.GeoDataFrame:
+    """Return the feature table: one row per record (geometry None when unlocated), EPSG:4326."""
+    rows = []
+    for rec in annotations.records.values():
+        res = resolved[rec.id]
+        rows.append({
+            "id": rec.id, "name": rec.name, "aliases": list(rec.aliases), "kind": rec.kind,
+            "sectors": list(rec.sectors), "status": rec.status, "plans": rec.plans,
+            "mentions": [{"plan": m.plan, "doc": annotations.plans[m.plan].doc, "line": m.line, "quote": m.quote}
+                         for m in rec.mentions],
+            "geometry_source": res.geometry_source, "precision": res.precision,
+            "uncertainty_m": res.uncertainty_m, "stated_area_km2": rec.stated_area_km2,
+            "stated_length_km": rec.stated_length_km, "note": rec.note, "geometry": res.geometry,
+        })
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    gdf["area_km2"] = np.round(area_km2(gdf.geometry), 3)
+    gdf["length_km"] = np.round(length_km(gdf.geometry), 3)
+    for level, column in (("city", "cities"), ("county", "counties")):
+        units = admin.frame[admin.frame.level == level][["name", "geometry"]]
+        hits = gpd.sjoin(gdf[gdf.geometry.notna()][["geometry"]], units, predicate="intersects")
+        names = hits.groupby(level=0)["name"].apply(list)
+        gdf[column] = [names.get(i, []) for i in gdf.index]
+    return gdf
+
+
+def build(project: Project, osm_lookup: OsmLookup | None = None, progress: Progress | None = None) -> dict:
+    """Validate, resolve and write the build folder atomically. Returns the manifest.
+
+    Raises ValidationFailed (nothing written) when any input has a problem."""
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    result = check(project, osm_lookup, progress)
+    if result.problems:
+        raise ValidationFailed(result.problems)
+    admin = load_admin_boundaries()
+    say("computing areas and lengths")
+    gdf = feature_table(result.annotations, result.resolved, admin)
+    manifest = {
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "crs": "EPSG:4326 (WGS84)",
+        "records": int(len(gdf)),
+        "located": int(gdf.geometry.notna().sum()),
+        "by_precision": {str(k): int(v) for k, v in gdf.precision.value_counts().items()},
+        "boundaries": admin.metadata,
+        "plans": [vars(p) for p in result.annotations.plans.values()],
+        "vocabulary": {g: {k: {"zh": t.zh, "en": t.en} for k, t in getattr(result.annotations.vocabulary, g).items()}
+                       for g in ("kinds", "sectors", "statuses", "precisions")},
+        "corpus_checked": bool(project.corpus_dir),
+    }
+    _write_atomically(project.build_dir, gdf, admin.frame, manifest, say)
+    manifest["seconds"] = round(time.perf_counter() - started, 2)
+    return manifest
+
+
+def _write_atomically(build_dir: Path, gdf: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame,
+                      manifest: dict, say: Progress) -> None:
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = build_dir.with_name(f".{build_dir.name}.tmp-{os.getpid()}")
+    old = build_dir.with_name(f".{build_dir.name}.old-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        say(f"writing {build_dir}")
+        gdf.to_parquet(tmp / FEATURES_FILE)
+        boundaries.to_parquet(tmp / BOUNDARIES_FILE)
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        if build_dir.exists():
+            build_dir.rename(old)
+        tmp.rename(build_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not build_dir.exists():
+            old.rename(build_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _plain(value):
+    """Turn pyarrow/numpy nested values back into plain lists and dicts."""
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    return value
+
+
+@dataclass
+class Build:
+    """A build read back: the feature table, the boundaries and the manifest."""
+
+    features: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    manifest: dict
+    folder: Path
+
+
+def load_build(build_dir: Path) -> Build:
+    """Return the build in `build_dir`. Raises BuildMissing when there is none or it is unreadable."""
+    paths = [build_dir / f for f in (FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE)]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        raise BuildMissing(f"no build in {build_dir} (missing {', '.join(missing)}): run `mapapp build`")
+    try:
+        features = gpd.read_parquet(paths[0])
+        boundaries = gpd.read_parquet(paths[1])
+        manifest = json.loads(paths[2].read_text(encoding="utf-8"))
+    except Exception as exc:  # any decoding failure means the same thing to the user
+        raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
+                           f"run `mapapp build` again") from None
+    for col in LIST_COLUMNS:
+        features[col] = [_plain(v) if v is not None else [] for v in features[col]]
+    for col in ("uncertainty_m", "stated_area_km2", "stated_length_km", "area_km2", "length_km"):
+        features[col] = pd.to_numeric(features[col]).astype(float)
+    if features.crs is None or features.crs.to_epsg() != 4326:
+        raise BuildMissing(f"the build in {build_dir} is not in EPSG:4326: run `mapapp build` again")
+    return Build(features, boundaries, manifest, build_dir)
+
+
+def ensure_build(project: Project, progress: Progress | None = None) -> Build:
+    """Return the project's build, building it first when there is none. Raises MapappError."""
+    try:
+        return load_build(project.build_dir)
+    except BuildMissing:
+        build(project, progress=progress)
+        return load_build(project.build_dir)
