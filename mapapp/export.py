@@ -66,7 +66,7 @@ def write_export(features: gpd.GeoDataFrame, path: Path, fmt: str | None = None)
         raise MapappError(f"unknown export format '{fmt}' (known: {', '.join(FORMATS)})")
     if not path.parent.is_dir():
         raise MapappError(f"cannot write {path}: folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
     try:
         if fmt == "geojson":
             tmp.write_text(geojson_text(features), encoding="utf-8")

@@ -1,0 +1,31 @@
+# Two commands: `make app` (set up, build, open the map) and `make test` (set up, run every test).
+# Set-up is idempotent: a venv in .venv with mapapp and its dependencies from PyPI; for the tests,
+# also Debian's chromium and fonts-noto-cjk (the browser tests and screenshots need them).
+VENV   ?= .venv
+PYTHON ?= python3
+CORPUS ?= $(firstword $(wildcard ../shared/corpus))
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup system-deps test app bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+test: setup system-deps
+	$(VENV)/bin/python -m pytest -q -rs
+
+app: setup
+	$(VENV)/bin/mapapp app $(if $(CORPUS),--corpus $(CORPUS))
+
+bench: setup system-deps
+	$(VENV)/bin/python bench/run_all.py
+
+clean:
+	rm -rf build test-artifacts .pytest_cache
