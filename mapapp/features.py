@@ -50,8 +50,8 @@ def filter_features(features: gpd.GeoDataFrame, flt: FeatureFilter,
         mask &= features["precision"].isin(flt.precisions)
     if flt.query.strip():
         q = flt.query.strip().lower()
-        mask &= [q in name.lower() or any(q in a.lower() for a in aliases)
-                 for name, aliases in zip(features["name"], features["aliases"])]
+        mask &= pd.Series([q in name.lower() or any(q in a.lower() for a in aliases)
+                           for name, aliases in zip(features["name"], features["aliases"])], index=features.index)
     if flt.within:
         if boundaries is None:
             raise MapappError("--within needs the build's boundaries")

@@ -192,6 +192,8 @@ def load_build(build_dir: Path) -> Build:
                            f"run `mapapp build` again") from None
     for col in LIST_COLUMNS:
         features[col] = [_plain(v) if v is not None else [] for v in features[col]]
+    for col in ("precision", "note"):
+        features[col] = features[col].astype(object).where(features[col].notna(), None)
     for col in ("uncertainty_m", "stated_area_km2", "stated_length_km", "area_km2", "length_km"):
         features[col] = pd.to_numeric(features[col]).astype(float)
     if features.crs is None or features.crs.to_epsg() != 4326:

