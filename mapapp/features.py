@@ -13,7 +13,7 @@ from .errors import MapappError
 class FeatureFilter:
     """A selection of features. Empty lists mean 'any'; lists combine with OR inside a field and
     AND across fields. `within` names administrative units (a feature intersecting any of them
-    matches); `query` matches the name or an alias as a substring."""
+    matches, by the overlap lists the build computed); `query` matches the name or an alias as a substring."""
 
     plans: list[str] = field(default_factory=list)
     sectors: list[str] = field(default_factory=list)
@@ -28,6 +28,24 @@ class FeatureFilter:
 def _any_in(values: pd.Series, wanted: list[str]) -> pd.Series:
     wanted_set = set(wanted)
     return values.map(lambda vs: bool(wanted_set.intersection(vs)))
+
+
+def _within_mask(features: gpd.GeoDataFrame, names: list[str], boundaries: gpd.GeoDataFrame | None) -> pd.Series:
+    """Features that overlap any of the named units, by the build's precomputed city/county lists."""
+    wanted, whole_province = set(), False
+    for name in names:
+        hit = None if boundaries is None else boundaries[
+            (boundaries["name"] == name) | (boundaries["adcode"].astype(str) == str(name))]
+        if hit is None or hit.empty:
+            raise MapappError(f"unknown administrative unit '{name}' for --within "
+                              f"(use a full name such as 南昌市, 青云谱区 or 江西省)")
+        unit = hit.iloc[0]
+        whole_province |= unit["level"] == "province"
+        wanted.add(unit["name"])
+    if whole_province:
+        return features["cities"].map(bool)
+    return pd.Series([bool(wanted.intersection(c)) or bool(wanted.intersection(k))
+                      for c, k in zip(features["cities"], features["counties"])], index=features.index)
 
 
 def filter_features(features: gpd.GeoDataFrame, flt: FeatureFilter,
@@ -53,16 +71,5 @@ def filter_features(features: gpd.GeoDataFrame, flt: FeatureFilter,
         mask &= pd.Series([q in name.lower() or any(q in a.lower() for a in aliases)
                            for name, aliases in zip(features["name"], features["aliases"])], index=features.index)
     if flt.within:
-        if boundaries is None:
-            raise MapappError("--within needs the build's boundaries")
-        region = []
-        for name in flt.within:
-            hit = boundaries[(boundaries["name"] == name) | (boundaries["adcode"].astype(str) == str(name))]
-            if hit.empty:
-                raise MapappError(f"unknown administrative unit '{name}' for --within "
-                                  f"(use a full name such as 南昌市, 青云谱区 or 江西省)")
-            region.append(hit.geometry.union_all())
-        area = gpd.GeoSeries(region, crs="EPSG:4326").union_all()
-        inside = features.geometry.intersects(area)
-        mask &= inside.fillna(False) | (features.geometry.isna() & flt.include_unlocated)
+        mask &= _within_mask(features, flt.within, boundaries)
     return features[mask.astype(bool)]

@@ -97,11 +97,34 @@ def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry
     gdf["area_km2"] = np.round(area_km2(gdf.geometry), 3)
     gdf["length_km"] = np.round(length_km(gdf.geometry), 3)
     for level, column in (("city", "cities"), ("county", "counties")):
-        units = admin.frame[admin.frame.level == level][["name", "geometry"]]
-        hits = gpd.sjoin(gdf[gdf.geometry.notna()][["geometry"]], units, predicate="intersects")
-        names = hits.groupby(level=0)["name"].apply(list)
-        gdf[column] = [names.get(i, []) for i in gdf.index]
+        gdf[column] = overlapping_units(gdf.geometry, admin.frame[admin.frame.level == level])
     return gdf
+
+
+MIN_OVERLAP_SHARE = 0.01
+
+
+def overlapping_units(geoms: gpd.GeoSeries, units: gpd.GeoDataFrame) -> list[list[str]]:
+    """Return, for each geometry, the names of the units it really overlaps: at least 1% of the
+    polygon's (or the unit's) area, at least 1% of a line's length, or covering a point. Units that
+    only touch along a shared border do not count."""
+    out: list[list[str]] = [[] for _ in range(len(geoms))]
+    located = gpd.GeoDataFrame(geometry=geoms.reset_index(drop=True), crs=geoms.crs)
+    hits = gpd.sjoin(located[located.geometry.notna()], units[["name", "geometry"]].reset_index(drop=True),
+                     predicate="intersects")
+    unit_geoms = units.geometry.reset_index(drop=True)
+    for i, j, name in zip(hits.index, hits["index_right"], hits["name"]):
+        geom, unit = located.geometry.iloc[i], unit_geoms.iloc[j]
+        if geom.geom_type.endswith("Polygon"):
+            shared = geom.intersection(unit).area
+            keep = shared >= MIN_OVERLAP_SHARE * min(geom.area, unit.area)
+        elif geom.geom_type.endswith("LineString"):
+            keep = geom.intersection(unit).length >= MIN_OVERLAP_SHARE * geom.length
+        else:
+            keep = unit.covers(geom)
+        if keep:
+            out[i].append(name)
+    return out
 
 
 def build(project: Project, osm_lookup: OsmLookup | None = None, progress: Progress | None = None) -> dict:
