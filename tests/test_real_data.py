@@ -1,0 +1,146 @@
+"""The project's own annotations: valid against the corpus, fully provenanced, and the four
+entities that define the project located as the plans describe them."""
+from __future__ import annotations
+
+import csv
+import re
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from mapapp.admin import load_admin_boundaries
+from mapapp.annotations import load_annotations
+from mapapp.pipeline import check
+from mapapp.project import Project
+from conftest import REPO
+
+HSR_LINES = {  # record id -> words that name it in the plans
+    "nanchang-jingdezhen-huangshan-hsr": ["昌景黄"],
+    "nanchang-jiujiang-hsr": ["昌九高铁"],
+    "nanchang-ganzhou-hsr": ["昌赣", "昌吉赣"],
+    "shanghai-kunming-hsr": ["沪昆高铁", "沪昆客专"],
+    "changsha-ganzhou-hsr": ["长赣"],
+}
+
+
+@pytest.fixture(scope="module")
+def annotations():
+    ann, problems = load_annotations(REPO / "corpus_annotations")
+    assert ann is not None, problems
+    return ann
+
+
+def test_annotations_validate_against_the_corpus(corpus_dir):
+    result = check(Project.from_settings(data_dir=REPO, build_dir=REPO / "build", corpus_dir=corpus_dir))
+    assert [str(p) for p in result.problems] == []
+    assert result.mentions_checked > 500
+
+
+def test_every_feature_carries_its_provenance(real_build):
+    f = real_build.features
+    plan_ids = {p["id"] for p in real_build.manifest["plans"]}
+    for row in f.itertuples():
+        assert row.plans and set(row.plans) <= plan_ids, row.id
+        assert row.mentions and all(m["quote"] and m["line"] >= 1 and m["doc"].endswith(".txt") for m in row.mentions)
+        assert row.geometry_source, row.id
+        if row.geometry is not None:
+            assert row.precision in ("exact", "derived", "approximate", "point"), row.id
+            assert row.precision == "exact" or row.uncertainty_m is not None or row.geometry_source.startswith("admin"), row.id
+        else:
+            assert row.geometry_source.startswith("none: ") and len(row.geometry_source) > 8, row.id
+
+
+def test_most_records_of_each_plan_are_located(real_build):
+    f = real_build.features
+    for plan in (p["id"] for p in real_build.manifest["plans"]):
+        of_plan = f[f.plans.map(lambda ps: plan in ps)]
+        if plan == "jiangxi-livelihood-2025" and len(of_plan) < 5:
+            continue  # a commentary that names few places
+        share = of_plan.geometry.notna().mean()
+        print(f"{plan}: {len(of_plan)} records, {share:.0%} located")
+        assert share >= 0.8, f"{plan}: only {share:.0%} of {len(of_plan)} records located"
+
+
+def _lines_naming(corpus_dir, doc, words):
+    text = (corpus_dir / doc).read_text(encoding="utf-8").splitlines()
+    return {i for i, line in enumerate(text, start=1) if any(w in line for w in words)}
+
+
+@pytest.mark.parametrize("rid, plan, words", [
+    ("nanchang-airport-new-town", "nanchang-14th", ["空港新城"]),
+    ("jitai-corridor", "jian-14th", ["吉泰走廊"]),
+    ("hongdu-new-town", "qingyunpu-14th", ["洪都新城"]),
+    ("hongdu-new-town", "nanchang-14th", ["洪都新城"]),
+])
+def test_foundation_entities_cite_every_line_that_names_them(annotations, corpus_dir, rid, plan, words):
+    rec = annotations.records[rid]
+    cited = {m.line for m in rec.mentions if m.plan == plan}
+    expected = _lines_naming(corpus_dir, annotations.plans[plan].doc, words)
+    assert expected and expected <= cited, f"{rid}: lines of {plan} not cited: {sorted(expected - cited)}"
+
+
+def test_airport_new_town_polygon(real_build):
+    town = real_build.features.set_index("id").loc["nanchang-airport-new-town"]
+    assert town.precision == "approximate" and town.geometry_source.startswith("manual: geodata/manual/")
+    assert abs(town.area_km2 - 160.2) / 160.2 <= 0.20, town.area_km2
+    assert town.geometry.buffer(0.01).contains(shapely.Point(115.90, 28.865))   # 昌北国际机场
+    assert "新建区" in town.counties
+
+
+def test_jitai_corridor_is_the_union_of_its_core_and_satellites(real_build):
+    corridor = real_build.features.set_index("id").loc["jitai-corridor"]
+    admin = load_admin_boundaries()
+    expected, _ = admin.union(["吉州区", "青原区", "吉安县", "泰和县", "吉水县"])
+    assert corridor.precision == "derived"
+    assert corridor.geometry.symmetric_difference(expected).area < 1e-6 * expected.area
+
+
+def test_hongdu_new_town_lies_in_qingyunpu(real_build):
+    town = real_build.features.set_index("id").loc["hongdu-new-town"]
+    district = load_admin_boundaries().lookup("青云谱区").geometry
+    assert town.geometry.geom_type.endswith("Polygon")
+    assert town.geometry.intersection(district).area / town.geometry.area > 0.9
+    assert 1 < town.area_km2 < 20
+
+
+@pytest.mark.parametrize("rid", sorted(HSR_LINES))
+def test_high_speed_lines_run_through_stations(real_build, rid):
+    line = real_build.features.set_index("id").loc[rid]
+    assert line.kind == "rail_line" and line.precision == "derived"
+    assert line.geometry_source.startswith("stations (rail): ")
+    assert len(line.geometry.coords) >= 3 and line.length_km > 80
+
+
+def test_hsr_lines_follow_the_osm_reference(real_build, reference_dir):
+    ref = gpd.read_file(reference_dir / "osm-hsr-footpoint-atlas/jiangxi_hsr_lines_wgs84.geojson").set_index("line_id")
+    ours = real_build.features.set_index("id")
+    pairs = {"shanghai-kunming-hsr": "hukun-hsr", "nanchang-ganzhou-hsr": "changgan-hsr"}
+    for rid, ref_id in pairs.items():
+        a = gpd.GeoSeries([ours.loc[rid, "geometry"]], crs=4326).to_crs(32650).iloc[0]
+        b = gpd.GeoSeries([ref.loc[ref_id, "geometry"]], crs=4326).to_crs(32650).iloc[0]
+        clipped = a.intersection(b.buffer(50_000))   # the part of our line along the reference
+        samples = [clipped.interpolate(d) for d in np.linspace(0, clipped.length, 200)]
+        dist = np.array([b.distance(p) for p in samples])
+        print(f"{rid}: median {np.median(dist):.0f} m, max {dist.max():.0f} m from the OSM reference line")
+        assert np.median(dist) < 3000 and dist.max() < 15000
+
+
+def test_station_table_matches_osm_stations(reference_dir):
+    ref = {r["station_name"]: (float(r["lon"]), float(r["lat"])) for r in
+           csv.DictReader(open(reference_dir / "osm-stations-wensimehrp/jiangxi_railway_stations_osm_wgs84.csv",
+                               encoding="utf-8"))}
+    ours = {}
+    for path in (REPO / "geodata" / "stations").glob("*.csv"):
+        for r in csv.DictReader(open(path, encoding="utf-8")):
+            if r["network"] == "rail":
+                ours[re.sub(r"站$", "", r["name"])] = (float(r["lon"]), float(r["lat"]))
+    common = sorted(set(ours) & set(ref))
+    assert len(common) >= 20
+    pts = gpd.GeoSeries(gpd.points_from_xy([ours[n][0] for n in common] + [ref[n][0] for n in common],
+                                           [ours[n][1] for n in common] + [ref[n][1] for n in common]), crs=4326)
+    pts = pts.to_crs(32650)
+    d = np.array([pts.iloc[i].distance(pts.iloc[i + len(common)]) for i in range(len(common))])
+    print(f"{len(common)} rail stations vs OSM: median {np.median(d):.0f} m, worst {d.max():.0f} m ({common[int(d.argmax())]})")
+    assert np.median(d) < 50 and d.max() < 1000
