@@ -43,6 +43,12 @@ def cmd_build(args) -> int:
     manifest = build(project, progress=_progress)
     print(f"Built {project.build_dir}: {manifest['records']} records, {manifest['located']} located "
           f"({', '.join(f'{k} {v}' for k, v in manifest['by_precision'].items())}) in {manifest['seconds']} s.")
+    osm = manifest["osm"]
+    if osm["matched"] or osm["unmatched"]:
+        where = f"OSM cache of {osm['cache']['data_timestamp']}" if osm["cache"] else "no OSM cache"
+        print(f"OSM selectors ({where}): {len(osm['matched'])} matched, {len(osm['unmatched'])} kept their fallback.")
+        for entry in osm["unmatched"]:
+            print(f"  {entry['record']}: {entry['geometry_source'].split(';')[0]}")
     return 0
 
 
@@ -72,6 +78,61 @@ def _check_choices(manifest: dict, flt) -> None:
         if bad:
             raise MapappError(f"unknown {field[:-1] if field != 'statuses' else 'status'} "
                               f"{', '.join(bad)} (known: {', '.join(allowed)})")
+
+
+def cmd_osm_import(args) -> int:
+    from .osm.pbf_import import import_extract, terminal_progress
+
+    project = _project(args)
+    meta = import_extract(Path(args.file), project.osm_cache_dir, bbox=None if args.all else _bbox(args.bbox),
+                          node_index=args.node_index, progress=terminal_progress("import"))
+    print(f"OSM cache {project.osm_cache_dir}: {meta['objects']:,} objects, data as of {meta['data_timestamp']}.")
+    return 0
+
+
+def cmd_osm_fetch(args) -> int:
+    from .osm.overpass import fetch_overpass
+
+    project = _project(args)
+    from .osm.overpass import DEFAULT_ENDPOINT
+
+    meta = fetch_overpass(project.osm_cache_dir, endpoint=args.endpoint or DEFAULT_ENDPOINT, bbox=_bbox(args.bbox),
+                          progress=_progress)
+    print(f"OSM cache {project.osm_cache_dir}: {meta['objects']:,} objects, data as of {meta['data_timestamp']}.")
+    return 0
+
+
+def cmd_osm_stations(args) -> int:
+    from .osm.cache import OsmCache
+    from .osm.station_refresh import MOVED_M, refresh_stations
+
+    project = _project(args)
+    cache = OsmCache.open(project.osm_cache_dir)
+    if cache is None:
+        raise MapappError(f"no OSM cache in {project.osm_cache_dir}: run `mapapp osm import FILE` or `mapapp osm fetch`")
+    changes, missing = refresh_stations(project.geodata_dir / "stations", cache, write=args.write)
+    moved = [c for c in changes if c.distance_m > MOVED_M]
+    print(f"{len(changes)} stations found in OSM, {len(missing)} not found, {len(moved)} moved by more than {MOVED_M:.0f} m:")
+    for c in sorted(moved, key=lambda c: -c.distance_m):
+        print(f"  {c.name}: {c.distance_m:,.0f} m ({c.old[0]:.5f}, {c.old[1]:.5f}) -> ({c.new[0]:.5f}, {c.new[1]:.5f}) {c.osm_id}")
+    if missing:
+        print(f"not in OSM: {', '.join(missing)}")
+    print("tables updated." if args.write else "nothing written (use --write to update the tables).")
+    return 0
+
+
+def _bbox(text: str | None):
+    from .osm.cache import JIANGXI_BBOX
+
+    if not text:
+        return JIANGXI_BBOX
+    try:
+        w, s, e, n = (float(v) for v in text.split(","))
+    except ValueError:
+        raise MapappError(f"--bbox must be WEST,SOUTH,EAST,NORTH in degrees, got '{text}'") from None
+    if not (w < e and s < n):
+        raise MapappError(f"--bbox {text}: west must be < east and south < north")
+    return (w, s, e, n)
 
 
 def cmd_app(args) -> int:
@@ -121,6 +182,32 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--no-browser", action="store_true")
     p.set_defaults(func=cmd_app)
+
+    osm = sub.add_parser("osm", help="join records to OpenStreetMap (import, fetch, stations)",
+                         description="Fill the local OSM cache (next to the build) from an extract or from "
+                                     "Overpass; `mapapp build` then resolves `osm` geometry specs from it.")
+    osm_sub = osm.add_subparsers(dest="osm_command", required=True)
+    p = osm_sub.add_parser("import", parents=[common], help="import a .osm.pbf / .osm extract (one streaming pass)",
+                           description="Import the objects mapapp needs from an OSM extract in one streaming pass. "
+                                       "A failed import leaves the previous cache intact; rerun to restart.")
+    p.add_argument("file", metavar="FILE.osm.pbf")
+    p.add_argument("--bbox", metavar="W,S,E,N", help="keep objects in this box (default: Jiangxi with a margin)")
+    p.add_argument("--all", action="store_true", help="keep objects everywhere (no bbox)")
+    p.add_argument("--node-index", default="flex_mem", metavar="TYPE",
+                   help="libosmium node location index; 'sparse_file_array,/tmp/nodes.idx' bounds memory "
+                        "on a national extract (default: flex_mem)")
+    p.set_defaults(func=cmd_osm_import)
+    p = osm_sub.add_parser("fetch", parents=[common], help="fetch the same objects for Jiangxi from Overpass",
+                           description="Fetch from the Overpass API (batched, retried with backoff on 429/5xx, "
+                                       "answers cached on disk).")
+    p.add_argument("--endpoint", default=None, metavar="URL", help="Overpass interpreter URL")
+    p.add_argument("--bbox", metavar="W,S,E,N")
+    p.set_defaults(func=cmd_osm_fetch)
+    p = osm_sub.add_parser("stations", parents=[common], help="compare (and refresh) the rail station tables with OSM",
+                           description="Match rail stations to OSM railway=station by name and report those "
+                                       "more than 200 m away; --write updates coordinates and sources.")
+    p.add_argument("--write", action="store_true")
+    p.set_defaults(func=cmd_osm_stations)
     return top
 
 

@@ -15,6 +15,7 @@ from .errors import MapappError
 EXPORT_PROPERTIES = ("id", "name", "aliases", "kind", "sectors", "status", "plans", "mentions",
                      "geometry_source", "precision", "uncertainty_m", "stated_area_km2", "area_km2", "length_km")
 FORMATS = ("geojson", "gpkg", "csv")
+OSM_ATTRIBUTION = "Contains OpenStreetMap data © OpenStreetMap contributors, ODbL 1.0 (openstreetmap.org/copyright)"
 _NESTED = ("aliases", "sectors", "plans", "mentions")
 _SUFFIX_FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv"}
 
@@ -40,7 +41,10 @@ def to_geojson(features: gpd.GeoDataFrame) -> dict:
         out.append({"type": "Feature", "id": row["id"],
                     "geometry": mapping(geom) if geom is not None else None,
                     "properties": feature_properties(row)})
-    return {"type": "FeatureCollection", "features": out}
+    collection = {"type": "FeatureCollection", "features": out}
+    if any("OpenStreetMap" in f["properties"]["geometry_source"] for f in out):
+        collection["attribution"] = OSM_ATTRIBUTION
+    return collection
 
 
 def geojson_text(features: gpd.GeoDataFrame) -> str:

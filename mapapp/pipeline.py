@@ -26,7 +26,8 @@ from .errors import BuildMissing, MapappError, Problem, ValidationFailed
 from .measure import area_km2, length_km
 from .model import Annotations
 from .project import Project
-from .resolve import OsmLookup, ResolveContext, ResolvedGeometry, resolve_record
+from .osm.cache import OsmCache
+from .resolve import ResolveContext, ResolvedGeometry, resolve_record
 from .stations import load_stations
 
 FEATURES_FILE = "features.parquet"
@@ -45,13 +46,15 @@ class CheckResult:
     resolved: dict[str, ResolvedGeometry] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     mentions_checked: int = 0
+    osm: dict = field(default_factory=dict)
 
 
-def check(project: Project, osm_lookup: OsmLookup | None = None, progress: Progress | None = None) -> CheckResult:
-    """Validate every annotation and geodata file (and each quote, when a corpus is set).
+def check(project: Project, progress: Progress | None = None) -> CheckResult:
+    """Validate every annotation and geodata file (and each quote, when a corpus is set), resolving
+    `osm` specs from the project's OSM cache when there is one.
 
-    Returns a CheckResult; its `problems` is empty when everything is valid. Raises MapappError
-    only when the corpus folder named does not exist."""
+    Returns a CheckResult; its `problems` is empty when everything is valid, and `osm` reports
+    which selectors matched. Raises MapappError when the corpus folder or OSM cache is unusable."""
     say = progress or (lambda _msg: None)
     say("reading annotations")
     annotations, problems = load_annotations(project.annotations_dir)
@@ -65,7 +68,8 @@ def check(project: Project, osm_lookup: OsmLookup | None = None, progress: Progr
     stations, p = load_stations(project.geodata_dir / "stations", project.data_dir)
     result.problems += p
     say("loading administrative boundaries")
-    ctx = ResolveContext(load_admin_boundaries(), stations, project.geodata_dir, osm_lookup)
+    cache = OsmCache.open(project.osm_cache_dir)
+    ctx = ResolveContext(load_admin_boundaries(), stations, project.geodata_dir, cache.lookup if cache else None)
     n = len(annotations.records)
     for i, rec in enumerate(annotations.records.values(), start=1):
         resolved, p = resolve_record(rec, ctx)
@@ -75,7 +79,20 @@ def check(project: Project, osm_lookup: OsmLookup | None = None, progress: Progr
         if i % 50 == 0 or i == n:
             say(f"resolved geometry {i}/{n}")
     result.problems.sort()
+    result.osm = _osm_report(annotations, result.resolved, cache)
     return result
+
+
+def _osm_report(annotations: Annotations, resolved: dict[str, ResolvedGeometry], cache) -> dict:
+    """Return which `osm` selectors matched, and why the others did not (fallback kept)."""
+    report = {"cache": cache.meta if cache else None, "matched": [], "unmatched": []}
+    for rec in annotations.records.values():
+        res = resolved.get(rec.id)
+        if rec.geometry.type != "osm" or res is None:
+            continue
+        entry = {"record": rec.id, "select": rec.geometry.fields["select"], "geometry_source": res.geometry_source}
+        report["matched" if res.geometry_source.startswith("osm:") else "unmatched"].append(entry)
+    return report
 
 
 def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry],
@@ -127,13 +144,13 @@ def overlapping_units(geoms: gpd.GeoSeries, units: gpd.GeoDataFrame) -> list[lis
     return out
 
 
-def build(project: Project, osm_lookup: OsmLookup | None = None, progress: Progress | None = None) -> dict:
+def build(project: Project, progress: Progress | None = None) -> dict:
     """Validate, resolve and write the build folder atomically. Returns the manifest.
 
     Raises ValidationFailed (nothing written) when any input has a problem."""
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    result = check(project, osm_lookup, progress)
+    result = check(project, progress)
     if result.problems:
         raise ValidationFailed(result.problems)
     admin = load_admin_boundaries()
@@ -150,6 +167,7 @@ def build(project: Project, osm_lookup: OsmLookup | None = None, progress: Progr
         "vocabulary": {g: {k: {"zh": t.zh, "en": t.en} for k, t in getattr(result.annotations.vocabulary, g).items()}
                        for g in ("kinds", "sectors", "statuses", "precisions")},
         "corpus_checked": bool(project.corpus_dir),
+        "osm": result.osm,
     }
     _write_atomically(project.build_dir, gdf, admin.frame, manifest, say)
     manifest["seconds"] = round(time.perf_counter() - started, 2)

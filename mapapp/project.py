@@ -28,6 +28,11 @@ class Project:
     def geodata_dir(self) -> Path:
         return self.data_dir / "geodata"
 
+    @property
+    def osm_cache_dir(self) -> Path:
+        """The local OSM cache, next to the build ($MAPAPP_OSM_CACHE overrides; never committed)."""
+        return Path(os.environ.get("MAPAPP_OSM_CACHE") or self.build_dir.parent / "osm-cache")
+
     @classmethod
     def from_settings(cls, data_dir: str | Path | None = None, build_dir: str | Path | None = None,
                       corpus_dir: str | Path | None = None) -> "Project":

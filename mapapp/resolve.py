@@ -140,9 +140,11 @@ def _resolve_spec(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedGeometry:
         if missing:
             raise SpecError(f"unknown station{'s' if len(missing) > 1 else ''} in network '{network}': "
                             f"{', '.join(missing)} (add them to a geodata/stations/*.csv table)")
-        coords = [(ctx.stations[(network, n)].lon, ctx.stations[(network, n)].lat) for n in names]
-        return ResolvedGeometry(LineString(coords), f"stations ({network}): {' → '.join(names)}{note}",
-                                "derived", unc)
+        used = [ctx.stations[(network, n)] for n in names]
+        osm = "; station positions © OpenStreetMap contributors, ODbL" if any(
+            "OpenStreetMap" in s.source for s in used) else ""
+        return ResolvedGeometry(LineString([(s.lon, s.lat) for s in used]),
+                                f"stations ({network}): {' → '.join(names)}{note}{osm}", "derived", unc)
     if spec.type == "point":
         lon, lat = f["lon"], f["lat"]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lon, lat)):

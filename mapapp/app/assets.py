@@ -1,0 +1,80 @@
+"""Leaflet and jQuery from the installed XStatic packages, served by Streamlit's static serving.
+
+Streamlit serves the files of the folder `static/` next to the page script at `/app/static/…`. The
+page script therefore runs from a small runtime folder (`runtime_dir()`) that holds a one-line stub
+script and copies of the vendor files; nothing is fetched from a CDN.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+import xstatic.pkg.jquery as xs_jquery
+import xstatic.pkg.leaflet as xs_leaflet
+
+from ..errors import MapappError
+
+STATIC_URL = "/app/static"
+STUB_NAME = "mapapp_page.py"
+_STUB = "from mapapp.app.page import main\n\nmain()\n"
+_LEAFLET_FILES = ("leaflet.js", "leaflet.css", "images/layers.png", "images/layers-2x.png",
+                  "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png")
+_JQUERY_FILE = "jquery.min.js"
+
+
+def js_links() -> list[tuple[str, str]]:
+    """Return folium-style (name, url) pairs of the scripts the map needs, all local."""
+    return [("leaflet", f"{STATIC_URL}/leaflet/leaflet.js"), ("jquery", f"{STATIC_URL}/jquery/{_JQUERY_FILE}")]
+
+
+def css_links() -> list[tuple[str, str]]:
+    """Return folium-style (name, url) pairs of the stylesheets the map needs, all local."""
+    return [("leaflet_css", f"{STATIC_URL}/leaflet/leaflet.css")]
+
+
+def icon_path() -> str:
+    """Return the URL folder of Leaflet's default marker images."""
+    return f"{STATIC_URL}/leaflet/images/"
+
+
+def _sources() -> dict[str, Path]:
+    leaflet, jquery = Path(xs_leaflet.BASE_DIR), Path(xs_jquery.BASE_DIR)
+    files = {f"leaflet/{name}": leaflet / name for name in _LEAFLET_FILES}
+    jq = jquery / _JQUERY_FILE if (jquery / _JQUERY_FILE).is_file() else jquery / "jquery.js"
+    files[f"jquery/{_JQUERY_FILE}"] = jq
+    return files
+
+
+def runtime_dir() -> Path:
+    """Return the folder with the page stub and static/ (created on first use, reused after).
+
+    The folder name carries the package versions, so an upgrade makes a fresh one. It is written
+    to a temporary name and renamed into place, so concurrent launches never see half a folder."""
+    tag = f"mapapp-{version('mapapp')}-leaflet-{version('XStatic-Leaflet')}-jquery-{version('XStatic-jQuery')}"
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    target = Path(tempfile.gettempdir()) / f"mapapp-app-{uid}" / tag
+    if _complete(target):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+    for rel, src in _sources().items():
+        dest = tmp / "static" / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+    (tmp / STUB_NAME).write_text(_STUB, encoding="utf-8")
+    if target.exists() and not _complete(target):
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        os.replace(tmp, target)
+    except OSError:  # another launch made it meanwhile: its folder is identical
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not _complete(target):
+        raise MapappError(f"cannot prepare the app's runtime folder {target}")
+    return target
+
+
+def _complete(folder: Path) -> bool:
+    return (folder / STUB_NAME).is_file() and all((folder / "static" / rel).is_file() for rel in _sources())

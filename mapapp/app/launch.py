@@ -1,0 +1,87 @@
+"""Starting the map app: `mapapp app` -> `streamlit run` on the page, with the project's settings."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import webbrowser
+from pathlib import Path
+
+from ..pipeline import ensure_build
+from ..project import Project
+from .assets import STUB_NAME, runtime_dir
+
+TIANDITU_KEY_ENV = "MAPAPP_TIANDITU_KEY"
+
+
+def streamlit_command(host: str = "127.0.0.1", port: int = 8501, script: Path | None = None) -> list[str]:
+    """Return the argv that serves the page (headless, static serving on, no usage statistics)."""
+    script = script or runtime_dir() / STUB_NAME
+    return [sys.executable, "-m", "streamlit", "run", str(script),
+            "--server.headless", "true", "--server.address", host, "--server.port", str(port),
+            "--server.enableStaticServing", "true", "--server.fileWatcherType", "none",
+            "--server.runOnSave", "false", "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "minimal", "--theme.base", "light"]
+
+
+def streamlit_env(project: Project, base: dict | None = None) -> dict[str, str]:
+    """Return the environment that tells the page which project to show (MAPAPP_DATA/BUILD/CORPUS)."""
+    env = dict(os.environ if base is None else base)
+    env["MAPAPP_DATA"] = str(project.data_dir)
+    env["MAPAPP_BUILD"] = str(project.build_dir)
+    if project.corpus_dir is not None:
+        env["MAPAPP_CORPUS"] = str(project.corpus_dir)
+    else:
+        env.pop("MAPAPP_CORPUS", None)
+    env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+    return env
+
+
+def start_server(project: Project, host: str = "127.0.0.1", port: int = 8501, **popen) -> subprocess.Popen:
+    """Start the Streamlit server in the background and return its process (the caller stops it)."""
+    return subprocess.Popen(streamlit_command(host, port), env=streamlit_env(project), **popen)
+
+
+def wait_until_up(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> bool:
+    """Return True once `url`/_stcore/health answers, False after `timeout` s or if `proc` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def launch(project: Project, host: str = "127.0.0.1", port: int = 8501, open_browser: bool = True) -> int:
+    """Build if there is no build, serve the app until interrupted, open the browser unless told
+    not to. Returns Streamlit's exit code. Raises MapappError when the build fails."""
+    print("  … checking the build", file=sys.stderr, flush=True)
+    ensure_build(project, progress=lambda msg: print(f"  … {msg}", file=sys.stderr, flush=True))
+    proc = start_server(project, host, port)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{shown_host}:{port}"
+
+    def _open():
+        if wait_until_up(url, proc=proc):
+            print(f"mapapp is running at {url} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+            if open_browser:
+                webbrowser.open(url)
+
+    threading.Thread(target=_open, daemon=True).start()
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        raise

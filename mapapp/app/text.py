@@ -1,0 +1,114 @@
+"""Interface strings (Chinese default, English) and escaping of annotation text for the page."""
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+UI = {
+    "title": {"zh": "江西规划项目地图", "en": "Jiangxi plan projects map"},
+    "language": {"zh": "语言 / Language", "en": "Language / 语言"},
+    "basemap": {"zh": "底图", "en": "Basemap"},
+    "basemap_none": {"zh": "无（离线）", "en": "None (offline)"},
+    "basemap_osm": {"zh": "OpenStreetMap（需联网）", "en": "OpenStreetMap (online)"},
+    "basemap_amap": {"zh": "高德地图（GCJ-02，需联网）", "en": "AMap 高德 (GCJ-02, online)"},
+    "basemap_tianditu": {"zh": "天地图（需联网）", "en": "Tianditu 天地图 (online)"},
+    "tianditu_hint": {"zh": "设置环境变量 MAPAPP_TIANDITU_KEY 后可选天地图底图。",
+                      "en": "Set MAPAPP_TIANDITU_KEY to enable the Tianditu basemap."},
+    "datum_wgs84": {"zh": "坐标系：WGS84 (EPSG:4326)", "en": "Datum: WGS84 (EPSG:4326)"},
+    "datum_gcj02": {"zh": "坐标系：GCJ-02（为匹配高德底图临时偏移；下载仍为 WGS84）",
+                    "en": "Datum: GCJ-02 (shifted to match AMap; downloads stay WGS84)"},
+    "datum_short_wgs84": {"zh": "WGS84", "en": "WGS84"},
+    "datum_short_gcj02": {"zh": "GCJ-02（高德）", "en": "GCJ-02 (AMap)"},
+    "filters": {"zh": "筛选", "en": "Filters"},
+    "search": {"zh": "按名称或别名搜索", "en": "Search name or alias"},
+    "plans": {"zh": "规划", "en": "Plan"},
+    "sectors": {"zh": "行业", "en": "Sector"},
+    "kinds": {"zh": "类型", "en": "Kind"},
+    "statuses": {"zh": "状态", "en": "Status"},
+    "within": {"zh": "市/县（区）", "en": "City or county"},
+    "precisions": {"zh": "精度", "en": "Precision"},
+    "any": {"zh": "全部", "en": "Any"},
+    "reset": {"zh": "清除筛选", "en": "Clear filters"},
+    "shown": {"zh": "地图显示 {n} 个要素（共 {total} 条记录，其中 {unlocated} 条尚未定位）",
+              "en": "{n} features on the map ({total} records, {unlocated} not located yet)"},
+    "nothing": {"zh": "没有符合筛选条件的要素。", "en": "No feature matches the filters."},
+    "legend": {"zh": "图例", "en": "Legend"},
+    "legend_sector": {"zh": "颜色 = 行业（第一个行业）", "en": "Colour = sector (the first one)"},
+    "legend_precision": {"zh": "线型 = 几何精度", "en": "Line style = precision of the geometry"},
+    "legend_solid": {"zh": "精确 / 推导：实线", "en": "Exact / derived: solid"},
+    "legend_dashed": {"zh": "近似（手绘）：虚线、较浅", "en": "Approximate (hand-drawn): dashed, lighter"},
+    "legend_point": {"zh": "点位：圆点（仅知位置）", "en": "Point: dot (location only)"},
+    "legend_boundaries": {"zh": "灰线 = 行政区界（图层按钮可开关省/市/县界）",
+                          "en": "Grey lines = administrative boundaries (switch province/city/county in the layer button)"},
+    "boundary_province": {"zh": "省界", "en": "Province boundary"},
+    "boundary_city": {"zh": "市界", "en": "City boundaries"},
+    "boundary_county": {"zh": "县（区）界", "en": "County boundaries"},
+    "evidence": {"zh": "证据", "en": "Evidence"},
+    "click_hint": {"zh": "点击地图上的要素查看规划原文证据。", "en": "Click a feature on the map to see the evidence."},
+    "pick": {"zh": "或从列表选择要素", "en": "Or pick a feature"},
+    "popup_hint": {"zh": "详见右侧证据面板", "en": "Evidence in the panel on the right"},
+    "precision_word": {"zh": "精度", "en": "Precision"},
+    "mentions": {"zh": "规划原文提及（{n} 处）", "en": "Mentions in the plans ({n})"},
+    "line": {"zh": "第 {n} 行", "en": "line {n}"},
+    "paragraph": {"zh": "上下文", "en": "Context"},
+    "no_corpus": {"zh": "未配置规划原文文件夹（MAPAPP_CORPUS / --corpus），仅显示引文。",
+                  "en": "No corpus folder configured (MAPAPP_CORPUS / --corpus): quotes only."},
+    "doc_missing": {"zh": "原文文件中找不到该行。", "en": "The line is not in the corpus file."},
+    "f_id": {"zh": "编号", "en": "ID"},
+    "f_aliases": {"zh": "别名", "en": "Aliases"},
+    "f_kind": {"zh": "类型", "en": "Kind"},
+    "f_sectors": {"zh": "行业", "en": "Sectors"},
+    "f_status": {"zh": "状态", "en": "Status"},
+    "f_plans": {"zh": "规划", "en": "Plans"},
+    "f_source": {"zh": "几何来源", "en": "Geometry source"},
+    "f_precision": {"zh": "精度", "en": "Precision"},
+    "f_uncertainty": {"zh": "不确定半径", "en": "Uncertainty"},
+    "f_stated_area": {"zh": "规划所述面积", "en": "Stated area"},
+    "f_area": {"zh": "计算面积", "en": "Computed area"},
+    "f_stated_length": {"zh": "规划所述长度", "en": "Stated length"},
+    "f_length": {"zh": "计算长度", "en": "Computed length"},
+    "f_units": {"zh": "所在市/县", "en": "Cities / counties"},
+    "f_note": {"zh": "备注", "en": "Note"},
+    "f_reason": {"zh": "未定位原因", "en": "Why not located"},
+    "downloads": {"zh": "下载当前筛选结果", "en": "Download the current selection"},
+    "dl_geojson": {"zh": "下载 GeoJSON", "en": "Download GeoJSON"},
+    "dl_csv": {"zh": "下载 CSV", "en": "Download CSV"},
+    "dl_note": {"zh": "与命令行 `mapapp export` 相同筛选的结果一致，WGS84 全精度。",
+                "en": "Same content as `mapapp export` with the same filters, WGS84, full precision."},
+    "ledger": {"zh": "未定位记录（{n} 条）", "en": "Records not located yet ({n})"},
+    "ledger_none": {"zh": "所选规划的记录均已定位。", "en": "Every record of the selected plans is located."},
+    "build_problem": {"zh": "无法读取构建结果", "en": "Cannot read the build"},
+    "build_hint": {"zh": "请在终端运行 `mapapp build`（或 `mapapp app`，会先自动构建），然后刷新本页。",
+                   "en": "Run `mapapp build` in a terminal (or `mapapp app`, which builds first), then reload this page."},
+    "bad_filter": {"zh": "链接中的筛选条件无效，已忽略：{v}", "en": "Ignored unknown filter values from the link: {v}"},
+    "too_many_to_pick": {"zh": "（要素太多，无法列出；请先筛选）", "en": "(too many features to list; filter first)"},
+    "none_label": {"zh": "（未选择）", "en": "(none)"},
+    "km2": {"zh": "{v:,.2f} 平方公里", "en": "{v:,.2f} km²"},
+    "km": {"zh": "{v:,.2f} 公里", "en": "{v:,.2f} km"},
+    "m": {"zh": "{v:,.0f} 米", "en": "{v:,.0f} m"},
+}
+
+
+def t(key: str, lang: str, **values) -> str:
+    """Return interface string `key` in `lang` (falls back to Chinese), formatted with `values`."""
+    entry = UI[key]
+    text = entry.get(lang) or entry["zh"]
+    return text.format(**values) if values else text
+
+
+# Characters that HTML, Markdown or Streamlit's directives (:red[…], $math$) would interpret.
+_SPECIAL = set("&<>\"'\\`*_{}[]()#+-.!|~$:=")
+
+
+def esc(value) -> str:
+    """Return `value` as text that is safe inside st.markdown(..., unsafe_allow_html=True): every
+    HTML, Markdown or Streamlit special character becomes a numeric entity, so an annotation is
+    always shown literally and never becomes markup. Newlines become <br>."""
+    s = "" if value is None else str(value)
+    return "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in s).replace("\n", "<br>")
+
+
+def highlight(line: str, quote: str) -> str:
+    """Return the line as safe HTML with each occurrence of `quote` wrapped in <mark>."""
+    if not quote or quote not in line:
+        return esc(line)
+    return f"<mark>{esc(quote)}</mark>".join(esc(part) for part in line.split(quote))
