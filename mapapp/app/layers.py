@@ -107,6 +107,11 @@ class MapData:
         bounds = self.features.geometry.bounds  # NaN rows for missing geometry
         self._bounds = bounds.to_numpy(dtype=float)
         self._located = located.to_numpy()
+        # drawing order key: polygon area in square degrees, lines a little, points nothing
+        geoms = self.features.geometry.values
+        area = np.nan_to_num(shapely.area(geoms), nan=0.0)
+        length = np.nan_to_num(shapely.length(geoms), nan=0.0)
+        self._size = np.where(area > 0, area + 1.0, np.where(length > 0, 0.5, 0.0))
 
     # ---- selection -------------------------------------------------------------------------
     def select(self, flt: FeatureFilter) -> np.ndarray:
@@ -183,12 +188,17 @@ class MapData:
         return '{"type":"FeatureCollection","features":[' + ",".join(s for s in strings if s) + "]}"
 
     def layers_by_kind(self, positions: np.ndarray) -> dict[str, np.ndarray]:
-        """Return the selected located rows grouped by kind, in vocabulary order."""
+        """Return the selected located rows grouped by kind. Large shapes are drawn first (below)
+        and points last (on top): kinds by their largest area, rows by area, descending."""
         kinds = self.features["kind"].to_numpy()[positions]
         located = self._located[positions]
-        order = list(self.manifest["vocabulary"]["kinds"])
-        present = sorted(set(kinds[located]), key=lambda k: (order.index(k) if k in order else len(order), k))
-        return {k: positions[(kinds == k) & located] for k in present}
+        groups = {}
+        for k in set(kinds[located]):
+            rows = positions[(kinds == k) & located]
+            order = np.argsort(-self._size[rows], kind="stable")
+            groups[k] = rows[order]
+        ranked = sorted(groups, key=lambda k: (-float(self._size[groups[k]].max()), str(k)))
+        return {k: groups[k] for k in ranked}
 
     def boundary_geojson(self, level: str, datum: str) -> str:
         """Return the boundaries of one level ('province', 'city', 'county') as GeoJSON text."""
@@ -219,7 +229,8 @@ window.mapappOptions = %(options)s;
 window.mapappStyle = function (p) {
   var o = window.mapappOptions, c = o.colors[p.s] || '#555555';
   var st = {color: c, fillColor: c, weight: 2, opacity: 0.95, fillOpacity: 0.35, dashArray: null};
-  if (p.p === 'derived') { st.fillOpacity = 0.25; }
+  if (p.p === 'exact') { st.fillOpacity = 0.25; }
+  if (p.p === 'derived') { st.fillOpacity = 0.2; }
   if (p.p === 'approximate') { st.dashArray = '6 5'; st.opacity = 0.7; st.fillOpacity = 0.12; }
   if (p.p === 'point') { st.radius = 6; st.fillOpacity = 0.85; st.weight = 1.5; st.color = '#222222'; }
   return st;
@@ -363,7 +374,7 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
              boundary_shown: tuple[str, ...] = ("province", "city")) -> folium.Map:
     """Return the folium map that stays the same across filter changes: basemap, local assets,
     JS helpers and the boundary layers (switchable in the layer control)."""
-    m = folium.Map(location=JIANGXI_CENTER, zoom_start=7, tiles=None, control_scale=True,
+    m = folium.Map(location=JIANGXI_CENTER, zoom_start=7, tiles=None, control_scale=True, zoom_snap=0.5,
                    prefer_canvas=False, min_zoom=4, max_zoom=18)
     m.default_js = assets.js_links()
     m.default_css = assets.css_links()

@@ -294,7 +294,7 @@ def _legend(data, positions, lab: Labels, lang: str) -> None:
         f'<div>{line("border-top:2.5px solid #1f77b4;background:rgba(31,119,180,.3)")}{esc(t("legend_solid", lang))}</div>'
         f'<div>{line("border-top:2.5px dashed rgba(31,119,180,.7);background:rgba(31,119,180,.12)")}{esc(t("legend_dashed", lang))}</div>'
         f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:50%;background:#1f77b4;'
-        f'border:1.5px solid #222;margin:0 24px 0 9px;vertical-align:middle"></span>{esc(t("legend_point", lang))}</div>'
+        f'border:1.5px solid #222;margin:0 15px 0 9px;vertical-align:middle"></span>{esc(t("legend_point", lang))}</div>'
         f'<div>{line("border-top:2px solid #555")}{esc(t("legend_boundaries", lang))}</div>')
     st.markdown(
         f'<div class="mapapp-legend" style="font-size:0.85rem;line-height:1.6">'

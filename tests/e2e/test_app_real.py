@@ -1,0 +1,114 @@
+"""The map app on the repository's real annotations, in headless Chromium."""
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import parse_qs, urlparse
+
+from mapapp.cli import main as cli_main
+from mapapp.features import FeatureFilter, filter_features
+
+from .conftest import FEATURE
+
+
+def _located(build, **flt) -> int:
+    return len(filter_features(build.features, FeatureFilter(**flt), build.boundaries))
+
+
+def test_page_loads_with_every_located_feature_drawn_and_nothing_fetched_outside(real_app, app_page):
+    url, build = real_app
+    p = app_page(url).open()
+    expected = int(build.features.geometry.notna().sum())
+    assert p.wait_feature_count(expected) == expected
+    time.sleep(1.0)  # let late requests (fonts, images) happen before judging them
+    shot = p.screenshot("real-first-page")
+    assert shot.stat().st_size > 20_000
+    assert p.outside_requests() == [], p.outside_requests()
+    body = p.page.inner_text("body")
+    assert f"地图显示 {expected} 个要素" in body
+    assert "坐标系：WGS84" in body
+    assert "Traceback" not in body
+    # Leaflet and jQuery came from the app's own static folder
+    assert any(u.endswith("/app/static/leaflet/leaflet.js") for u in p.requests)
+    assert any(u.endswith("/app/static/jquery/jquery.min.js") for u in p.requests)
+    # the datum label is drawn on the map
+    assert p.map.locator(".mapapp-datum").inner_text() == "WGS84"
+
+
+def _choose(page, label: str, option_prefix: str):
+    """Pick an option of a sidebar multiselect as a person does: open it, click the option."""
+    box = page.locator("[data-testid='stMultiSelect']").filter(has_text=label).first
+    box.locator("input").click()
+    page.get_by_role("option").filter(has_text=option_prefix).first.click()
+    page.keyboard.press("Escape")
+
+
+def test_filter_changes_drawn_features_counts_and_url(real_app, app_page):
+    url, build = real_app
+    f = build.features
+    kinds = f[f.geometry.notna()]["kind"].value_counts()
+    kind = kinds.index[0]
+    label = build.manifest["vocabulary"]["kinds"][kind]["zh"]
+    expected = _located(build, kinds=[kind])
+    total = int(f.geometry.notna().sum())
+    assert 0 < expected < total
+    p = app_page(url).open()
+    p.wait_feature_count(total)
+    started = time.perf_counter()
+    _choose(p.page, "类型", f"{label} ({expected})")
+    assert p.wait_feature_count(expected) == expected
+    elapsed = time.perf_counter() - started
+    p.page.get_by_text(f"地图显示 {expected} 个要素").wait_for(timeout=10000)
+    # the other facets now count within the chosen kind: the plan counts add up to at least it
+    p.screenshot("real-filtered-kind")
+    q = parse_qs(urlparse(p.page.url).query)
+    assert q.get("kind") == [kind]
+    assert elapsed < 10, f"filter change took {elapsed:.1f} s"
+
+
+def test_url_reopens_the_same_view(real_app, app_page):
+    url, build = real_app
+    f = build.features
+    located = f[f.geometry.notna()]
+    sector = located["sectors"].explode().value_counts().index[0]
+    status = located["status"].value_counts().index[0]
+    expected = _located(build, sectors=[sector], statuses=[status])
+    p = app_page(url).open(f"sector={sector}&status={status}&lang=en")
+    assert p.wait_feature_count(expected) == expected
+    body = p.page.inner_text("body")
+    assert f"{expected} features on the map" in body
+    label = build.manifest["vocabulary"]["sectors"][sector]["en"]
+    assert label in body  # the chosen sector shows as a chip in its multiselect
+    p.screenshot("real-url-english")
+    # the page keeps the state in its URL; opening that URL again gives the same view
+    again = app_page(url)
+    again.page.goto(p.page.url)
+    again.map.locator(FEATURE).first.wait_for(timeout=60000)
+    assert again.wait_feature_count(expected) == expected
+    q = parse_qs(urlparse(again.page.url).query)
+    assert q["sector"] == [sector] and q["status"] == [status] and q["lang"] == ["en"]
+
+
+def test_geojson_and_csv_downloads_equal_the_cli_export(real_app, app_page, tmp_path):
+    url, build = real_app
+    f = build.features
+    located = f[f.geometry.notna()]
+    kind = located["kind"].value_counts().index[0]
+    p = app_page(url).open(f"kind={kind}")
+    p.wait_feature_count(_located(build, kinds=[kind]))
+    with p.page.expect_download() as dl:
+        p.page.get_by_role("button", name="下载 GeoJSON").click()
+    got = tmp_path / "app.geojson"
+    dl.value.save_as(got)
+    cli = tmp_path / "cli.geojson"
+    data_dir = build.folder  # the build folder is enough: export reads the existing build
+    assert cli_main(["export", "--build-dir", str(data_dir), "--kind", kind, "-o", str(cli)]) == 0
+    assert got.read_text(encoding="utf-8") == cli.read_text(encoding="utf-8")
+    assert len(json.loads(got.read_text(encoding="utf-8"))["features"]) == _located(build, kinds=[kind])
+    with p.page.expect_download() as dl:
+        p.page.get_by_role("button", name="下载 CSV").click()
+    got_csv = tmp_path / "app.csv"
+    dl.value.save_as(got_csv)
+    cli_csv = tmp_path / "cli.csv"
+    assert cli_main(["export", "--build-dir", str(data_dir), "--kind", kind, "-o", str(cli_csv)]) == 0
+    assert got_csv.read_bytes() == cli_csv.read_bytes()
