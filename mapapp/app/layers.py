@@ -261,7 +261,7 @@ window.mapappLayer = function (data) {
       layer.bindTooltip(function () { return window.mapappText(window.mapappLines(f.properties)); },
                         {sticky: true});
       layer.bindPopup(function () { return window.mapappText(window.mapappLines(f.properties).concat([window.mapappOptions.popupHint])); },
-                      {autoPan: false});
+                      {autoPan: true, maxWidth: 280});
       layer.on('click', function () {
         if (window.mapappSelected && window.mapappSelected.layer !== layer) {
           window.mapappSelected.group.resetStyle(window.mapappSelected.layer);

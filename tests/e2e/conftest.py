@@ -221,10 +221,11 @@ def small_project(tmp_path_factory):
     import yaml
 
     plans = yaml.safe_load((data / "corpus_annotations" / "plans.yaml").read_text(encoding="utf-8"))["plans"]
-    doc = next(p["doc"] for p in plans if p["id"] == PLAN)
     corpus = root / "corpus"
     corpus.mkdir()
-    (corpus / doc).write_text("\n".join(SMALL_DOC_LINES) + "\n", encoding="utf-8")
+    for plan in plans:  # every registered plan needs its document; only PLAN's is cited
+        lines = SMALL_DOC_LINES if plan["id"] == PLAN else ["（空）"]
+        (corpus / plan["doc"]).write_text("\n".join(lines) + "\n", encoding="utf-8")
     project = Project.from_settings(data_dir=data, build_dir=root / "build", corpus_dir=corpus)
     build(project)
     return project

@@ -1,0 +1,129 @@
+"""The map app on a small data folder written here: evidence panel, escaping, broken builds."""
+from __future__ import annotations
+
+import time
+
+from mapapp.project import Project
+
+from .conftest import FEATURE, XSS, serve
+
+
+def test_click_opens_evidence_panel_with_quote_and_highlighted_paragraph(small_app, app_page):
+    url, project = small_app
+    p = app_page(url).open()
+    assert p.wait_feature_count(3) == 3
+    square = p.map.locator("path.mapapp-f-test-airport-town")
+    # the hand-drawn (approximate) square is drawn dashed
+    assert square.get_attribute("stroke-dasharray") not in (None, "", "none")
+    station = p.map.locator("path.mapapp-f-test-station")
+    assert station.get_attribute("stroke-dasharray") in (None, "", "none")
+    station.hover()
+    tip = p.map.locator(".leaflet-tooltip")
+    tip.wait_for(timeout=5000)
+    assert "测试车站" in tip.inner_text()
+    station.click()
+    panel = p.page.locator(".mapapp-panel[data-feature-id='test-station']")
+    panel.wait_for(timeout=20000)
+    text = panel.inner_text()
+    assert "测试车站" in text
+    assert "第 5 行" in text
+    assert "「测试车站」" in text
+    assert "南昌市国民经济和社会发展第十四个五年规划" in text  # the plan's title
+    assert "point" in text and "300 米" in text  # geometry source and uncertainty
+    mark = panel.locator(".mapapp-paragraph mark")
+    assert mark.first.inner_text() == "测试车站"
+    assert "加快测试车站建设" in panel.locator(".mapapp-paragraph").inner_text()
+    p.screenshot("small-evidence-panel")
+    # the selected feature is in the URL too
+    assert "id=test-station" in p.page.url
+
+    # the polygon's panel shows stated/computed area facts and its precision
+    p.page.locator("[data-testid='stSelectbox']").filter(has_text="或从列表选择要素").locator("input").click()
+    p.page.get_by_role("option", name="测试空港新城").click()
+    panel = p.page.locator(".mapapp-panel[data-feature-id='test-airport-town']")
+    panel.wait_for(timeout=20000)
+    text = panel.inner_text()
+    assert "近似" in text and "计算面积" in text and "平方公里" in text
+    assert panel.locator(".mapapp-paragraph mark").first.inner_text() == "测试空港新城"
+
+
+def test_annotation_text_is_shown_literally_and_never_runs(small_app, app_page):
+    url, _ = small_app
+    p = app_page(url).open()
+    p.wait_feature_count(3)
+    xss = p.map.locator("path.mapapp-f-test-xss")
+    xss.hover()
+    tip = p.map.locator(".leaflet-tooltip")
+    tip.wait_for(timeout=5000)
+    assert XSS in tip.inner_text()
+    xss.click()
+    popup = p.map.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    assert XSS in popup.inner_text()
+    panel = p.page.locator(".mapapp-panel[data-feature-id='test-xss']")
+    panel.wait_for(timeout=20000)
+    assert XSS in panel.locator(".mapapp-name").inner_text()
+    assert XSS in panel.inner_text()  # quote, geometry source and paragraph
+    # the unmapped ledger lists the unlocated record, literally
+    p.page.get_by_text("未定位记录（1 条）").click()
+    ledger = p.page.locator(".mapapp-ledger")
+    ledger.wait_for(timeout=10000)
+    assert f"{XSS} 未定位" in ledger.inner_text()
+    time.sleep(1.0)
+    p.screenshot("small-xss-literal")
+    assert p.dialogs == []
+    # no <img src=x> element was created anywhere: not in the page, not in the map frame
+    assert p.page.locator("img[src='x']").count() == 0
+    assert p.map.locator("img[src='x']").count() == 0
+    assert not [u for u in p.requests if u.rstrip("/").endswith("/x")]
+    assert p.outside_requests() == []
+
+
+def test_search_by_alias_filters_the_map(small_app, app_page):
+    url, _ = small_app
+    p = app_page(url).open()
+    p.wait_feature_count(3)
+    box = p.page.get_by_label("按名称或别名搜索")
+    box.fill("空港测试")
+    box.press("Enter")
+    assert p.wait_feature_count(1) == 1
+    assert p.map.locator("path.mapapp-f-test-airport-town").count() == 1
+    assert "q=" in p.page.url
+
+
+def test_amap_basemap_shifts_overlays_to_gcj02_and_says_so(small_app, app_page):
+    url, project = small_app
+    p = app_page(url)
+    p.page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("http://127.0.0.1")
+                 else route.continue_())
+    p.open("basemap=amap")
+    p.wait_feature_count(3)
+    assert "GCJ-02" in p.page.inner_text("body")
+    assert "GCJ-02" in p.map.locator(".mapapp-datum").inner_text()
+    # the station point is drawn shifted: compare with the WGS84 map at the same view
+    frame = p.map_frame()
+    ll = frame.evaluate("""() => { let out = null; window.map.eachLayer(l => {
+        if (l.feature && l.feature.properties.id === 'test-station' && l.getLatLng) out = l.getLatLng(); });
+        return out; }""")
+    assert abs(ll["lng"] - 115.70 - 0.0049) < 0.0008 and abs(ll["lat"] - 28.40 + 0.0034) < 0.0008
+    assert any("autonavi" in u for u in p.requests)  # tiles were asked for (and blocked here)
+
+
+def test_missing_and_corrupt_build_give_a_message_not_a_traceback(browser, app_page, tmp_path):
+    empty = Project.from_settings(data_dir=tmp_path, build_dir=tmp_path / "no-build")
+    with serve(empty, tmp_path / "missing.log") as url:
+        p = app_page(url).open(wait_features=False)
+        p.page.get_by_text("无法读取构建结果").wait_for(timeout=30000)
+        body = p.page.inner_text("body")
+        assert "mapapp build" in body and "Traceback" not in body
+        p.screenshot("missing-build")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("features.parquet", "boundaries.parquet"):
+        (broken / name).write_bytes(b"not a parquet file")
+    (broken / "manifest.json").write_text("{}", encoding="utf-8")
+    with serve(Project.from_settings(data_dir=tmp_path, build_dir=broken), tmp_path / "broken.log") as url:
+        p = app_page(url).open(wait_features=False)
+        p.page.get_by_text("无法读取构建结果").wait_for(timeout=30000)
+        body = p.page.inner_text("body")
+        assert "unreadable" in body and "Traceback" not in body
