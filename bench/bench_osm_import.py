@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 import osmium
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mapapp.osm.pbf_import import import_extract  # noqa: E402
+from mapapp.osm.cache import OsmCache  # noqa: E402
 from mapapp.osm.tags import osm_filter_keys  # noqa: E402
 
 
@@ -60,14 +59,30 @@ def write_synthetic(path: Path, n_nodes: int, seed: int = 7) -> tuple[int, int]:
     return n_nodes, ways
 
 
-def peak_rss_mb(children: bool = False) -> float:
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    return resource.getrusage(who).ru_maxrss / 1024
+def run_measured(cmd: list[str]) -> tuple[float, float]:
+    """Run a command; return (wall seconds, peak resident memory in MB read from /proc VmHWM)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    peak_kb = 0
+    while proc.poll() is None:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.01)
+    if proc.returncode:
+        raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
+    return time.perf_counter() - t0, peak_kb / 1024
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, default=3_000_000)
+    ap.add_argument("--node-index", default="flex_mem",
+                    help="libosmium index, e.g. sparse_file_array,/tmp/nodes.idx (default flex_mem)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mapapp-bench-osm-"))
     try:
@@ -79,25 +94,24 @@ def main() -> None:
         print(f"synthetic extract: {n_nodes:,} nodes, {n_ways:,} ways, {size_mb:.1f} MB "
               f"(written in {time.perf_counter() - t0:.1f} s)")
 
-        rss_before = peak_rss_mb()
-        t0 = time.perf_counter()
-        meta = import_extract(pbf, work / "cache", bbox=None)
-        t_mapapp = time.perf_counter() - t0
+        code = ("import sys; from pathlib import Path; from mapapp.osm.pbf_import import import_extract; "
+                f"import_extract(Path({str(pbf)!r}), Path({str(work / 'cache')!r}), bbox=None, "
+                f"node_index={args.node_index!r})")
+        t_mapapp, rss_mapapp = run_measured([sys.executable, "-c", code])
+        kept = OsmCache.open(work / "cache").meta["objects"]
         print(f"mapapp osm import : {t_mapapp:6.2f} s  {size_mb / t_mapapp:6.1f} MB/s  "
-              f"{objects / t_mapapp:10,.0f} objects/s  kept {meta['objects']:,}  "
-              f"peak RSS {max(peak_rss_mb(), rss_before):.0f} MB (process)")
+              f"{objects / t_mapapp:10,.0f} objects/s  kept {kept:,}  peak RSS {rss_mapapp:.0f} MB "
+              f"(incl. Python start-up and imports; node index {args.node_index})")
 
         osmium_cli = shutil.which("osmium")
         if osmium_cli is None:
             print("osmium tags-filter: not installed (apt-get install osmium-tool) — no comparison")
             return
         expr = [f"nwr/{k}" for k in osm_filter_keys()]
-        t0 = time.perf_counter()
-        subprocess.run([osmium_cli, "tags-filter", str(pbf), *expr, "-o", str(work / "filtered.osm.pbf"),
-                        "--overwrite", "--no-progress"], check=True)
-        t_osmium = time.perf_counter() - t0
+        t_osmium, rss_osmium = run_measured([osmium_cli, "tags-filter", str(pbf), *expr, "-o",
+                                             str(work / "filtered.osm.pbf"), "--overwrite", "--no-progress"])
         print(f"osmium tags-filter: {t_osmium:6.2f} s  {size_mb / t_osmium:6.1f} MB/s  "
-              f"{objects / t_osmium:10,.0f} objects/s  peak RSS {peak_rss_mb(children=True):.0f} MB")
+              f"{objects / t_osmium:10,.0f} objects/s  peak RSS {rss_osmium:.0f} MB")
         print(f"ratio (mapapp / osmium tags-filter time): {t_mapapp / t_osmium:.1f}x — mapapp also builds "
               f"geometries (node locations, areas) and writes the cache; tags-filter only copies objects")
     finally:
