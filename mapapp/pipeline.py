@@ -22,7 +22,7 @@ import pandas as pd
 from .admin import AdminBoundaries, load_admin_boundaries
 from .annotations import load_annotations
 from .corpus import Corpus, check_mentions
-from .errors import BuildMissing, MapappError, Problem, ValidationFailed
+from .errors import BuildMissing, Problem, ValidationFailed
 from .measure import area_km2, length_km
 from .model import Annotations
 from .project import Project
