@@ -124,6 +124,9 @@ def _resolve_spec(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedGeometry:
             raise SpecError(exc.args[0]) from None
         labels = ", ".join(u.label for u in units)
         pkg = ctx.admin.metadata["package"].split(" (")[0]
+        if f.get("upper_bound"):
+            return ResolvedGeometry(geom, f"admin (upper bound: the entity lies within) {labels} — 天地图 boundaries, "
+                                          f"{pkg}{note}", "approximate", unc)
         return ResolvedGeometry(geom, f"admin: {labels} — 天地图 boundaries, {pkg}{note}",
                                 "exact" if len(units) == 1 else "derived", unc)
     if spec.type == "manual":

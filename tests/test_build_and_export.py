@@ -57,6 +57,13 @@ RECORDS = """\
   geometry: {type: osm, select: {tags: {aeroway: aerodrome}, name: 南昌昌北国际机场},
              fallback: {type: point, lon: 115.9, lat: 28.865, uncertainty_m: 1500, source: airport centre}}
   mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港}]
+- id: homestay-cluster
+  name: 井冈山、万安精品民宿旅游聚集区
+  kind: tourism
+  sectors: [tourism]
+  status: planned
+  geometry: {type: admin, units: [井冈山市, 万安县], upper_bound: true}
+  mentions: [{plan: jian-14th, line: 882, quote: 井冈山、万安精品民宿旅游聚集区}]
 - id: somewhere
   name: 某园区
   kind: park
@@ -89,6 +96,8 @@ def test_each_geometry_kind_resolves(good):
     assert f.loc["airport", "precision"] == "point"
     assert f.loc["airport", "geometry_source"].startswith("osm selector unresolved (no OSM cache configured); fallback point")
     assert f.loc["somewhere", "geometry"] is None and f.loc["somewhere", "precision"] is None
+    assert f.loc["homestay-cluster", "precision"] == "approximate"
+    assert f.loc["homestay-cluster", "geometry_source"].startswith("admin (upper bound: the entity lies within) 吉安市/井冈山市, 吉安市/万安县")
     assert f.loc["jitai-corridor", "counties"] == ["吉州区", "青原区", "吉安县", "吉水县", "泰和县"] or \
         sorted(f.loc["jitai-corridor", "counties"]) == sorted(["吉州区", "青原区", "吉安县", "吉水县", "泰和县"])
     manifest = load_build(good.root / "build").manifest
@@ -133,7 +142,7 @@ def test_geojson_export_is_rfc7946(good, tmp_path):
     assert main(["export", "--data", str(good.root), "-o", str(out), "--include-unlocated"]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["type"] == "FeatureCollection" and "crs" not in doc
-    assert len(doc["features"]) == 5
+    assert len(doc["features"]) == 6
     for feat in doc["features"]:
         assert tuple(feat["properties"]) == EXPORT_PROPERTIES
         props = feat["properties"]
@@ -157,9 +166,9 @@ def test_geojson_export_is_rfc7946(good, tmp_path):
 
 @pytest.mark.parametrize("args, expected_ids", [
     (["--kind", "rail_line"], {"changgan"}),
-    (["--plan", "jian-14th"], {"jitai-corridor", "changgan"}),
+    (["--plan", "jian-14th"], {"jitai-corridor", "changgan", "homestay-cluster"}),
     (["--sector", "aviation", "--status", "planned"], {"airport-town"}),
-    (["--within", "吉安市"], {"jitai-corridor", "changgan"}),
+    (["--within", "吉安市"], {"jitai-corridor", "changgan", "homestay-cluster"}),
     (["--within", "新建区", "--kind", "zone", "--kind", "airport"], {"airport-town", "airport"}),
     (["--precision", "point"], {"airport"}),
     (["--name", "空港"], {"airport-town"}),
@@ -174,7 +183,7 @@ def test_export_filters(good, tmp_path, args, expected_ids):
 def test_gpkg_and_csv_exports(good, tmp_path):
     assert main(["export", "--data", str(good.root), "-o", str(tmp_path / "x.gpkg")]) == 0
     g = gpd.read_file(tmp_path / "x.gpkg")
-    assert len(g) == 4 and g.crs.to_epsg() == 4326 and json.loads(g.set_index("id").loc["changgan", "plans"]) == ["jian-14th"]
+    assert len(g) == 5 and g.crs.to_epsg() == 4326 and json.loads(g.set_index("id").loc["changgan", "plans"]) == ["jian-14th"]
     assert main(["export", "--data", str(good.root), "-o", str(tmp_path / "x.csv"), "--kind", "zone"]) == 0
     text = (tmp_path / "x.csv").read_text(encoding="utf-8")
     assert text.splitlines()[0] == ",".join(EXPORT_PROPERTIES) + ",wkt" and "南昌空港新城" in text
