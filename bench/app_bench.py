@@ -41,7 +41,7 @@ from mapapp.pipeline import load_build  # noqa: E402
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FILTER_KIND = "park"
-COUNT_JS = "() => document.querySelectorAll('path.leaflet-interactive').length"
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 
 
 def free_port() -> int:
@@ -76,22 +76,26 @@ class Meter:
         self.bytes += len(payload)
 
 
+COUNT_JS = """(el) => (window.mapappDrawn !== undefined ? window.mapappDrawn
+    : document.querySelectorAll('path.leaflet-interactive').length)"""
+
+
 def map_count(page) -> int:
-    for f in page.frames:
-        if "streamlit_folium" in f.url:
-            try:
-                return f.evaluate(COUNT_JS)
-            except Exception:
-                return -1
-    return -1
+    """Features on the map: the app reports them (window.mapappDrawn, set after the frame that drew
+    them, SVG or canvas); the naive page draws one SVG path per feature."""
+    try:
+        return page.frame_locator(MAP_FRAME).locator("#map_div").evaluate(COUNT_JS, timeout=2000)
+    except Exception:  # no map frame yet, or it is being replaced
+        return -1
 
 
 def wait_count(page, n: int, timeout: float) -> float | None:
+    """Poll (letting Playwright process events) until the map shows exactly n features."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         if map_count(page) == n:
             return time.perf_counter() - start
-        time.sleep(0.05)
+        page.wait_for_timeout(50)
     return None
 
 
@@ -111,7 +115,7 @@ def measure(browser, url: str, n: int, expected: int, label: str, log: Path, tim
         page.goto(url)
         waited = wait_count(page, n, timeout)
         out[f"first_{visit}_s"] = None if waited is None else time.perf_counter() - t0
-        time.sleep(0.5)
+        page.wait_for_timeout(500)
         out[f"first_{visit}_bytes"] = meter.bytes
         if visit == "cold":
             ctx.close()
@@ -129,7 +133,7 @@ def measure(browser, url: str, n: int, expected: int, label: str, log: Path, tim
         option.click()
         waited = wait_count(page, expected, timeout)
         out["filter_s"] = None if waited is None else time.perf_counter() - t1
-        time.sleep(1.0)
+        page.wait_for_timeout(1000)
         reruns = timing_lines(log)[before_lines:]
         out["filter_reruns"] = len(reruns)
         out["filter_server_s"] = sum(reruns)

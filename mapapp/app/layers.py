@@ -32,6 +32,7 @@ from . import assets
 SIMPLIFY_DEG = 0.001
 DECIMALS = 5
 JIANGXI_CENTER = (27.3, 115.7)
+CANVAS_ABOVE = 3000  # selections larger than this draw on one canvas instead of one SVG path each
 FILTER_FIELDS = ("plans", "sectors", "kinds", "statuses", "precisions", "within")
 
 # 24 distinguishable colours, assigned to sectors in vocabulary order.
@@ -103,6 +104,7 @@ class MapData:
     def __post_init__(self):
         self.features = self.features.reset_index(drop=True)
         self.colors = sector_colors(self.manifest)
+        self._literals: dict = {}
         located = self.features.geometry.notna()
         bounds = self.features.geometry.bounds  # NaN rows for missing geometry
         self._bounds = bounds.to_numpy(dtype=float)
@@ -187,6 +189,19 @@ class MapData:
         strings = self.feature_strings(datum)[positions]
         return '{"type":"FeatureCollection","features":[' + ",".join(s for s in strings if s) + "]}"
 
+    def layer_literal(self, positions: np.ndarray, datum: str) -> str:
+        """Return layer_geojson() as a JS string literal, memoised for the last few layers."""
+        key = (datum, hash(positions.tobytes()), len(positions))
+        with self._lock:
+            hit = self._literals.get(key)
+        if hit is None:
+            hit = json.dumps(self.layer_geojson(positions, datum), ensure_ascii=False).replace("</", "<\\/")
+            with self._lock:
+                self._literals[key] = hit
+                while len(self._literals) > 24:
+                    self._literals.pop(next(iter(self._literals)))
+        return hit
+
     def layers_by_kind(self, positions: np.ndarray) -> dict[str, np.ndarray]:
         """Return the selected located rows grouped by kind. Large shapes are drawn first (below)
         and points last (on top): kinds by their largest area, rows by area, descending."""
@@ -245,16 +260,32 @@ window.mapappText = function (lines) {
   });
   return box;
 };
+window.mapappCountDrawn = function () {
+  // after the next frame is painted: how many features are on the map (read by tests and bench)
+  requestAnimationFrame(function () { setTimeout(function () {
+    var n = 0;
+    for (var k in window.map._layers) {
+      var l = window.map._layers[k];
+      if (l.feature && !l._layers && l.feature.properties && l.feature.properties.k !== undefined) { n += 1; }
+    }
+    window.mapappDrawn = n;
+  }, 0); });
+};
 window.mapappLines = function (p) {
   var o = window.mapappOptions;
   return [String(p.name), (o.kinds[p.k] || p.k) + ' · ' + (o.sectors[p.s] || p.s),
           o.precisionWord + ': ' + (o.precisions[p.p] || p.p)];
 };
-window.mapappLayer = function (data) {
-  var selected = null, group = null;
+window.mapappLayer = function (data, canvas) {
+  var group = null, opts = {};
+  if (canvas) {
+    window.mapappCanvas = window.mapappCanvas || L.canvas({padding: 0.3});
+    opts.renderer = window.mapappCanvas;
+  }
   group = L.geoJSON(data, {
+    renderer: opts.renderer,
     style: function (f) { return window.mapappStyle(f.properties); },
-    pointToLayer: function (f, ll) { return L.circleMarker(ll, window.mapappStyle(f.properties)); },
+    pointToLayer: function (f, ll) { return L.circleMarker(ll, Object.assign({}, opts, window.mapappStyle(f.properties))); },
     onEachFeature: function (f, layer) {
       var id = String(f.properties.id).replace(/[^A-Za-z0-9_-]/g, '_');
       layer.options.className = 'mapapp-feature mapapp-f-' + id;
@@ -314,22 +345,36 @@ class MapappBase(MacroElement):
         self.js = _BASE_JS % {"options": json.dumps(options, ensure_ascii=False).replace("</", "<\\/")}
 
 
-class RawGeoJson(MacroElement):
+class _ScriptOnly(MacroElement):
+    """An element whose script st_folium takes straight from the template macro. branca's render()
+    would also copy the rendered script into the figure by compiling it as a Jinja template, which
+    for megabytes of GeoJSON costs most of a rerun; st_folium never uses that copy, so skip it."""
+
+    def render(self, **kwargs):
+        return None
+
+
+class RawGeoJson(_ScriptOnly):
     """A GeoJSON layer whose data is an already serialised string (no json round trip)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = window.mapappLayer({{ this.data }}).addTo({{ this._parent.get_name() }});
+        {% if this.first %}window.mapappDrawn = -1;{% endif %}
+        var {{ this.get_name() }} = window.mapappLayer(JSON.parse({{ this.data }}), {{ this.canvas }})
+            .addTo({{ this._parent.get_name() }});
+        {% if this.last %}window.mapappCountDrawn();{% endif %}
         {% endmacro %}
     """)
 
-    def __init__(self, data: str):
+    def __init__(self, data_literal: str, canvas: bool, first: bool, last: bool):
         super().__init__()
         self._name = "RawGeoJson"
-        self.data = data.replace("</", "<\\/")
+        self.data = data_literal  # a JS string literal holding the GeoJSON text (JSON.parse is faster than a literal)
+        self.canvas = "true" if canvas else "false"
+        self.first, self.last = first, last
 
 
-class BoundaryGeoJson(MacroElement):
+class BoundaryGeoJson(_ScriptOnly):
     """A non-interactive outline layer (administrative boundaries)."""
 
     _template = Template("""
@@ -351,7 +396,7 @@ class FitBounds(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        if (window.map) { window.map.fitBounds({{ this.box }}, {padding: [24, 24], maxZoom: 13}); }
+        if (window.map) { window.map.fitBounds({{ this.box }}, {padding: [24, 24], maxZoom: 13, animate: false}); }
         {% endmacro %}
     """)
 
@@ -396,14 +441,16 @@ def kind_groups(data: MapData, positions: np.ndarray, datum: str, kind_label) ->
     """Return one FeatureGroup per kind with the selected features (for feature_group_to_add);
     the first one also fits the map to the selection."""
     groups = []
-    for kind, rows in data.layers_by_kind(positions).items():
-        fg = folium.FeatureGroup(name=html.escape(f"{kind_label(kind)} ({len(rows)})"))
-        RawGeoJson(data.layer_geojson(rows, datum)).add_to(fg)
-        groups.append(fg)
     box = data.bounds(positions)
-    if groups and box is not None:
-        if datum == "GCJ-02":
-            lo, la = shift_geometries([shapely.Point(box[0], box[1]), shapely.Point(box[2], box[3])])
-            box = (lo.x, lo.y, la.x, la.y)
-        FitBounds(box).add_to(groups[0])
+    by_kind = data.layers_by_kind(positions)
+    canvas = len(positions) > CANVAS_ABOVE
+    for i, (kind, rows) in enumerate(by_kind.items()):
+        fg = folium.FeatureGroup(name=html.escape(f"{kind_label(kind)} ({len(rows)})"))
+        if not groups and box is not None:  # fit first: drawing then refitting would draw twice
+            if datum == "GCJ-02":
+                lo, la = shift_geometries([shapely.Point(box[0], box[1]), shapely.Point(box[2], box[3])])
+                box = (lo.x, lo.y, la.x, la.y)
+            FitBounds(box).add_to(fg)
+        RawGeoJson(data.layer_literal(rows, datum), canvas, first=i == 0, last=i == len(by_kind) - 1).add_to(fg)
+        groups.append(fg)
     return groups

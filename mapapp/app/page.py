@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -146,7 +147,19 @@ class Labels:
 # ---- page -----------------------------------------------------------------------------------
 
 def main() -> None:
-    """Draw the page (Streamlit reruns this on every interaction)."""
+    """Draw the page (Streamlit reruns this on every interaction). With MAPAPP_TIMING_LOG set, the
+    server time of each rerun is appended to that file (used by bench/app_bench.py)."""
+    started = time.perf_counter()
+    try:
+        _main()
+    finally:
+        log = os.environ.get("MAPAPP_TIMING_LOG")
+        if log:
+            with open(log, "a", encoding="utf-8") as out:
+                out.write(f"{time.time():.3f} {time.perf_counter() - started:.4f}\n")
+
+
+def _main() -> None:
     st.set_page_config(page_title="mapapp", layout="wide", initial_sidebar_state="expanded")
     project = Project.from_settings()
     lang = st.session_state.get("lang", st.query_params.get("lang", "zh"))
