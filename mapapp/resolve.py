@@ -29,6 +29,7 @@ class ResolvedGeometry:
     geometry_source: str
     precision: str | None
     uncertainty_m: float | None
+    method: str = ""          # the spec type that produced the geometry (an osm fallback's own type)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,12 @@ def read_geojson_geometry(path: Path) -> BaseGeometry:
 
 
 def _resolve_spec(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedGeometry:
+    resolved = _resolve_spec_geometry(spec, ctx)
+    resolved.method = resolved.method or spec.type
+    return resolved
+
+
+def _resolve_spec_geometry(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedGeometry:
     f = spec.fields
     unc = float(f["uncertainty_m"]) if f.get("uncertainty_m") is not None else None
     note = f" ({f['source']})" if f.get("source") else ""
@@ -186,7 +193,7 @@ def resolve_record(rec: Record, ctx: ResolveContext) -> tuple[ResolvedGeometry |
                 geometry_problems(geom, ctx.admin.province, "Jiangxi")]
     if problems:
         return None, problems
-    if resolved.precision == "approximate" and rec.stated_area_km2 and geom.geom_type.endswith("Polygon"):
+    if resolved.method == "manual" and rec.stated_area_km2 and geom.geom_type.endswith("Polygon"):
         area = geometry_area_km2(geom)
         off = abs(area - rec.stated_area_km2) / rec.stated_area_km2
         if off > STATED_AREA_TOLERANCE:

@@ -62,6 +62,7 @@ RECORDS = """\
   kind: tourism
   sectors: [tourism]
   status: planned
+  stated_area_km2: 5          # an upper bound is not held to the stated area: it is larger by design
   geometry: {type: admin, units: [井冈山市, 万安县], upper_bound: true}
   mentions: [{plan: jian-14th, line: 882, quote: 井冈山、万安精品民宿旅游聚集区}]
 - id: somewhere
