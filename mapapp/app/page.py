@@ -178,6 +178,15 @@ def _main() -> None:
 
 
 def _options(data: layers.MapData) -> dict[str, list[str]]:
+    """The choices of each filter: the vocabulary entries and units that occur (memoised)."""
+    hit = data._memo.get(("options",))
+    if hit is None:
+        hit = _compute_options(data)
+        data._memo[("options",)] = hit
+    return hit
+
+
+def _compute_options(data: layers.MapData) -> dict[str, list[str]]:
     f, m = data.features, data.manifest
     located = f[f.geometry.notna()]
     present_sectors = {s for ss in f["sectors"] for s in ss}

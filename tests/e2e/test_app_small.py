@@ -127,3 +127,19 @@ def test_missing_and_corrupt_build_give_a_message_not_a_traceback(browser, app_p
         p.page.get_by_text("无法读取构建结果").wait_for(timeout=30000)
         body = p.page.inner_text("body")
         assert "unreadable" in body and "Traceback" not in body
+
+
+def test_boundary_layers_switch_on_and_off(small_app, app_page):
+    url, _ = small_app
+    p = app_page(url).open()
+    p.wait_feature_count(3)
+    outlines = p.map.locator("path:not(.mapapp-feature)")
+    shown = outlines.count()  # province and city outlines are on by default
+    assert shown >= 12
+    p.map.locator(".leaflet-control-layers").hover()
+    p.map.get_by_label("县（区）界").check()
+    assert outlines.count() >= shown + 100  # Jiangxi has 100 counties
+    p.map.get_by_label("市界").uncheck()
+    p.map.get_by_label("县（区）界").uncheck()
+    assert 1 <= outlines.count() < shown  # only the province remains
+    p.screenshot("small-layer-control")

@@ -1,0 +1,39 @@
+"""`mapapp app` builds first when there is no build, then serves the page."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from mapapp.app.launch import wait_until_up
+
+from .conftest import free_port
+
+
+def test_mapapp_app_builds_first_then_serves(small_project, tmp_path, app_page):
+    build_dir = tmp_path / "fresh-build"
+    port = free_port()
+    cmd = [sys.executable, "-c", "import sys; from mapapp.cli import main; sys.exit(main())", "app",
+           "--data", str(small_project.data_dir), "--build-dir", str(build_dir), "--port", str(port),
+           "--no-browser"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAPAPP_")}
+    log = open(tmp_path / "app.log", "w")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert wait_until_up(url, timeout=120, proc=proc), (tmp_path / "app.log").read_text()
+        assert (build_dir / "manifest.json").is_file()
+        p = app_page(url).open()
+        assert p.wait_feature_count(3) == 3
+    finally:
+        proc.send_signal(signal.SIGINT)  # the launcher stops its Streamlit child on Ctrl+C
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+    time.sleep(0.5)
+    assert "running at" in (tmp_path / "app.log").read_text()
