@@ -453,4 +453,8 @@ def kind_groups(data: MapData, positions: np.ndarray, datum: str, kind_label) ->
             FitBounds(box).add_to(fg)
         RawGeoJson(data.layer_literal(rows, datum), canvas, first=i == 0, last=i == len(by_kind) - 1).add_to(fg)
         groups.append(fg)
+    if not groups:  # nothing selected: still swap the old layers out and report 0 drawn
+        fg = folium.FeatureGroup(name="empty", control=False)
+        RawGeoJson(json.dumps('{"type":"FeatureCollection","features":[]}'), False, first=True, last=True).add_to(fg)
+        groups.append(fg)
     return groups

@@ -282,7 +282,7 @@ def _draw_map(data, positions, basemap, lab: Labels, lang: str) -> None:
     import folium
 
     out = st_folium(m, key=f"map-{basemap.key}-{lang}", height=MAP_HEIGHT, use_container_width=True,
-                    returned_objects=["last_active_drawing"], feature_group_to_add=groups or None,
+                    returned_objects=["last_active_drawing"], feature_group_to_add=groups,
                     layer_control=folium.LayerControl(collapsed=True))
     clicked = (out or {}).get("last_active_drawing") or {}
     fid = (clicked.get("properties") or {}).get("id")

@@ -96,21 +96,36 @@ class AppPage:
         self.page.goto(self.url + "/" + (f"?{query}" if query else ""))
         self.page.get_by_text("江西规划项目地图").or_(self.page.get_by_text("Jiangxi plan projects map")).first \
             .wait_for(timeout=60000)
-        if wait_features:
-            self.map.locator(FEATURE).first.wait_for(timeout=60000)
+        if wait_features:  # until the map has drawn its features (SVG or canvas)
+            deadline = time.monotonic() + 60
+            while self.drawn_count() < 0 and time.monotonic() < deadline:
+                self.page.wait_for_timeout(200)
+            assert self.drawn_count() >= 0, "the map did not draw"
         return self
 
-    def feature_count(self) -> int:
+    def path_count(self) -> int:
+        """SVG paths of features (the app draws SVG up to layers.CANVAS_ABOVE features)."""
         return self.map.locator(FEATURE).count()
 
+    def drawn_count(self) -> int:
+        """Features on the map after the frame that drew them (SVG or canvas), as the page counts
+        them from Leaflet's own layer list; -1 while the map is not there."""
+        try:
+            return int(self.map.locator("#map_div").evaluate(
+                "() => (window.mapappDrawn === undefined ? -1 : window.mapappDrawn)", timeout=2000))
+        except Exception:
+            return -1
+
     def wait_feature_count(self, n: int, timeout: float = 30) -> int:
+        """Wait until exactly n features are drawn; return the last count seen."""
         deadline = time.monotonic() + timeout
+        got = -1
         while time.monotonic() < deadline:
-            got = self.feature_count()
+            got = self.drawn_count()
             if got == n:
                 return got
-            time.sleep(0.2)
-        return self.feature_count()
+            self.page.wait_for_timeout(200)
+        return got
 
     def outside_requests(self) -> list[str]:
         return [u for u in self.requests

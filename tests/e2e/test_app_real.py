@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlparse
 from mapapp.cli import main as cli_main
 from mapapp.features import FeatureFilter, filter_features
 
-from .conftest import FEATURE
+from mapapp.app.layers import CANVAS_ABOVE
+
 
 
 def _located(build, **flt) -> int:
@@ -20,6 +21,8 @@ def test_page_loads_with_every_located_feature_drawn_and_nothing_fetched_outside
     p = app_page(url).open()
     expected = int(build.features.geometry.notna().sum())
     assert p.wait_feature_count(expected) == expected
+    if expected <= CANVAS_ABOVE:  # one SVG path per feature
+        assert p.path_count() == expected
     time.sleep(1.0)  # let late requests (fonts, images) happen before judging them
     shot = p.screenshot("real-first-page")
     assert shot.stat().st_size > 20_000
@@ -58,6 +61,8 @@ def test_filter_changes_drawn_features_counts_and_url(real_app, app_page):
     _choose(p.page, "类型", f"{label} ({expected})")
     assert p.wait_feature_count(expected) == expected
     elapsed = time.perf_counter() - started
+    if total <= CANVAS_ABOVE:
+        assert p.path_count() == expected
     p.page.get_by_text(f"地图显示 {expected} 个要素").wait_for(timeout=10000)
     # the other facets now count within the chosen kind: the plan counts add up to at least it
     p.screenshot("real-filtered-kind")
@@ -82,8 +87,8 @@ def test_url_reopens_the_same_view(real_app, app_page):
     p.screenshot("real-url-english")
     # the page keeps the state in its URL; opening that URL again gives the same view
     again = app_page(url)
-    again.page.goto(p.page.url)
-    again.map.locator(FEATURE).first.wait_for(timeout=60000)
+    again.url = p.page.url.split("/?")[0]
+    again.open(p.page.url.split("?", 1)[1])
     assert again.wait_feature_count(expected) == expected
     q = parse_qs(urlparse(again.page.url).query)
     assert q["sector"] == [sector] and q["status"] == [status] and q["lang"] == ["en"]

@@ -12,6 +12,7 @@ def test_click_opens_evidence_panel_with_quote_and_highlighted_paragraph(small_a
     url, project = small_app
     p = app_page(url).open()
     assert p.wait_feature_count(3) == 3
+    assert p.path_count() == 3
     square = p.map.locator("path.mapapp-f-test-airport-town")
     # the hand-drawn (approximate) square is drawn dashed
     assert square.get_attribute("stroke-dasharray") not in (None, "", "none")
@@ -89,6 +90,10 @@ def test_search_by_alias_filters_the_map(small_app, app_page):
     assert p.wait_feature_count(1) == 1
     assert p.map.locator("path.mapapp-f-test-airport-town").count() == 1
     assert "q=" in p.page.url
+    box.fill("没有这个名字")
+    box.press("Enter")
+    assert p.wait_feature_count(0) == 0
+    p.page.get_by_text("没有符合筛选条件的要素。").wait_for(timeout=10000)
 
 
 def test_amap_basemap_shifts_overlays_to_gcj02_and_says_so(small_app, app_page):
