@@ -22,7 +22,7 @@ from ..pipeline import MANIFEST_FILE, load_build
 from ..project import Project
 from . import layers
 from .launch import TIANDITU_KEY_ENV
-from .text import LANGS, esc, highlight, t
+from .text import LANGS, esc, highlight, md_literal, t
 
 # URL query-string keys of the filter state (repeated keys for several choices).
 URL_KEYS = {"plans": "plan", "sectors": "sector", "kinds": "kind", "statuses": "status",
@@ -170,7 +170,7 @@ def _main() -> None:
         manifest["vocabulary"], manifest["plans"]  # noqa: B018 - a manifest without them is unusable
     except (MapappError, KeyError, ValueError, TypeError, OSError) as exc:
         st.title(t("title", lang))
-        st.error(f"{t('build_problem', lang)}: {exc}")
+        st.error(f"{t('build_problem', lang)}: {md_literal(exc)}")
         st.markdown(t("build_hint", lang))
         st.stop()
         return
@@ -249,7 +249,7 @@ def _page(project: Project, data: layers.MapData, lang_hint: str) -> None:
 
     st.markdown(f"### {esc(t('title', lang))}", unsafe_allow_html=True)
     if ignored:
-        st.warning(t("bad_filter", lang, v=", ".join(ignored)))
+        st.warning(t("bad_filter", lang, v=md_literal(", ".join(ignored)[:300])))
     st.caption(t("shown", lang, n=len(positions), total=total, unlocated=unlocated_total) + " · "
                + t("datum_gcj02" if basemap.datum == "GCJ-02" else "datum_wgs84", lang))
 

@@ -112,3 +112,11 @@ def highlight(line: str, quote: str) -> str:
     if not quote or quote not in line:
         return esc(line)
     return f"<mark>{esc(quote)}</mark>".join(esc(part) for part in line.split(quote))
+
+
+def md_literal(value) -> str:
+    """Return `value` for a Markdown-rendering element (st.warning, st.error …) so that it shows
+    literally: every ASCII punctuation character is backslash-escaped (CommonMark), so text from
+    a URL or an error message can never become a link, an image or a directive."""
+    s = "" if value is None else str(value)
+    return "".join("\\" + ch if (ch.isascii() and not ch.isalnum() and not ch.isspace()) else ch for ch in s)

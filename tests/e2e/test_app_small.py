@@ -148,3 +148,19 @@ def test_boundary_layers_switch_on_and_off(small_app, app_page):
     p.map.get_by_label("县（区）界").uncheck()
     assert 1 <= outlines.count() < shown  # only the province remains
     p.screenshot("small-layer-control")
+
+
+def test_unknown_values_in_the_link_are_ignored_and_shown_literally(small_app, app_page):
+    url, _ = small_app
+    p = app_page(url)
+    p.page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("http://127.0.0.1")
+                 else route.continue_())
+    bad = "![x](http://evil.example/x.png)"
+    from urllib.parse import quote
+
+    p.open(f"kind={quote(bad)}&kind=rail_station")
+    assert p.wait_feature_count(1) == 1  # the known value applies
+    warning = p.page.locator("[data-testid='stAlert']").filter(has_text="已忽略")
+    warning.wait_for(timeout=10000)
+    assert bad in warning.inner_text()
+    assert p.outside_requests() == []
