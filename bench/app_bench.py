@@ -32,11 +32,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from app_synthetic import make_build  # noqa: E402
+from app_synthetic import make_build
 
-from mapapp.app.assets import runtime_dir  # noqa: E402
-from mapapp.app.launch import streamlit_command, wait_until_up  # noqa: E402
-from mapapp.pipeline import load_build  # noqa: E402
+from mapapp.app.assets import runtime_dir
+from mapapp.app.launch import streamlit_command, wait_until_up
+from mapapp.pipeline import load_build
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -95,7 +96,7 @@ def _write_url(flt: FeatureFilter) -> None:
     if st.session_state.get("selected"):
         want["id"] = st.session_state["selected"]
     current = {k: (st.query_params.get_all(k) if k in URL_KEYS.values() else st.query_params.get(k))
-               for k in st.query_params.keys()}
+               for k in st.query_params}
     if current != want:
         st.query_params.from_dict(want)
 
@@ -166,8 +167,8 @@ def _main() -> None:
     lang = lang if lang in LANGS else "zh"
     try:
         data = _map_data(str(project.build_dir), _stamp(project.build_dir))
-        manifest = data.manifest
-        manifest["vocabulary"], manifest["plans"]  # noqa: B018 - a manifest without them is unusable
+        if not {"vocabulary", "plans"} <= set(data.manifest):
+            raise KeyError("the build's manifest has no vocabulary or plans: run `mapapp build` again")
     except (MapappError, KeyError, ValueError, TypeError, OSError) as exc:
         st.title(t("title", lang))
         st.error(f"{t('build_problem', lang)}: {md_literal(exc)}")
@@ -279,8 +280,6 @@ def _draw_map(data, positions, basemap, lab: Labels, lang: str) -> None:
     names = {lvl: t(f"boundary_{lvl}", lang) for lvl in ("province", "city", "county")}
     m = layers.base_map(data, basemap, opts, names)
     groups = layers.kind_groups(data, positions, datum, lambda k: lab.term("kinds", k))
-    import folium
-
     out = st_folium(m, key=f"map-{basemap.key}-{lang}", height=MAP_HEIGHT, use_container_width=True,
                     returned_objects=["last_active_drawing"], feature_group_to_add=groups,
                     layer_control=folium.LayerControl(collapsed=True))
@@ -441,7 +440,7 @@ def _ledger(data, flt: FeatureFilter, lab: Labels, lang: str) -> None:
         out.append("</tr>")
         for _, r in rows.iterrows():
             reason = str(r["geometry_source"] or "")
-            reason = reason[len("none: "):] if reason.startswith("none: ") else reason
+            reason = reason.removeprefix("none: ")
             cells = [r["id"], r["name"], "、".join(r["aliases"]), lab.term("kinds", r["kind"]),
                      lab.term("statuses", r["status"]), "；".join(lab.plan(p) for p in r["plans"]), reason]
             out.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")

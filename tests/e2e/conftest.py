@@ -129,8 +129,7 @@ class AppPage:
 
     def outside_requests(self) -> list[str]:
         return [u for u in self.requests
-                if not (u.startswith("http://127.0.0.1:") or u.startswith("data:") or u.startswith("blob:")
-                        or u.startswith("about:"))]
+                if not u.startswith(("http://127.0.0.1:", "data:", "blob:", "about:"))]
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)

@@ -5,11 +5,9 @@ import json
 import time
 from urllib.parse import parse_qs, urlparse
 
+from mapapp.app.layers import CANVAS_ABOVE
 from mapapp.cli import main as cli_main
 from mapapp.features import FeatureFilter, filter_features
-
-from mapapp.app.layers import CANVAS_ABOVE
-
 
 
 def _located(build, **flt) -> int:

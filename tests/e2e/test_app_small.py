@@ -5,11 +5,11 @@ import time
 
 from mapapp.project import Project
 
-from .conftest import FEATURE, XSS, serve
+from .conftest import XSS, serve
 
 
 def test_click_opens_evidence_panel_with_quote_and_highlighted_paragraph(small_app, app_page):
-    url, project = small_app
+    url, _ = small_app
     p = app_page(url).open()
     assert p.wait_feature_count(3) == 3
     assert p.path_count() == 3
@@ -97,7 +97,7 @@ def test_search_by_alias_filters_the_map(small_app, app_page):
 
 
 def test_amap_basemap_shifts_overlays_to_gcj02_and_says_so(small_app, app_page):
-    url, project = small_app
+    url, _ = small_app
     p = app_page(url)
     p.page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("http://127.0.0.1")
                  else route.continue_())

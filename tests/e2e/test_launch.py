@@ -19,8 +19,8 @@ def test_mapapp_app_builds_first_then_serves(small_project, tmp_path, app_page):
            "--data", str(small_project.data_dir), "--build-dir", str(build_dir), "--port", str(port),
            "--no-browser"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAPAPP_")}
-    log = open(tmp_path / "app.log", "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(tmp_path / "app.log", "w") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}"
         assert wait_until_up(url, timeout=120, proc=proc), (tmp_path / "app.log").read_text()
@@ -34,6 +34,5 @@ def test_mapapp_app_builds_first_then_serves(small_project, tmp_path, app_page):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        log.close()
     time.sleep(0.5)
     assert "running at" in (tmp_path / "app.log").read_text()
