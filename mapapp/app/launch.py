@@ -40,9 +40,13 @@ def streamlit_env(project: Project, base: dict | None = None) -> dict[str, str]:
     return env
 
 
-def start_server(project: Project, host: str = "127.0.0.1", port: int = 8501, **popen) -> subprocess.Popen:
-    """Start the Streamlit server in the background and return its process (the caller stops it)."""
-    return subprocess.Popen(streamlit_command(host, port), env=streamlit_env(project), **popen)
+def start_server(project: Project, host: str = "127.0.0.1", port: int = 8501, extra_env: dict | None = None,
+                 **popen) -> subprocess.Popen:
+    """Start the Streamlit server in the background and return its process (the caller stops it).
+    `extra_env` adds settings such as MAPAPP_TIANDITU_KEY or MAPAPP_CANVAS_ABOVE."""
+    env = streamlit_env(project)
+    env.update(extra_env or {})
+    return subprocess.Popen(streamlit_command(host, port), env=env, **popen)
 
 
 def wait_until_up(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> bool:

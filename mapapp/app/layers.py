@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import threading
 from dataclasses import asdict, dataclass, field, replace
 
@@ -32,7 +33,9 @@ from . import assets
 SIMPLIFY_DEG = 0.001
 DECIMALS = 5
 JIANGXI_CENTER = (27.3, 115.7)
-CANVAS_ABOVE = 3000  # selections larger than this draw on one canvas instead of one SVG path each
+# Selections larger than this draw on one canvas instead of one SVG path per feature (setting:
+# MAPAPP_CANVAS_ABOVE, e.g. 0 to always use the canvas).
+CANVAS_ABOVE = int(os.environ.get("MAPAPP_CANVAS_ABOVE", "3000"))
 FILTER_FIELDS = ("plans", "sectors", "kinds", "statuses", "precisions", "within")
 
 # 24 distinguishable colours, assigned to sectors in vocabulary order.
@@ -298,6 +301,7 @@ window.mapappLayer = function (data, canvas) {
           window.mapappSelected.group.resetStyle(window.mapappSelected.layer);
         }
         layer.setStyle({weight: 4, opacity: 1});
+        layer.closeTooltip();
         window.mapappSelected = {group: group, layer: layer};
       });
     }
@@ -320,7 +324,7 @@ window.mapappLayer = function (data, canvas) {
 _BASE_CSS = """
 <style>
 .leaflet-container { background: #eef2f5; font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif; }
-.mapapp-tip { font-size: 13px; line-height: 1.35; max-width: 260px; white-space: normal; }
+.mapapp-tip { font-size: 13px; line-height: 1.35; min-width: 170px; max-width: 280px; white-space: normal; }
 .mapapp-datum { background: rgba(255,255,255,0.85); padding: 2px 6px; font-size: 12px; border-radius: 3px; }
 </style>
 """

@@ -51,11 +51,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(project: Project, log: Path):
+def serve(project: Project, log: Path, extra_env: dict | None = None):
     """Serve the app for `project` on a free port; yield its URL; stop the server by its pid."""
     port = free_port()
     with open(log, "w") as out:
-        proc = start_server(project, "127.0.0.1", port, stdout=out, stderr=subprocess.STDOUT)
+        proc = start_server(project, "127.0.0.1", port, extra_env=extra_env, stdout=out, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
             if not wait_until_up(url, timeout=90, proc=proc):

@@ -164,3 +164,27 @@ def test_unknown_values_in_the_link_are_ignored_and_shown_literally(small_app, a
     warning.wait_for(timeout=10000)
     assert bad in warning.inner_text()
     assert p.outside_requests() == []
+
+
+def test_canvas_mode_draws_hovers_and_clicks_like_svg(small_project, app_page, tmp_path):
+    """Large selections draw on a canvas (MAPAPP_CANVAS_ABOVE, 0 here): no SVG path per feature,
+    yet the tooltip and the click to the evidence panel work the same."""
+    with serve(small_project, tmp_path / "canvas.log", extra_env={"MAPAPP_CANVAS_ABOVE": "0"}) as url:
+        p = app_page(url).open()
+        assert p.wait_feature_count(3) == 3
+        assert p.path_count() == 0
+        assert p.map.locator("canvas").count() >= 1
+        frame = p.map_frame()
+        xy = frame.evaluate("""() => { let out = null; window.map.eachLayer(l => {
+            if (l.feature && l.feature.properties.id === 'test-station') {
+                const pt = window.map.latLngToContainerPoint(l.getLatLng()); out = [pt.x, pt.y]; } });
+            return out; }""")
+        box = p.page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+        x, y = box["x"] + xy[0], box["y"] + xy[1]
+        p.page.mouse.move(x, y)
+        tip = p.map.locator(".leaflet-tooltip")
+        tip.wait_for(timeout=5000)
+        assert "测试车站" in tip.inner_text()
+        p.page.mouse.click(x, y)
+        p.page.locator(".mapapp-panel[data-feature-id='test-station']").wait_for(timeout=20000)
+        p.screenshot("small-canvas-mode")
