@@ -81,7 +81,11 @@ def launch(project: Project, host: str = "127.0.0.1", port: int = 8501, open_bro
 
     threading.Thread(target=_open, daemon=True).start()
     try:
-        return proc.wait()
+        code = proc.wait()
+        if code:
+            print(f"error: the Streamlit server stopped with exit code {code} "
+                  f"(is port {port} already in use? try --port)", file=sys.stderr)
+        return code
     except KeyboardInterrupt:
         proc.terminate()
         try:

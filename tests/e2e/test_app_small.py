@@ -188,3 +188,23 @@ def test_canvas_mode_draws_hovers_and_clicks_like_svg(small_project, app_page, t
         p.page.mouse.click(x, y)
         p.page.locator(".mapapp-panel[data-feature-id='test-station']").wait_for(timeout=20000)
         p.screenshot("small-canvas-mode")
+
+
+def test_online_basemaps_ask_their_own_tiles_in_wgs84(small_project, app_page, tmp_path):
+    """OpenStreetMap and 天地图 (with a key from MAPAPP_TIANDITU_KEY) draw the overlays unshifted."""
+    with serve(small_project, tmp_path / "tdt.log", extra_env={"MAPAPP_TIANDITU_KEY": "testkey123"}) as url:
+        for basemap, host in (("osm", "tile.openstreetmap.org"), ("tianditu", "tianditu.gov.cn")):
+            p = app_page(url)
+            p.page.route("**/*", lambda route: route.abort()
+                         if not route.request.url.startswith("http://127.0.0.1") else route.continue_())
+            p.open(f"basemap={basemap}")
+            assert p.wait_feature_count(3) == 3
+            assert p.map.locator(".mapapp-datum").inner_text() == "WGS84"
+            asked = [u for u in p.outside_requests() if host in u]
+            assert asked, p.outside_requests()
+            if basemap == "tianditu":
+                assert all("tk=testkey123" in u for u in asked)
+            ll = p.map_frame().evaluate("""() => { let out = null; window.map.eachLayer(l => {
+                if (l.feature && l.feature.properties.id === 'test-station' && l.getLatLng) out = l.getLatLng(); });
+                return out; }""")
+            assert abs(ll["lng"] - 115.70) < 1e-6 and abs(ll["lat"] - 28.40) < 1e-6
