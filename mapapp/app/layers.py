@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 from ..features import FeatureFilter, filter_features
@@ -341,6 +341,11 @@ class MapappBase(MacroElement):
         {% endmacro %}
     """)
 
+    def render(self, **kwargs):
+        # Only the static stylesheet goes to the figure's header; the script (which carries labels)
+        # is taken by st_folium from the macro and never compiled as a Jinja template.
+        self.get_root().header.add_child(Element(_BASE_CSS), name=self.get_name())
+
     def __init__(self, options: dict):
         super().__init__()
         self._name = "MapappBase"
@@ -395,7 +400,7 @@ class BoundaryGeoJson(_ScriptOnly):
         self.style = json.dumps(style)
 
 
-class FitBounds(MacroElement):
+class FitBounds(_ScriptOnly):
     """Fits the live map to a box when the filtered content is (re)drawn."""
 
     _template = Template("""

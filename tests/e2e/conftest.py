@@ -187,7 +187,7 @@ SMALL_RECORDS = f"""
   mentions:
     - {{plan: {PLAN}, line: 3, quote: 测试空港新城}}
 - id: test-station
-  name: 测试车站
+  name: "测试车站 {{{{ 7*7 }}}}"
   kind: rail_station
   sectors: [transport]
   status: under_construction

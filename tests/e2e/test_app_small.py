@@ -21,7 +21,7 @@ def test_click_opens_evidence_panel_with_quote_and_highlighted_paragraph(small_a
     station.hover()
     tip = p.map.locator(".leaflet-tooltip")
     tip.wait_for(timeout=5000)
-    assert "测试车站" in tip.inner_text()
+    assert "测试车站 {{ 7*7 }}" in tip.inner_text()  # template syntax in a name stays text
     station.click()
     panel = p.page.locator(".mapapp-panel[data-feature-id='test-station']")
     panel.wait_for(timeout=20000)
