@@ -18,6 +18,7 @@ from .model import GeometrySpec, Record
 from .stations import Station
 
 STATED_AREA_TOLERANCE = 0.25
+UPPER_BOUND_PREFIX = "admin (upper bound: the entity lies within) "
 WITHIN_MIN_SHARE = 0.90
 
 
@@ -132,8 +133,8 @@ def _resolve_spec_geometry(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedG
         labels = ", ".join(u.label for u in units)
         pkg = ctx.admin.metadata["package"].split(" (")[0]
         if f.get("upper_bound"):
-            return ResolvedGeometry(geom, f"admin (upper bound: the entity lies within) {labels} — 天地图 boundaries, "
-                                          f"{pkg}{note}", "approximate", unc)
+            return ResolvedGeometry(geom, f"{UPPER_BOUND_PREFIX}{labels} — 天地图 boundaries, {pkg}{note}",
+                                    "approximate", unc)
         return ResolvedGeometry(geom, f"admin: {labels} — 天地图 boundaries, {pkg}{note}",
                                 "exact" if len(units) == 1 else "derived", unc)
     if spec.type == "manual":

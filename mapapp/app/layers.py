@@ -28,11 +28,13 @@ from folium.template import Template
 
 from ..features import FeatureFilter, filter_features
 from ..gcj02 import shift_geometries
+from ..resolve import UPPER_BOUND_PREFIX
 from . import assets
 
 SIMPLIFY_DEG = 0.001
 DECIMALS = 5
 JIANGXI_CENTER = (27.3, 115.7)
+FIT_MARGIN_DEG = 0.3  # the map fits the selection clipped to Jiangxi plus this margin
 # Selections larger than this draw on one canvas instead of one SVG path per feature (setting:
 # MAPAPP_CANVAS_ABOVE, e.g. 0 to always use the canvas).
 CANVAS_ABOVE = int(os.environ.get("MAPAPP_CANVAS_ABOVE", "3000"))
@@ -109,9 +111,16 @@ class MapData:
         self.colors = sector_colors(self.manifest)
         self._literals: dict = {}
         located = self.features.geometry.notna()
-        bounds = self.features.geometry.bounds  # NaN rows for missing geometry
-        self._bounds = bounds.to_numpy(dtype=float)
+        # Fit to what lies in and around Jiangxi: a rail line that runs on to Kunming should not
+        # zoom the map out to all of China. Features wholly outside keep their own bounds.
+        frame = self.boundaries[self.boundaries["level"] == "province"].total_bounds + FIT_MARGIN_DEG * np.array([-1, -1, 1, 1])
+        clipped = shapely.clip_by_rect(self.features.geometry.values, *frame)
+        own = self.features.geometry.bounds.to_numpy(dtype=float)  # NaN rows for missing geometry
+        near = shapely.bounds(clipped)
+        self._bounds = np.where(np.isnan(near).any(axis=1, keepdims=True), own, near)
         self._located = located.to_numpy()
+        # ODbL: the map credits OpenStreetMap whenever the build holds OSM-derived geometry
+        self.uses_osm = bool(self.features["geometry_source"].str.contains("OpenStreetMap", regex=False).any())
         # drawing order key: polygon area in square degrees, lines a little, points nothing
         geoms = self.features.geometry.values
         area = np.nan_to_num(shapely.area(geoms), nan=0.0)
@@ -178,11 +187,13 @@ class MapData:
         out = np.full(len(f), "", dtype=object)
         idx = np.flatnonzero(self._located)
         geoms = shapely.to_geojson(_display_geometries(f.geometry.iloc[idx], datum))
-        for i, g, fid, name, kind, sectors, prec in zip(
+        for i, g, fid, name, kind, sectors, prec, source in zip(
                 idx, geoms, f["id"].iloc[idx], f["name"].iloc[idx], f["kind"].iloc[idx],
-                f["sectors"].iloc[idx], f["precision"].iloc[idx]):
-            props = json.dumps({"id": fid, "name": name, "k": kind, "s": sectors[0] if len(sectors) else "",
-                                "p": prec}, ensure_ascii=False)
+                f["sectors"].iloc[idx], f["precision"].iloc[idx], f["geometry_source"].iloc[idx]):
+            props = {"id": fid, "name": name, "k": kind, "s": sectors[0] if len(sectors) else "", "p": prec}
+            if source.startswith(UPPER_BOUND_PREFIX):
+                props["u"] = 1
+            props = json.dumps(props, ensure_ascii=False)
             out[i] = f'{{"type":"Feature","properties":{props},"geometry":{g}}}'
         self._remember(key, out)
         return out
@@ -250,6 +261,7 @@ window.mapappStyle = function (p) {
   if (p.p === 'exact') { st.fillOpacity = 0.25; }
   if (p.p === 'derived') { st.fillOpacity = 0.2; }
   if (p.p === 'approximate') { st.dashArray = '6 5'; st.opacity = 0.7; st.fillOpacity = 0.12; }
+  if (p.u) { st.dashArray = '2 5'; st.weight = 1.5; st.fillOpacity = 0.02; }
   if (p.p === 'point') { st.radius = 6; st.fillOpacity = 0.85; st.weight = 1.5; st.color = '#222222'; }
   return st;
 };
@@ -338,6 +350,9 @@ class MapappBase(MacroElement):
         {% macro header(this, kwargs) %}""" + _BASE_CSS + """{% endmacro %}
         {% macro script(this, kwargs) %}{{ this.js }}
         new window.mapappDatum().addTo({{ this._parent.get_name() }});
+        if (window.mapappOptions.osmAttribution) {
+          {{ this._parent.get_name() }}.attributionControl.addAttribution(window.mapappOptions.osmAttribution);
+        }
         {% endmacro %}
     """)
 

@@ -276,6 +276,7 @@ def _draw_map(data, positions, basemap, lab: Labels, lang: str) -> None:
         "precisionWord": t("precision_word", lang),
         "popupHint": t("popup_hint", lang),
         "datumText": t("datum_short_gcj02" if datum == "GCJ-02" else "datum_short_wgs84", lang),
+        "osmAttribution": "© OpenStreetMap contributors (ODbL)" if data.uses_osm else "",
     }
     names = {lvl: t(f"boundary_{lvl}", lang) for lvl in ("province", "city", "county")}
     m = layers.base_map(data, basemap, opts, names)
@@ -314,6 +315,7 @@ def _legend(data, positions, lab: Labels, lang: str) -> None:
     precision = (
         f'<div>{line("border-top:2.5px solid #1f77b4;background:rgba(31,119,180,.3)")}{esc(t("legend_solid", lang))}</div>'
         f'<div>{line("border-top:2.5px dashed rgba(31,119,180,.7);background:rgba(31,119,180,.12)")}{esc(t("legend_dashed", lang))}</div>'
+        f'<div>{line("border-top:2px dotted rgba(31,119,180,.7)")}{esc(t("legend_upper", lang))}</div>'
         f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:50%;background:#1f77b4;'
         f'border:1.5px solid #222;margin:0 15px 0 9px;vertical-align:middle"></span>{esc(t("legend_point", lang))}</div>'
         f'<div>{line("border-top:2px solid #555")}{esc(t("legend_boundaries", lang))}</div>')

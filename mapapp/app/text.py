@@ -36,6 +36,8 @@ UI = {
     "legend_precision": {"zh": "线型 = 几何精度", "en": "Line style = precision of the geometry"},
     "legend_solid": {"zh": "精确 / 推导：实线", "en": "Exact / derived: solid"},
     "legend_dashed": {"zh": "近似（手绘）：虚线、较浅", "en": "Approximate (hand-drawn): dashed, lighter"},
+    "legend_upper": {"zh": "范围上限：点线、无填充（只知位于这些行政区内）",
+                     "en": "Upper bound: dotted, unfilled (only known to lie within these units)"},
     "legend_point": {"zh": "点位：圆点（仅知位置）", "en": "Point: dot (location only)"},
     "legend_boundaries": {"zh": "灰线 = 行政区界（图层按钮可开关省/市/县界）",
                           "en": "Grey lines = administrative boundaries (switch province/city/county in the layer button)"},

@@ -34,6 +34,9 @@ def test_page_loads_with_every_located_feature_drawn_and_nothing_fetched_outside
     assert any(u.endswith("/app/static/jquery/jquery.min.js") for u in p.requests)
     # the datum label is drawn on the map
     assert p.map.locator(".mapapp-datum").inner_text() == "WGS84"
+    # the real stations are OpenStreetMap positions: the map credits OSM (ODbL)
+    assert build.features.geometry_source.str.contains("OpenStreetMap").any()
+    assert "© OpenStreetMap contributors (ODbL)" in p.map.locator(".leaflet-control-attribution").inner_text()
 
 
 def _choose(page, label: str, option_prefix: str):
