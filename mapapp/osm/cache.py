@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -105,6 +105,12 @@ class OsmCache:
     names: list[set[str]]
     tags: list[dict]
     geometries: np.ndarray
+    by_name: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for i, names in enumerate(self.names):
+            for name in names:
+                self.by_name.setdefault(name, []).append(i)
 
     @classmethod
     def open(cls, folder: Path) -> "OsmCache | None":
@@ -132,13 +138,8 @@ class OsmCache:
             return [i for i, oid in enumerate(self.ids) if oid in wanted]
         tags = select.get("tags") or {}
         name = select.get("name")
-        out = []
-        for i, t in enumerate(self.tags):
-            if name and name not in self.names[i]:
-                continue
-            if all(_tag_matches(t.get(k), v) for k, v in tags.items()):
-                out.append(i)
-        return out
+        rows = self.by_name.get(name, []) if name else range(len(self.tags))
+        return [i for i in rows if all(_tag_matches(self.tags[i].get(k), v) for k, v in tags.items())]
 
     def lookup(self, select: dict) -> OsmMatch | str:
         """Return the OsmMatch for a selector, or a string saying why it is unmatched or ambiguous.
