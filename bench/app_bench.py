@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 from app_synthetic import make_build
 
 from mapapp.app.assets import runtime_dir
-from mapapp.app.launch import streamlit_command, wait_until_up
+from mapapp.app.launch import stop_server, streamlit_command, wait_until_up
 from mapapp.pipeline import load_build
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -173,11 +173,7 @@ def run(sizes: list[int], pages: list[str], timeout: float) -> list[dict]:
                         raise RuntimeError(f"server for {which} did not start")
                     r = measure(browser, url, n, expected, label, log, timeout)
                 finally:
-                    proc.terminate()
-                    try:
-                        proc.wait(timeout=20)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
+                    stop_server(proc, timeout=20)
                 r.update(size=n, page=which)
                 results.append(r)
                 print(row(r), flush=True)

@@ -49,6 +49,15 @@ def start_server(project: Project, host: str = "127.0.0.1", port: int = 8501, ex
     return subprocess.Popen(streamlit_command(host, port), env=env, **popen)
 
 
+def stop_server(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Stop a server started by start_server: terminate, then kill if it has not exited in `timeout` s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def wait_until_up(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> bool:
     """Return True once `url`/_stcore/health answers, False after `timeout` s or if `proc` exits."""
     deadline = time.monotonic() + timeout
@@ -87,9 +96,5 @@ def launch(project: Project, host: str = "127.0.0.1", port: int = 8501, open_bro
                   f"(is port {port} already in use? try --port)", file=sys.stderr)
         return code
     except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc, timeout=10)
         raise

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mapapp.app.launch import start_server, wait_until_up
+from mapapp.app.launch import start_server, stop_server, wait_until_up
 from mapapp.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,11 +62,7 @@ def serve(project: Project, log: Path, extra_env: dict | None = None):
                 raise RuntimeError(f"streamlit did not start; log:\n{log.read_text()[-3000:]}")
             yield url
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc)
 
 
 class AppPage:
