@@ -7,7 +7,6 @@ one intact. `load_build` reads a build back.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import pandas as pd
 
 from .admin import AdminBoundaries, load_admin_boundaries
 from .annotations import load_annotations
+from .atomic import staging_folder, swap_in
 from .corpus import Corpus, check_mentions
 from .errors import BuildMissing, Problem, ValidationFailed
 from .measure import area_km2, length_km
@@ -176,25 +176,15 @@ def build(project: Project, progress: Progress | None = None) -> dict:
 
 def _write_atomically(build_dir: Path, gdf: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame,
                       manifest: dict, say: Progress) -> None:
-    build_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = build_dir.with_name(f".{build_dir.name}.tmp-{os.getpid()}")
-    old = build_dir.with_name(f".{build_dir.name}.old-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = staging_folder(build_dir)
     try:
-        tmp.mkdir()
         say(f"writing {build_dir}")
         gdf.to_parquet(tmp / FEATURES_FILE)
         boundaries.to_parquet(tmp / BOUNDARIES_FILE)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        if build_dir.exists():
-            build_dir.rename(old)
-        tmp.rename(build_dir)
-    except BaseException:
+        swap_in(tmp, build_dir)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not build_dir.exists():
-            old.rename(build_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _plain(value):

@@ -8,7 +8,6 @@ fetch leaves the previous cache intact. Read by `OsmCache`, whose `lookup(select
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,6 +19,7 @@ import pyarrow.parquet as pq
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from ..atomic import staging_folder, swap_in
 from ..errors import MapappError
 from ..resolve import OsmMatch
 from .tags import names_of
@@ -39,9 +39,7 @@ class CacheWriter:
     def __init__(self, cache_dir: Path, source: str, bbox: tuple[float, float, float, float] | None = JIANGXI_BBOX,
                  batch_size: int = 20_000):
         self.cache_dir = Path(cache_dir)
-        self.tmp = self.cache_dir.with_name(f".{self.cache_dir.name}.tmp-{os.getpid()}")
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.tmp.mkdir(parents=True)
+        self.tmp = staging_folder(self.cache_dir)
         self.source = source
         self.bbox = shapely.box(*bbox) if bbox else None
         self.batch_size = batch_size
@@ -79,11 +77,7 @@ class CacheWriter:
                 "bbox": list(self.bbox.bounds) if self.bbox is not None else None,
                 "licence": "© OpenStreetMap contributors, ODbL 1.0"}
         (self.tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        old = self.cache_dir.with_name(f".{self.cache_dir.name}.old-{os.getpid()}")
-        if self.cache_dir.exists():
-            self.cache_dir.rename(old)
-        self.tmp.rename(self.cache_dir)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(self.tmp, self.cache_dir)
         return meta
 
     def abort(self) -> None:
