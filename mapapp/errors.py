@@ -34,3 +34,7 @@ class ValidationFailed(MapappError):
 
 class BuildMissing(MapappError):
     """There is no usable build in the build folder."""
+
+
+class ForeignFolder(MapappError):
+    """A folder mapapp was asked to replace holds something that is not mapapp's own."""

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .admin import AdminBoundaries, load_admin_boundaries
 from .annotations import load_annotations
-from .atomic import staging_folder, swap_in
+from .atomic import FolderKind, check_replaceable, staging_folder, swap_in
 from .corpus import Corpus, check_mentions
 from .errors import BuildMissing, Problem, ValidationFailed
 from .measure import area_km2, length_km
@@ -33,6 +33,7 @@ from .stations import load_stations
 FEATURES_FILE = "features.parquet"
 BOUNDARIES_FILE = "boundaries.parquet"
 MANIFEST_FILE = "manifest.json"
+BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE}))
 LIST_COLUMNS = ("aliases", "sectors", "plans", "mentions", "cities", "counties")
 
 Progress = Callable[[str], None]
@@ -147,9 +148,11 @@ def overlapping_units(geoms: gpd.GeoSeries, units: gpd.GeoDataFrame) -> list[lis
 def build(project: Project, progress: Progress | None = None) -> dict:
     """Validate, resolve and write the build folder atomically. Returns the manifest.
 
-    Raises ValidationFailed (nothing written) when any input has a problem."""
+    Raises ForeignFolder (before any work) when the build folder holds anything but a build, and
+    ValidationFailed (nothing written) when any input has a problem."""
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
+    check_replaceable(project.build_dir, BUILD_FOLDER)
     result = check(project, progress)
     if result.problems:
         raise ValidationFailed(result.problems)
@@ -176,13 +179,13 @@ def build(project: Project, progress: Progress | None = None) -> dict:
 
 def _write_atomically(build_dir: Path, gdf: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame,
                       manifest: dict, say: Progress) -> None:
-    tmp = staging_folder(build_dir)
+    tmp = staging_folder(build_dir, BUILD_FOLDER)
     try:
         say(f"writing {build_dir}")
         gdf.to_parquet(tmp / FEATURES_FILE)
         boundaries.to_parquet(tmp / BOUNDARIES_FILE)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        swap_in(tmp, build_dir)
+        swap_in(tmp, build_dir, BUILD_FOLDER)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ..atomic import staging_folder, swap_in
+from ..atomic import FolderKind, staging_folder, swap_in
 from ..errors import MapappError
 from ..resolve import OsmMatch
 from .tags import names_of
@@ -31,6 +31,7 @@ JIANGXI_BBOX = (112.5, 23.5, 119.5, 31.0)
 SCHEMA = pa.schema([("osm_id", pa.string()), ("kind", pa.string()), ("name", pa.string()),
                     ("names", pa.string()), ("tags", pa.string()), ("geometry", pa.binary())])
 AMBIGUITY_M = 2000.0
+CACHE_FOLDER = FolderKind("mapapp OSM cache", ".mapapp-osm-cache", frozenset({TABLE_FILE, META_FILE}))
 
 
 class CacheWriter:
@@ -39,7 +40,7 @@ class CacheWriter:
     def __init__(self, cache_dir: Path, source: str, bbox: tuple[float, float, float, float] | None = JIANGXI_BBOX,
                  batch_size: int = 20_000):
         self.cache_dir = Path(cache_dir)
-        self.tmp = staging_folder(self.cache_dir)
+        self.tmp = staging_folder(self.cache_dir, CACHE_FOLDER)
         self.source = source
         self.bbox = shapely.box(*bbox) if bbox else None
         self.batch_size = batch_size
@@ -77,7 +78,7 @@ class CacheWriter:
                 "bbox": list(self.bbox.bounds) if self.bbox is not None else None,
                 "licence": "© OpenStreetMap contributors, ODbL 1.0"}
         (self.tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        swap_in(self.tmp, self.cache_dir)
+        swap_in(self.tmp, self.cache_dir, CACHE_FOLDER)
         return meta
 
     def abort(self) -> None:
