@@ -16,11 +16,13 @@ from mapapp.annotations import load_annotations
 from mapapp.measure import area_km2
 from mapapp.pipeline import BOUNDARIES_FILE, FEATURES_FILE, MANIFEST_FILE
 from mapapp.project import PACKAGE_ROOT
+from mapapp.provenance import Provenance
 
 KINDS = ("zone", "park", "ecology", "tourism", "building")
 STATUSES = ("planned", "under_construction", "completed", "existing")
 PRECISIONS = ("exact", "derived", "approximate")
 VERTICES = 50
+PROVENANCE = Provenance("manual", data_source="synthetic", source_note="synthetic benchmark polygon").columns()
 
 
 def _polygons(n: int, province, rng: np.random.Generator) -> list:
@@ -61,7 +63,7 @@ def make_build(folder: Path, n: int, seed: int = 7) -> Path:
             "id": f"syn-{i:06d}", "name": f"合成要素{i:06d}", "aliases": [f"别名{i}"], "kind": str(kind[i]),
             "sectors": [sectors[i % len(sectors)]], "status": STATUSES[i % len(STATUSES)], "plans": [plan],
             "mentions": [{"plan": plan, "doc": annotations.plans[plan].doc, "line": 1 + i % 500, "quote": f"合成要素{i:06d}"}],
-            "geometry_source": "synthetic benchmark polygon", "precision": PRECISIONS[i % len(PRECISIONS)],
+            "geometry_source": "synthetic benchmark polygon", **PROVENANCE, "precision": PRECISIONS[i % len(PRECISIONS)],
             "uncertainty_m": None, "stated_area_km2": None, "stated_length_km": None, "note": "",
         })
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")

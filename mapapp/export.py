@@ -13,10 +13,11 @@ from shapely.geometry import mapping
 from .errors import MapappError
 
 EXPORT_PROPERTIES = ("id", "name", "aliases", "kind", "sectors", "status", "plans", "mentions",
-                     "geometry_source", "precision", "uncertainty_m", "stated_area_km2", "area_km2", "length_km")
+                     "geometry_source", "method", "upper_bound", "units", "osm_ids", "data_source",
+                     "data_version", "source_note", "precision", "uncertainty_m", "stated_area_km2", "area_km2", "length_km")
 FORMATS = ("geojson", "gpkg", "csv")
 OSM_ATTRIBUTION = "Contains OpenStreetMap data © OpenStreetMap contributors, ODbL 1.0 (openstreetmap.org/copyright)"
-_NESTED = ("aliases", "sectors", "plans", "mentions")
+_NESTED = ("aliases", "sectors", "plans", "mentions", "units", "osm_ids")
 _SUFFIX_FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv"}
 
 
@@ -42,7 +43,7 @@ def to_geojson(features: gpd.GeoDataFrame) -> dict:
                     "geometry": mapping(geom) if geom is not None else None,
                     "properties": feature_properties(row)})
     collection = {"type": "FeatureCollection", "features": out}
-    if any("OpenStreetMap" in f["properties"]["geometry_source"] for f in out):
+    if len(features) and features["osm_data"].any():
         collection["attribution"] = OSM_ATTRIBUTION
     return collection
 

@@ -26,6 +26,7 @@ from .errors import BuildMissing, Problem, ValidationFailed
 from .measure import area_km2, length_km
 from .model import Annotations
 from .project import Project
+from .provenance import LIST_COLUMNS as PROVENANCE_LISTS
 from .osm.cache import OsmCache
 from .resolve import ResolveContext, ResolvedGeometry, resolve_record
 from .stations import load_stations
@@ -34,7 +35,7 @@ FEATURES_FILE = "features.parquet"
 BOUNDARIES_FILE = "boundaries.parquet"
 MANIFEST_FILE = "manifest.json"
 BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE}))
-LIST_COLUMNS = ("aliases", "sectors", "plans", "mentions", "cities", "counties")
+LIST_COLUMNS = ("aliases", "sectors", "plans", "mentions", "cities", "counties", *PROVENANCE_LISTS)
 
 Progress = Callable[[str], None]
 
@@ -92,7 +93,10 @@ def _osm_report(annotations: Annotations, resolved: dict[str, ResolvedGeometry],
         if rec.geometry.type != "osm" or res is None:
             continue
         entry = {"record": rec.id, "select": rec.geometry.fields["select"], "geometry_source": res.geometry_source}
-        report["matched" if res.geometry_source.startswith("osm:") else "unmatched"].append(entry)
+        if res.osm_miss is None:
+            report["matched"].append(entry)
+        else:
+            report["unmatched"].append({**entry, "why": res.osm_miss.message})
     return report
 
 
@@ -107,7 +111,7 @@ def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry
             "sectors": list(rec.sectors), "status": rec.status, "plans": rec.plans,
             "mentions": [{"plan": m.plan, "doc": annotations.plans[m.plan].doc, "line": m.line, "quote": m.quote}
                          for m in rec.mentions],
-            "geometry_source": res.geometry_source, "precision": res.precision,
+            "geometry_source": res.geometry_source, **res.provenance.columns(), "precision": res.precision,
             "uncertainty_m": res.uncertainty_m, "stated_area_km2": rec.stated_area_km2,
             "stated_length_km": rec.stated_length_km, "note": rec.note, "geometry": res.geometry,
         })
@@ -226,6 +230,8 @@ def load_build(build_dir: Path) -> Build:
                            f"run `mapapp build` again") from None
     for col in LIST_COLUMNS:
         features[col] = [_plain(v) if v is not None else [] for v in features[col]]
+    for col in ("upper_bound", "osm_data"):
+        features[col] = features[col].astype(bool)
     for col in ("precision", "note"):
         features[col] = features[col].astype(object).where(features[col].notna(), None)
     for col in ("uncertainty_m", "stated_area_km2", "stated_length_km", "area_km2", "length_km"):

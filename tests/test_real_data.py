@@ -47,9 +47,11 @@ def test_every_feature_carries_its_provenance(real_build):
         assert row.geometry_source, row.id
         if row.geometry is not None:
             assert row.precision in ("exact", "derived", "approximate", "point"), row.id
-            assert row.precision == "exact" or row.uncertainty_m is not None or row.geometry_source.startswith("admin"), row.id
+            assert row.precision == "exact" or row.uncertainty_m is not None or row.method == "admin", row.id
+            assert row.method in ("admin", "manual", "stations", "point", "osm"), row.id
+            assert row.method not in ("manual", "point") or row.source_note, row.id   # a named source
         else:
-            assert row.geometry_source.startswith("none: ") and len(row.geometry_source) > 8, row.id
+            assert row.method == "none" and len(row.source_note) > 3, row.id
 
 
 def test_most_records_of_each_plan_are_located(real_build):
@@ -83,7 +85,8 @@ def test_foundation_entities_cite_every_line_that_names_them(annotations, corpus
 
 def test_airport_new_town_polygon(real_build):
     town = real_build.features.set_index("id").loc["nanchang-airport-new-town"]
-    assert town.precision == "approximate" and town.geometry_source.startswith("manual: geodata/manual/")
+    assert town.precision == "approximate" and town.method == "manual"
+    assert town.data_source.startswith("geodata/manual/")
     assert abs(town.area_km2 - 160.2) / 160.2 <= 0.20, town.area_km2
     assert town.geometry.buffer(0.01).contains(shapely.Point(115.90, 28.865))   # 昌北国际机场
     assert "新建区" in town.counties
@@ -109,7 +112,7 @@ def test_hongdu_new_town_lies_in_qingyunpu(real_build):
 def test_high_speed_lines_run_through_stations(real_build, rid):
     line = real_build.features.set_index("id").loc[rid]
     assert line.kind == "rail_line" and line.precision == "derived"
-    assert "stations (rail): " in line.geometry_source   # directly, or as the fallback of an OSM selector
+    assert line.method == "stations" and line.data_source.startswith("geodata/stations (rail)")
     assert len(line.geometry.coords) >= 3 and line.length_km > 80
 
 

@@ -28,7 +28,6 @@ from folium.template import Template
 
 from ..features import FeatureFilter, filter_features
 from ..gcj02 import shift_geometries
-from ..resolve import UPPER_BOUND_PREFIX
 from . import assets
 
 SIMPLIFY_DEG = 0.001
@@ -120,7 +119,7 @@ class MapData:
         self._bounds = np.where(np.isnan(near).any(axis=1, keepdims=True), own, near)
         self._located = located.to_numpy()
         # ODbL: the map credits OpenStreetMap whenever the build holds OSM-derived geometry
-        self.uses_osm = bool(self.features["geometry_source"].str.contains("OpenStreetMap", regex=False).any())
+        self.uses_osm = bool(self.features["osm_data"].any())
         # drawing order key: polygon area in square degrees, lines a little, points nothing
         geoms = self.features.geometry.values
         area = np.nan_to_num(shapely.area(geoms), nan=0.0)
@@ -187,11 +186,11 @@ class MapData:
         out = np.full(len(f), "", dtype=object)
         idx = np.flatnonzero(self._located)
         geoms = shapely.to_geojson(_display_geometries(f.geometry.iloc[idx], datum))
-        for i, g, fid, name, kind, sectors, prec, source in zip(
+        for i, g, fid, name, kind, sectors, prec, upper in zip(
                 idx, geoms, f["id"].iloc[idx], f["name"].iloc[idx], f["kind"].iloc[idx],
-                f["sectors"].iloc[idx], f["precision"].iloc[idx], f["geometry_source"].iloc[idx]):
+                f["sectors"].iloc[idx], f["precision"].iloc[idx], f["upper_bound"].iloc[idx]):
             props = {"id": fid, "name": name, "k": kind, "s": sectors[0] if len(sectors) else "", "p": prec}
-            if source.startswith(UPPER_BOUND_PREFIX):
+            if upper:
                 props["u"] = 1
             props = json.dumps(props, ensure_ascii=False)
             out[i] = f'{{"type":"Feature","properties":{props},"geometry":{g}}}'

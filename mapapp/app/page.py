@@ -20,6 +20,7 @@ from ..errors import MapappError
 from ..export import geojson_text, write_export
 from ..features import FeatureFilter
 from ..pipeline import MANIFEST_FILE, load_build
+from ..provenance import describe as describe_provenance
 from ..project import Project
 from . import layers
 from .launch import TIANDITU_KEY_ENV
@@ -364,7 +365,7 @@ def _evidence_panel(project: Project, data, positions, lab: Labels, lang: str) -
         ("f_sectors", "、".join(lab.term("sectors", s) for s in row["sectors"])),
         ("f_status", lab.term("statuses", row["status"])),
         ("f_plans", "；".join(lab.plan(p) for p in row["plans"])),
-        ("f_source", row["geometry_source"]),
+        ("f_source", describe_provenance(row, lang)),
         ("f_precision", lab.term("precisions", row["precision"]) if row["precision"] else None),
         ("f_uncertainty", _fmt(row["uncertainty_m"], "m", lang)),
         ("f_stated_area", _fmt(row["stated_area_km2"], "km2", lang)),
@@ -441,8 +442,7 @@ def _ledger(data, flt: FeatureFilter, lab: Labels, lang: str) -> None:
         out += [f'<th style="text-align:left">{esc(t(h, lang))}</th>' for h in head[1:]]
         out.append("</tr>")
         for _, r in rows.iterrows():
-            reason = str(r["geometry_source"] or "")
-            reason = reason.removeprefix("none: ")
+            reason = r["source_note"]
             cells = [r["id"], r["name"], "、".join(r["aliases"]), lab.term("kinds", r["kind"]),
                      lab.term("statuses", r["status"]), "；".join(lab.plan(p) for p in r["plans"]), reason]
             out.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")

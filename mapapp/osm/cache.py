@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..atomic import FolderKind, staging_folder, swap_in
 from ..errors import MapappError
-from ..resolve import OsmMatch
+from ..resolve import OsmMatch, OsmMiss
 from .tags import names_of
 
 TABLE_FILE = "objects.parquet"
@@ -136,8 +136,8 @@ class OsmCache:
         rows = self.by_name.get(name, []) if name else range(len(self.tags))
         return [i for i in rows if all(_tag_matches(self.tags[i].get(k), v) for k, v in tags.items())]
 
-    def lookup(self, select: dict) -> OsmMatch | str:
-        """Return the OsmMatch for a selector, or a string saying why it is unmatched or ambiguous.
+    def lookup(self, select: dict) -> OsmMatch | OsmMiss:
+        """Return the OsmMatch for a selector, or an OsmMiss saying why it is unmatched or ambiguous.
 
         Lines (rail lines are many ways) are merged into one (Multi)LineString. Several areas or
         points further apart than 2 km are ambiguous; nearer ones are one object drawn twice
@@ -147,9 +147,9 @@ class OsmCache:
         if select.get("ids"):
             missing = sorted({str(i) for i in select["ids"]} - {self.ids[i] for i in rows})
             if missing:
-                return f"OSM ids not in the cache: {', '.join(missing)}"
+                return OsmMiss("missing_ids", f"OSM ids not in the cache: {', '.join(missing)}")
         if not rows:
-            return f"no OSM object matches {what}"
+            return OsmMiss("unmatched", f"no OSM object matches {what}")
         kinds = {self.kinds[i] for i in rows}
         if "line" in kinds:
             lines = [self.geometries[i] for i in rows if self.kinds[i] == "line"]
@@ -160,7 +160,7 @@ class OsmCache:
         spread = _spread_m([self.geometries[i] for i in rows])
         if spread > AMBIGUITY_M:
             ids = ", ".join(f"{self.ids[i]} ({sorted(self.names[i])[0] if self.names[i] else 'unnamed'})" for i in rows[:8])
-            return f"ambiguous: {len(rows)} OSM objects {spread / 1000:.1f} km apart match {what}: {ids}"
+            return OsmMiss("ambiguous", f"ambiguous: {len(rows)} OSM objects {spread / 1000:.1f} km apart match {what}: {ids}")
         geom = shapely.union_all([self.geometries[i] for i in picked]) if best == "area" else self.geometries[picked[0]]
         return OsmMatch(geom, [self.ids[i] for i in picked], self.meta["data_timestamp"])
 
