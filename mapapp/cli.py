@@ -135,6 +135,15 @@ def _bbox(text: str | None):
     return (w, s, e, n)
 
 
+def cmd_profile(args) -> int:
+    from .pipeline import ensure_build
+    from .placement import placement_profile
+
+    table = placement_profile(ensure_build(_project(args), progress=_progress).features)
+    print(table.to_csv(index=False) if args.csv else table.to_string(index=False))
+    return 0
+
+
 def cmd_app(args) -> int:
     from .app.launch import launch
 
@@ -176,6 +185,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--name", metavar="TEXT", help="keep features whose name or alias contains TEXT")
     p.add_argument("--include-unlocated", action="store_true", help="add records without geometry (null)")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("profile", parents=[common, corpus], help="how precisely the records are placed, per plan",
+                       description="Print the precision profile per plan: records, placed within 2 km (exact or "
+                                   "derived geometry, or uncertainty_m <= 2000), points stacked on one spot with "
+                                   "two or more others, admin upper bounds and unlocated records.")
+    p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    p.set_defaults(func=cmd_profile)
     p = sub.add_parser("app", parents=[common, corpus], help="open the interactive map in the browser",
                        description="Start the Streamlit map on the build (building it first if needed).")
     p.add_argument("--host", default="127.0.0.1")

@@ -36,5 +36,9 @@ class BuildMissing(MapappError):
     """There is no usable build in the build folder."""
 
 
+class BuildOutdated(MapappError):
+    """The build was written in another feature-table format than this mapapp reads."""
+
+
 class ForeignFolder(MapappError):
     """A folder mapapp was asked to replace holds something that is not mapapp's own."""

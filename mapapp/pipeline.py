@@ -22,7 +22,7 @@ from .admin import AdminBoundaries, load_admin_boundaries
 from .annotations import load_annotations
 from .atomic import FolderKind, check_replaceable, staging_folder, swap_in
 from .corpus import Corpus, check_mentions
-from .errors import BuildMissing, Problem, ValidationFailed
+from .errors import BuildMissing, BuildOutdated, Problem, ValidationFailed
 from .measure import area_km2, length_km
 from .model import Annotations
 from .project import Project
@@ -34,6 +34,8 @@ from .stations import load_stations
 FEATURES_FILE = "features.parquet"
 BOUNDARIES_FILE = "boundaries.parquet"
 MANIFEST_FILE = "manifest.json"
+# The feature table's format; a build of another format is refused with BuildOutdated.
+FORMAT_VERSION = 2
 BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE}))
 LIST_COLUMNS = ("aliases", "sectors", "plans", "mentions", "cities", "counties", *PROVENANCE_LISTS)
 
@@ -164,6 +166,7 @@ def build(project: Project, progress: Progress | None = None) -> dict:
     say("computing areas and lengths")
     gdf = feature_table(result.annotations, result.resolved, admin)
     manifest = {
+        "format_version": FORMAT_VERSION,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "crs": "EPSG:4326 (WGS84)",
         "records": int(len(gdf)),
@@ -228,6 +231,10 @@ def load_build(build_dir: Path) -> Build:
     except Exception as exc:  # any decoding failure means the same thing to the user
         raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
                            f"run `mapapp build` again") from None
+    found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
+    if found != FORMAT_VERSION:
+        raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
+                            f"version {FORMAT_VERSION}: run `mapapp build` again")
     for col in LIST_COLUMNS:
         features[col] = [_plain(v) if v is not None else [] for v in features[col]]
     for col in ("upper_bound", "osm_data"):
@@ -242,9 +249,11 @@ def load_build(build_dir: Path) -> Build:
 
 
 def ensure_build(project: Project, progress: Progress | None = None) -> Build:
-    """Return the project's build, building it first when there is none. Raises MapappError."""
+    """Return the project's build, building it first when there is none or it has another format.
+
+    Raises MapappError."""
     try:
         return load_build(project.build_dir)
-    except BuildMissing:
+    except (BuildMissing, BuildOutdated):
         build(project, progress=progress)
         return load_build(project.build_dir)

@@ -11,7 +11,7 @@ from shapely.geometry import shape
 
 import mapapp.pipeline as pipeline
 from mapapp.cli import main
-from mapapp.errors import BuildMissing, ValidationFailed
+from mapapp.errors import BuildMissing, BuildOutdated, ValidationFailed
 from mapapp.export import EXPORT_PROPERTIES
 from mapapp.pipeline import build, load_build
 
@@ -211,3 +211,16 @@ def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
     assert exc.value.code == 0 and "usage: mapapp " + command in capsys.readouterr().out
+
+
+def test_a_build_of_another_format_is_refused_naming_both_versions(good, capsys):
+    build(good.project())
+    manifest_path = good.root / "build" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format_version"] = 1
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BuildOutdated, match="format version 1, this mapapp reads format version 2"):
+        load_build(good.root / "build")
+    assert main(["profile", "--data", str(good.root)]) == 0      # rebuilds an outdated build, then reads it
+    assert load_build(good.root / "build").manifest["format_version"] == pipeline.FORMAT_VERSION
+    assert "within_2km" in capsys.readouterr().out
