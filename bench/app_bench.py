@@ -14,7 +14,9 @@ Streamlit on a free 127.0.0.1 port and measures, as a person would see it:
   the filter change.
 
 Usage:  .venv/bin/python bench/app_bench.py [--sizes 1000 10000 50000] [--pages app naive]
-        [--timeout 240]
+        [--timeout 240] [--real BUILD_DIR]
+With --real, it measures one existing build instead (e.g. the repository's real annotations built
+with `mapapp build`); the filter change keeps the kind with the most located features.
 Needs chromium (/usr/bin/chromium). Prints a table; paste it into bench/RESULTS.md.
 """
 from __future__ import annotations
@@ -142,21 +144,34 @@ def measure(browser, url: str, n: int, expected: int, label: str, log: Path, tim
     return out
 
 
-def run(sizes: list[int], pages: list[str], timeout: float) -> list[dict]:
+def _builds(tmp: Path, sizes: list[int], real: Path | None):
+    """Yield (n located, build folder, kind kept by the filter) for each build to measure."""
+    if real is not None:
+        b = load_build(real)
+        located = b.features[b.features.geometry.notna()]
+        kind = located["kind"].value_counts().index[0]
+        print(f"# real build {real}: {len(located)} located; filter keeps {kind}", flush=True)
+        yield len(located), real, kind
+        return
+    for n in sizes:
+        t = time.perf_counter()
+        folder = make_build(tmp / f"build-{n}", n)
+        print(f"# {n} polygons: synthetic build in {time.perf_counter() - t:.1f} s", flush=True)
+        yield n, folder, FILTER_KIND
+
+
+def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = None) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     results = []
     with tempfile.TemporaryDirectory(prefix="mapapp-bench-") as tmpdir, sync_playwright() as pw:
         tmp = Path(tmpdir)
         browser = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
-        for n in sizes:
-            t = time.perf_counter()
-            folder = make_build(tmp / f"build-{n}", n)
+        for n, folder, kind in _builds(tmp, sizes, real):
             b = load_build(folder)
-            expected = int((b.features["kind"] == FILTER_KIND).sum())
-            label = b.manifest["vocabulary"]["kinds"][FILTER_KIND]["zh"]
-            print(f"# {n} polygons: synthetic build in {time.perf_counter() - t:.1f} s; "
-                  f"filter keeps {expected} ({label})", flush=True)
+            located = b.features[b.features.geometry.notna()]
+            expected = int((located["kind"] == kind).sum())
+            label = f'{b.manifest["vocabulary"]["kinds"][kind]["zh"]} ({expected})'
             for which in pages:
                 port = free_port()
                 log = tmp / f"timing-{which}-{n}.log"
@@ -207,9 +222,10 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     ap.add_argument("--pages", nargs="+", default=["app", "naive"], choices=["app", "naive"])
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for a map (default 240)")
+    ap.add_argument("--real", type=Path, default=None, help="measure this existing build folder instead")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores; chromium {shutil.which('chromium')}", flush=True)
-    results = run(args.sizes, args.pages, args.timeout)
+    results = run(args.sizes, args.pages, args.timeout, args.real)
     print()
     print(HEADER)
     for r in results:

@@ -15,6 +15,9 @@ COLUMNS = ("method", "upper_bound", "units", "stations", "osm_ids", "data_source
            "source_note", "osm_fallback", "osm_data")
 LIST_COLUMNS = ("units", "stations", "osm_ids")
 OSM_LICENCE = "© OpenStreetMap contributors, ODbL"
+# The datasets mapapp itself names in `data_source` (mapapp.admin), worded per language; any other
+# value (a file path, an annotator's words) is shown as written.
+DATASET_NAMES = {"天地图 (Tianditu) boundaries": {"zh": "天地图行政区划边界", "en": "天地图 (Tianditu) boundaries"}}
 
 
 @dataclass
@@ -51,7 +54,7 @@ _WORDS = {
         "fallback": "OSM selector unresolved ({why}); fallback",
         "no_cache": "no OSM cache configured", "missing_ids": "OSM ids not in the cache",
         "unmatched": "no OSM object matches", "ambiguous": "several OSM objects far apart match",
-        "sep": "; ", "arrow": " → ",
+        "sep": "; ", "arrow": " → ", "licence": OSM_LICENCE,
     },
     "zh": {
         "admin": "行政区划", "upper": "上限范围：该实体位于以下区域之内某处",
@@ -60,9 +63,15 @@ _WORDS = {
         "fallback": "OSM 选择器未匹配（{why}），改用备选",
         "no_cache": "未配置 OSM 缓存", "missing_ids": "缓存中没有所列 OSM 编号",
         "unmatched": "没有匹配的 OSM 对象", "ambiguous": "匹配到多个相距较远的 OSM 对象",
-        "sep": "；", "arrow": " → ",
+        "sep": "；", "arrow": " → ", "licence": "© OpenStreetMap 贡献者，ODbL 许可",
     },
 }
+
+
+def dataset_name(value: str, lang: str = "en") -> str:
+    """Return a `data_source` value worded in `lang` when it is a dataset mapapp names itself
+    (DATASET_NAMES), else the value as written."""
+    return DATASET_NAMES.get(value, {}).get(lang, value)
 
 
 def describe(row: dict, lang: str = "en") -> str:
@@ -76,23 +85,24 @@ def describe(row: dict, lang: str = "en") -> str:
     if method == "osm" and not fallback:
         ids = list(row.get("osm_ids") or [])
         shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
-        return f"{w['osm']}: {shown} ({w['as_of']} {row.get('data_version') or '?'}; {OSM_LICENCE})"
-    text = _describe_plain(row, method, w, note)
+        return f"{w['osm']}: {shown} ({w['as_of']} {row.get('data_version') or '?'}{w['sep']}{w['licence']})"
+    text = _describe_plain(row, method, w, note, lang)
     if fallback:
         return f"{w['fallback'].format(why=w.get(fallback, fallback))} {text}"
     return text
 
 
-def _describe_plain(row: dict, method: str, w: dict, note: str) -> str:
+def _describe_plain(row: dict, method: str, w: dict, note: str, lang: str) -> str:
     extra = f" ({note})" if note else ""
     if method == "admin":
         units = ", ".join(row.get("units") or [])
         head = w["upper"] if row.get("upper_bound") else w["admin"]
-        return f"{head} {units} — {row.get('data_source', '')} {row.get('data_version', '')}".rstrip() + extra
+        source = dataset_name(row.get("data_source") or "", lang)
+        return f"{head} {units} — {source} {row.get('data_version', '')}".rstrip() + extra
     if method == "manual":
         return f"{w['manual']}: {row.get('data_source', '')} — {note}"
     if method == "stations":
-        osm = f"{w['sep']}{OSM_LICENCE}" if row.get("osm_data") else ""
+        osm = f"{w['sep']}{w['licence']}" if row.get("osm_data") else ""
         return f"{w['stations']}: {w['arrow'].join(row.get('stations') or [])}{extra}{osm}"
     if method == "point":
         return f"{w['point']}: {note}"

@@ -1,8 +1,10 @@
-"""Leaflet and jQuery from the installed XStatic packages, served by Streamlit's static serving.
+"""The map's scripts and styles, served by Streamlit's static serving: Leaflet, jQuery and
+Leaflet.markercluster from the installed XStatic packages, and the app's own `static/mapapp.js`
+and `static/mapapp.css` (the Leaflet drawing).
 
 Streamlit serves the files of the folder `static/` next to the page script at `/app/static/…`. The
 page script therefore runs from a small runtime folder (`runtime_dir()`) that holds a one-line stub
-script and copies of the vendor files; nothing is fetched from a CDN.
+script and copies of those files; nothing is fetched from a CDN.
 """
 from __future__ import annotations
 
@@ -12,8 +14,11 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
+import hashlib
+
 import xstatic.pkg.jquery as xs_jquery
 import xstatic.pkg.leaflet as xs_leaflet
+import xstatic.pkg.leaflet_markercluster as xs_cluster
 
 from ..errors import MapappError
 
@@ -23,16 +28,23 @@ _STUB = "from mapapp.app.page import main\n\nmain()\n"
 _LEAFLET_FILES = ("leaflet.js", "leaflet.css", "images/layers.png", "images/layers-2x.png",
                   "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png")
 _JQUERY_FILE = "jquery.min.js"
+_CLUSTER_FILES = ("leaflet.markercluster.js", "MarkerCluster.css")
+OWN_DIR = Path(__file__).resolve().parent / "static"
+_OWN_FILES = ("mapapp.js", "mapapp.css")
 
 
 def js_links() -> list[tuple[str, str]]:
     """Return folium-style (name, url) pairs of the scripts the map needs, all local."""
-    return [("leaflet", f"{STATIC_URL}/leaflet/leaflet.js"), ("jquery", f"{STATIC_URL}/jquery/{_JQUERY_FILE}")]
+    return [("leaflet", f"{STATIC_URL}/leaflet/leaflet.js"), ("jquery", f"{STATIC_URL}/jquery/{_JQUERY_FILE}"),
+            ("markercluster", f"{STATIC_URL}/markercluster/leaflet.markercluster.js"),
+            ("mapapp", f"{STATIC_URL}/mapapp/mapapp.js?v={_own_tag()}")]
 
 
 def css_links() -> list[tuple[str, str]]:
     """Return folium-style (name, url) pairs of the stylesheets the map needs, all local."""
-    return [("leaflet_css", f"{STATIC_URL}/leaflet/leaflet.css")]
+    return [("leaflet_css", f"{STATIC_URL}/leaflet/leaflet.css"),
+            ("markercluster_css", f"{STATIC_URL}/markercluster/MarkerCluster.css"),
+            ("mapapp_css", f"{STATIC_URL}/mapapp/mapapp.css?v={_own_tag()}")]
 
 
 def icon_path() -> str:
@@ -45,7 +57,17 @@ def _sources() -> dict[str, Path]:
     files = {f"leaflet/{name}": leaflet / name for name in _LEAFLET_FILES}
     jq = jquery / _JQUERY_FILE if (jquery / _JQUERY_FILE).is_file() else jquery / "jquery.js"
     files[f"jquery/{_JQUERY_FILE}"] = jq
+    files.update({f"markercluster/{name}": Path(xs_cluster.BASE_DIR) / name for name in _CLUSTER_FILES})
+    files.update({f"mapapp/{name}": OWN_DIR / name for name in _OWN_FILES})
     return files
+
+
+def _own_tag() -> str:
+    """Return a short hash of the app's own static files (a new version gets a new folder and URL)."""
+    h = hashlib.sha256()
+    for name in _OWN_FILES:
+        h.update((OWN_DIR / name).read_bytes())
+    return h.hexdigest()[:10]
 
 
 def runtime_dir() -> Path:
@@ -53,7 +75,7 @@ def runtime_dir() -> Path:
 
     The folder name carries the package versions, so an upgrade makes a fresh one. It is written
     to a temporary name and renamed into place, so concurrent launches never see half a folder."""
-    tag = f"mapapp-{version('mapapp')}-leaflet-{version('XStatic-Leaflet')}-jquery-{version('XStatic-jQuery')}"
+    tag = f"mapapp-{version('mapapp')}-leaflet-{version('XStatic-Leaflet')}-jquery-{version('XStatic-jQuery')}-cluster-{version('XStatic-Leaflet-MarkerCluster')}-own-{_own_tag()}"
     uid = os.getuid() if hasattr(os, "getuid") else 0
     target = Path(tempfile.gettempdir()) / f"mapapp-app-{uid}" / tag
     if _complete(target):

@@ -1,11 +1,12 @@
-"""The Streamlit page: filters (state in the URL), the map, the evidence panel, downloads, ledger.
+"""The Streamlit page: it only wires widgets to the view-model (`viewmodel.MapData`), the map
+(`layers`, `static/mapapp.js`) and the panel HTML (`render`). Filters, basemap, language and the
+selected feature live in the URL; a click on the map gives a place report.
 
 Run through `mapapp app` (see launch.py), which passes the project as MAPAPP_DATA / MAPAPP_BUILD /
 MAPAPP_CORPUS. The page only reads the build; it never changes data.
 """
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 import time
@@ -19,12 +20,13 @@ from ..corpus import Corpus
 from ..errors import MapappError
 from ..export import geojson_text, write_export
 from ..features import FeatureFilter
+from ..gcj02 import gcj02_to_wgs84
 from ..pipeline import MANIFEST_FILE, load_build
-from ..provenance import describe as describe_provenance
 from ..project import Project
-from . import layers
+from . import layers, render
 from .launch import TIANDITU_KEY_ENV
-from .text import LANGS, esc, highlight, md_literal, t
+from .text import LANGS, Labels, esc, md_literal, t
+from .viewmodel import MapData
 
 # URL query-string keys of the filter state (repeated keys for several choices).
 URL_KEYS = {"plans": "plan", "sectors": "sector", "kinds": "kind", "statuses": "status",
@@ -36,9 +38,9 @@ MAP_HEIGHT = 640
 # ---- data ---------------------------------------------------------------------------------
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _map_data(build_dir: str, stamp: tuple) -> layers.MapData:
+def _map_data(build_dir: str, stamp: tuple) -> MapData:
     b = load_build(Path(build_dir))
-    data = layers.MapData(b.features, b.boundaries, b.manifest)
+    data = MapData(b.features, b.boundaries, b.manifest)
     data.feature_strings("WGS84")  # warm the cache once per build
     return data
 
@@ -117,35 +119,6 @@ def _clear_filters() -> None:
     st.session_state["selected"] = None
 
 
-# ---- labels ---------------------------------------------------------------------------------
-
-class Labels:
-    """Vocabulary and plan labels in the chosen language."""
-
-    def __init__(self, manifest: dict, lang: str):
-        self.lang = lang
-        self.vocab = manifest["vocabulary"]
-        self.plans = {p["id"]: p for p in manifest["plans"]}
-
-    def term(self, group: str, key: str) -> str:
-        entry = self.vocab.get(group, {}).get(key)
-        return entry.get(self.lang) or entry.get("zh") or key if entry else str(key)
-
-    def plan(self, key: str) -> str:
-        p = self.plans.get(key)
-        if not p:
-            return key
-        return (p.get("title_en") or p["title"]) if self.lang == "en" else p["title"]
-
-    def option(self, name: str, key: str) -> str:
-        group = {"sectors": "sectors", "kinds": "kinds", "statuses": "statuses", "precisions": "precisions"}.get(name)
-        if name == "plans":
-            return self.plan(key)
-        if group:
-            return self.term(group, key)
-        return key
-
-
 # ---- page -----------------------------------------------------------------------------------
 
 def main() -> None:
@@ -179,34 +152,8 @@ def _main() -> None:
     _page(project, data, lang)
 
 
-def _options(data: layers.MapData) -> dict[str, list[str]]:
-    """The choices of each filter: the vocabulary entries and units that occur (memoised)."""
-    hit = data._memo.get(("options",))
-    if hit is None:
-        hit = _compute_options(data)
-        data._memo[("options",)] = hit
-    return hit
-
-
-def _compute_options(data: layers.MapData) -> dict[str, list[str]]:
-    f, m = data.features, data.manifest
-    located = f[f.geometry.notna()]
-    present_sectors = {s for ss in f["sectors"] for s in ss}
-    units = data.boundaries
-    used_units = {u for cs, ks in zip(located["cities"], located["counties"]) for u in (*cs, *ks)}
-    return {
-        "plans": [p["id"] for p in m["plans"]],
-        "sectors": [k for k in m["vocabulary"]["sectors"] if k in present_sectors],
-        "kinds": [k for k in m["vocabulary"]["kinds"] if k in set(f["kind"])],
-        "statuses": [k for k in m["vocabulary"]["statuses"] if k in set(f["status"])],
-        "precisions": [k for k in m["vocabulary"]["precisions"] if k in set(located["precision"])],
-        "within": [n for level in ("city", "county") for n in units[units["level"] == level]["name"]
-                   if n in used_units],
-    }
-
-
-def _page(project: Project, data: layers.MapData, lang_hint: str) -> None:
-    options = _options(data)
+def _page(project: Project, data: MapData, lang_hint: str) -> None:
+    options = data.filter_options()
     tianditu_key = os.environ.get(TIANDITU_KEY_ENV, "").strip() or None
     maps = layers.basemaps(tianditu_key)
     ignored = _init_state_from_url(options, list(maps))
@@ -246,8 +193,9 @@ def _page(project: Project, data: layers.MapData, lang_hint: str) -> None:
 
     flt = _current_filter()
     positions = data.select(flt)
+    _select_single_hit(data, flt, positions)
     total = len(data.features)
-    unlocated_total = int((~data._located).sum())
+    unlocated_total = data.unlocated_count
 
     st.markdown(f"### {esc(t('title', lang))}", unsafe_allow_html=True)
     if ignored:
@@ -255,11 +203,11 @@ def _page(project: Project, data: layers.MapData, lang_hint: str) -> None:
     st.caption(t("shown", lang, n=len(positions), total=total, unlocated=unlocated_total) + " · "
                + t("datum_gcj02" if basemap.datum == "GCJ-02" else "datum_wgs84", lang))
 
-    col_map, col_panel = st.columns([3, 2], gap="medium")
+    col_map, col_panel = st.columns([5, 3], gap="medium")
     with col_map:
         _draw_map(data, positions, basemap, lab, lang)
-        _legend(data, positions, lab, lang)
     with col_panel:
+        _place_report(data, positions, lab, lang)
         _evidence_panel(project, data, positions, lab, lang)
 
     _downloads(data, flt, lang)
@@ -267,7 +215,22 @@ def _page(project: Project, data: layers.MapData, lang_hint: str) -> None:
     _write_url(flt)
 
 
-def _draw_map(data, positions, basemap, lab: Labels, lang: str) -> None:
+def _select_single_hit(data: MapData, flt: FeatureFilter, positions) -> None:
+    """A new search with exactly one located hit selects that feature."""
+    if flt.query == st.session_state.get("_last_query", ""):
+        return
+    st.session_state["_last_query"] = flt.query
+    located = [p for p in positions if data.is_located(p)]
+    if flt.query and len(located) == 1:
+        _select(str(data.features["id"].iloc[located[0]]))
+
+
+def _select(feature_id: str | None) -> None:
+    st.session_state["selected"] = feature_id
+    st.session_state.pop("pick", None)
+
+
+def _draw_map(data: MapData, positions, basemap, lab: Labels, lang: str) -> None:
     datum = basemap.datum
     opts = {
         "colors": data.colors,
@@ -275,65 +238,60 @@ def _draw_map(data, positions, basemap, lab: Labels, lang: str) -> None:
         "sectors": {k: lab.term("sectors", k) for k in data.manifest["vocabulary"]["sectors"]},
         "precisions": {k: lab.term("precisions", k) for k in data.manifest["vocabulary"]["precisions"]},
         "precisionWord": t("precision_word", lang),
+        "upperWord": t("upper_word", lang),
+        "areaWideWord": t("area_wide_word", lang),
         "popupHint": t("popup_hint", lang),
+        "legendTitle": t("legend", lang),
+        "tileError": t("tile_error", lang),
         "datumText": t("datum_short_gcj02" if datum == "GCJ-02" else "datum_short_wgs84", lang),
-        "osmAttribution": "© OpenStreetMap contributors (ODbL)" if data.uses_osm else "",
+        "osmAttribution": t("osm_attribution", lang) if data.uses_osm else "",
     }
     names = {lvl: t(f"boundary_{lvl}", lang) for lvl in ("province", "city", "county")}
     m = layers.base_map(data, basemap, opts, names)
-    groups = layers.kind_groups(data, positions, datum, lambda k: lab.term("kinds", k))
+    legend = render.legend_html([(lab.term("sectors", s), data.colors.get(s, "#555555"))
+                                 for s in data.sectors_shown(positions)], lang)
+    layer_names = {name: t(f"layer_{name}", lang) for name in ("area", "shapes", "points")}
+    groups = layers.feature_groups(data, positions, datum, layer_names, legend)
     out = st_folium(m, key=f"map-{basemap.key}-{lang}", height=MAP_HEIGHT, use_container_width=True,
-                    returned_objects=["last_active_drawing"], feature_group_to_add=groups,
-                    layer_control=folium.LayerControl(collapsed=True))
-    clicked = (out or {}).get("last_active_drawing") or {}
-    fid = (clicked.get("properties") or {}).get("id")
-    if fid and fid != st.session_state.get("_last_click"):
-        st.session_state["_last_click"] = fid
-        st.session_state["selected"] = fid
-        st.session_state.pop("pick", None)
+                    returned_objects=["last_active_drawing", "last_clicked", "last_object_clicked"],
+                    feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True))
+    out = out or {}
+    clicked = out.get("last_clicked")
+    if clicked and clicked != st.session_state.get("_last_click"):
+        st.session_state["_last_click"] = clicked
+        lon, lat = float(clicked["lng"]), float(clicked["lat"])
+        if datum == "GCJ-02":  # the map shows GCJ-02: the report works in WGS84
+            w_lon, w_lat = gcj02_to_wgs84(lon, lat)
+            lon, lat = float(w_lon), float(w_lat)
+        st.session_state["place"] = (lon, lat)
+        fid = ((out.get("last_active_drawing") or {}).get("properties") or {}).get("id")
+        if fid and out.get("last_object_clicked") == clicked:
+            _select(fid)
     if not len(positions):
         st.info(t("nothing", lang))
 
 
-def _legend(data, positions, lab: Labels, lang: str) -> None:
-    sectors = data.features["sectors"].iloc[positions]
-    present = []
-    for ss in sectors:
-        if len(ss) and ss[0] not in present:
-            present.append(ss[0])
-    order = list(data.manifest["vocabulary"]["sectors"])
-    present.sort(key=lambda s: order.index(s) if s in order else len(order))
-    swatches = "".join(
-        f'<span style="display:inline-block;margin:0 10px 4px 0;white-space:nowrap">'
-        f'<span style="display:inline-block;width:12px;height:12px;background:{data.colors.get(s, "#555")};'
-        f'opacity:.8;border:1px solid {data.colors.get(s, "#555")};margin-right:4px;vertical-align:-1px"></span>'
-        f'{esc(lab.term("sectors", s))}</span>' for s in present)
-
-    def line(style):
-        return (f'<span style="display:inline-block;width:30px;height:10px;vertical-align:middle;'
-                f'margin-right:6px;{style}"></span>')
-
-    precision = (
-        f'<div>{line("border-top:2.5px solid #1f77b4;background:rgba(31,119,180,.3)")}{esc(t("legend_solid", lang))}</div>'
-        f'<div>{line("border-top:2.5px dashed rgba(31,119,180,.7);background:rgba(31,119,180,.12)")}{esc(t("legend_dashed", lang))}</div>'
-        f'<div>{line("border-top:2px dotted rgba(31,119,180,.7)")}{esc(t("legend_upper", lang))}</div>'
-        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:50%;background:#1f77b4;'
-        f'border:1.5px solid #222;margin:0 15px 0 9px;vertical-align:middle"></span>{esc(t("legend_point", lang))}</div>'
-        f'<div>{line("border-top:2px solid #555")}{esc(t("legend_boundaries", lang))}</div>')
-    st.markdown(
-        f'<div class="mapapp-legend" style="font-size:0.85rem;line-height:1.6">'
-        f'<b>{esc(t("legend", lang))}</b> — {esc(t("legend_sector", lang))}<br>{swatches}'
-        f'<div style="margin-top:4px"><i>{esc(t("legend_precision", lang))}</i>{precision}</div></div>',
-        unsafe_allow_html=True)
+def _place_report(data: MapData, positions, lab: Labels, lang: str) -> None:
+    place = st.session_state.get("place")
+    if not place:
+        return
+    report = data.place_report(place[0], place[1], positions)
+    near, covering = render.report_rows(report, data.features, lab, lang)
+    head, near_title, cover_title = render.report_html(report, lang, len(near), len(covering))
+    with st.container(border=True):
+        st.markdown(head, unsafe_allow_html=True)
+        for title, rows, kind in ((near_title, near, "near"), (cover_title, covering, "cover")):
+            st.caption(title)
+            for i, row in enumerate(rows):
+                st.button(render.button_label(row.text), key=f"report-{kind}-{i}-{row.feature_id}",
+                          on_click=_select, args=(row.feature_id,), use_container_width=True,
+                          type="primary" if row.feature_id == st.session_state.get("selected") else "secondary")
+        if near or covering:
+            st.caption(t("report_hint", lang))
+        st.button(t("report_clear", lang), key="report-close", on_click=lambda: st.session_state.pop("place", None))
 
 
-def _fmt(value, unit: str, lang: str) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return t(unit, lang, v=float(value))
-
-
-def _evidence_panel(project: Project, data, positions, lab: Labels, lang: str) -> None:
+def _evidence_panel(project: Project, data: MapData, positions, lab: Labels, lang: str) -> None:
     st.markdown(f"#### {esc(t('evidence', lang))}", unsafe_allow_html=True)
     f = data.features
     if len(positions) <= MAX_PICK:
@@ -349,65 +307,20 @@ def _evidence_panel(project: Project, data, positions, lab: Labels, lang: str) -
                      format_func=lambda i: t("none_label", lang) if i is None else f"{names.get(i, i)}")
     else:
         st.caption(t("pick", lang) + " " + t("too_many_to_pick", lang))
-    fid = st.session_state.get("selected")
-    hits = f.index[f["id"] == fid] if fid else []
-    if not len(hits):
+    row = data.row(st.session_state.get("selected"))
+    if row is None:
         st.info(t("click_hint", lang))
         return
-    row = f.loc[hits[0]]
     corpus = _corpus(str(project.corpus_dir)) if project.corpus_dir else None
-    parts = [f'<div class="mapapp-panel" data-feature-id="{esc(row["id"])}">',
-             f'<h4 class="mapapp-name" style="margin:0.2rem 0">{esc(row["name"])}</h4>']
-    facts = [
-        ("f_id", row["id"]),
-        ("f_aliases", "、".join(row["aliases"]) if len(row["aliases"]) else None),
-        ("f_kind", lab.term("kinds", row["kind"])),
-        ("f_sectors", "、".join(lab.term("sectors", s) for s in row["sectors"])),
-        ("f_status", lab.term("statuses", row["status"])),
-        ("f_plans", "；".join(lab.plan(p) for p in row["plans"])),
-        ("f_source", describe_provenance(row, lang)),
-        ("f_precision", lab.term("precisions", row["precision"]) if row["precision"] else None),
-        ("f_uncertainty", _fmt(row["uncertainty_m"], "m", lang)),
-        ("f_stated_area", _fmt(row["stated_area_km2"], "km2", lang)),
-        ("f_area", _fmt(row["area_km2"], "km2", lang)),
-        ("f_stated_length", _fmt(row["stated_length_km"], "km", lang)),
-        ("f_length", _fmt(row["length_km"], "km", lang)),
-        ("f_units", "、".join([*row["cities"], *row["counties"]]) or None),
-        ("f_note", row["note"] or None),
-    ]
-    parts.append('<table class="mapapp-facts" style="font-size:0.85rem">')
-    for key, value in facts:
-        if value is None or value == "":
-            continue
-        parts.append(f'<tr><th style="white-space:nowrap;padding:1px 8px 1px 0;text-align:left">{esc(t(key, lang))}</th>'
-                     f'<td style="padding:1px 0">{esc(value)}</td></tr>')
-    parts.append("</table>")
-    mentions = row["mentions"]
-    parts.append(f'<h5 style="margin:0.6rem 0 0.2rem 0">{esc(t("mentions", lang, n=len(mentions)))}</h5>')
-    for mention in mentions:
-        plan, line, quote = mention["plan"], int(mention["line"]), mention["quote"]
-        parts.append('<div class="mapapp-mention" style="border-left:3px solid #c0392b;padding:2px 8px;margin:6px 0">')
-        parts.append(f'<div style="font-size:0.8rem;color:#555">{esc(lab.plan(plan))} · '
-                     f'{esc(t("line", lang, n=line))}</div>')
-        parts.append(f'<div class="mapapp-quote">「{esc(quote)}」</div>')
-        if corpus is not None:
+    paragraphs = None
+    if corpus is not None:
+        paragraphs = []
+        for mention in row["mentions"]:
             try:
-                para = corpus.paragraph(mention["doc"], line, context=1)
+                paragraphs.append(corpus.paragraph(mention["doc"], int(mention["line"]), context=1))
             except MapappError:
-                para = []
-            if para:
-                body = "".join(
-                    f'<div style="margin:2px 0"><span style="color:#999;font-size:0.75rem">{n}</span> '
-                    f'{highlight(text, quote) if n == line else esc(text)}</div>' for n, text in para)
-                parts.append(f'<div class="mapapp-paragraph" style="font-size:0.85rem;background:#fafafa;'
-                             f'padding:4px 6px;margin-top:3px">{body}</div>')
-            else:
-                parts.append(f'<div style="font-size:0.8rem;color:#999">{esc(t("doc_missing", lang))}</div>')
-        parts.append("</div>")
-    if corpus is None:
-        parts.append(f'<div style="font-size:0.8rem;color:#777">{esc(t("no_corpus", lang))}</div>')
-    parts.append("</div>")
-    st.markdown("".join(parts), unsafe_allow_html=True)
+                paragraphs.append([])
+    st.markdown(render.evidence_html(row, lab, lang, paragraphs), unsafe_allow_html=True)
 
 
 def _downloads(data, flt: FeatureFilter, lang: str) -> None:
@@ -430,21 +343,10 @@ def _downloads(data, flt: FeatureFilter, lang: str) -> None:
     c3.caption(t("dl_note", lang))
 
 
-def _ledger(data, flt: FeatureFilter, lab: Labels, lang: str) -> None:
+def _ledger(data: MapData, flt: FeatureFilter, lab: Labels, lang: str) -> None:
     rows = data.unlocated(flt)
     with st.expander(t("ledger", lang, n=len(rows)), expanded=False):
         if rows.empty:
             st.caption(t("ledger_none", lang))
             return
-        head = ("f_id", "f_aliases", "f_kind", "f_status", "f_plans", "f_reason")
-        out = ['<table class="mapapp-ledger" style="font-size:0.85rem;width:100%"><tr>',
-               f'<th style="text-align:left">{esc(t("f_id", lang))}</th><th style="text-align:left">名称 / Name</th>']
-        out += [f'<th style="text-align:left">{esc(t(h, lang))}</th>' for h in head[1:]]
-        out.append("</tr>")
-        for _, r in rows.iterrows():
-            reason = r["source_note"]
-            cells = [r["id"], r["name"], "、".join(r["aliases"]), lab.term("kinds", r["kind"]),
-                     lab.term("statuses", r["status"]), "；".join(lab.plan(p) for p in r["plans"]), reason]
-            out.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
-        out.append("</table>")
-        st.markdown("".join(out), unsafe_allow_html=True)
+        st.markdown(render.ledger_html(rows, lab, lang), unsafe_allow_html=True)

@@ -36,8 +36,14 @@ UI = {
     "legend_precision": {"zh": "线型 = 几何精度", "en": "Line style = precision of the geometry"},
     "legend_solid": {"zh": "精确 / 推导：实线", "en": "Exact / derived: solid"},
     "legend_dashed": {"zh": "近似（手绘）：虚线、较浅", "en": "Approximate (hand-drawn): dashed, lighter"},
-    "legend_upper": {"zh": "范围上限：点线、无填充（只知位于这些行政区内）",
-                     "en": "Upper bound: dotted, unfilled (only known to lie within these units)"},
+    "legend_upper": {"zh": "范围上限：点线轮廓（只知位于该范围内某处）",
+                     "en": "Upper bound: dotted outline (only known to lie somewhere inside)"},
+    "legend_area": {"zh": "整县/市/省范围或大面积要素：点划线轮廓，点击轮廓选中",
+                    "en": "Whole county, city or province, or very large: dash-dot outline; click the outline"},
+    "legend_stack": {"zh": "带数字的圆点 = 同一位置的多个点位，点击展开",
+                     "en": "Numbered dot = several points at one spot; click to spread them"},
+    "legend_labels": {"zh": "地名：市名（全省视图），县（区）名（放大后）",
+                      "en": "Place names: cities (province view), counties (zoomed in)"},
     "legend_point": {"zh": "点位：圆点（仅知位置）", "en": "Point: dot (location only)"},
     "legend_boundaries": {"zh": "灰线 = 行政区界（图层按钮可开关省/市/县界）",
                           "en": "Grey lines = administrative boundaries (switch province/city/county in the layer button)"},
@@ -45,15 +51,36 @@ UI = {
     "boundary_city": {"zh": "市界", "en": "City boundaries"},
     "boundary_county": {"zh": "县（区）界", "en": "County boundaries"},
     "evidence": {"zh": "证据", "en": "Evidence"},
-    "click_hint": {"zh": "点击地图上的要素查看规划原文证据。", "en": "Click a feature on the map to see the evidence."},
+    "click_hint": {"zh": "点击地图上的要素查看规划原文证据；点击地图任意位置查看该地的规划要素。",
+                   "en": "Click a feature on the map for its evidence; click anywhere for what the plans put there."},
+    "layer_area": {"zh": "整区范围与范围上限（{n}）", "en": "Area-wide and upper bounds ({n})"},
+    "layer_shapes": {"zh": "线与面（{n}）", "en": "Lines and areas ({n})"},
+    "layer_points": {"zh": "点位（{n}）", "en": "Points ({n})"},
+    "upper_word": {"zh": "范围上限（只知位于其内某处）", "en": "Upper bound (somewhere inside)"},
+    "area_wide_word": {"zh": "整区范围要素", "en": "Area-wide feature"},
+    "tile_error": {"zh": "底图瓦片无法加载（未联网或被拦截）。规划要素不受影响；可改用“无（离线）”底图。",
+                   "en": "The basemap tiles cannot be loaded (offline or blocked). The plan features are unaffected; choose the offline basemap."},
+    "report": {"zh": "此地", "en": "This place"},
+    "report_where": {"zh": "{place}（{lat:.4f}°N, {lon:.4f}°E）", "en": "{place} ({lat:.4f}°N, {lon:.4f}°E)"},
+    "report_outside": {"zh": "江西省界以外", "en": "outside Jiangxi's boundaries"},
+    "report_near": {"zh": "此处及附近 {km:g} 公里内的要素（由近到远，{n} 个）",
+                    "en": "Features at or within {km:g} km of this point, nearest first ({n})"},
+    "report_near_none": {"zh": "附近 {km:g} 公里内没有符合筛选条件的精确要素。",
+                         "en": "No precise feature matching the filters within {km:g} km."},
+    "report_covering": {"zh": "规划将此地划入以下范围（{n} 个，由小到大）",
+                        "en": "The plans put this place inside ({n}, smallest first)"},
+    "report_covering_none": {"zh": "没有覆盖此地的整区范围要素。", "en": "No area-wide feature covers this place."},
+    "report_at": {"zh": "在此处", "en": "here"},
+    "report_hint": {"zh": "点击一行查看证据。", "en": "Click a row for its evidence."},
+    "report_clear": {"zh": "关闭", "en": "Close"},
     "pick": {"zh": "或从列表选择要素", "en": "Or pick a feature"},
     "popup_hint": {"zh": "详见右侧证据面板", "en": "Evidence in the panel on the right"},
     "precision_word": {"zh": "精度", "en": "Precision"},
     "mentions": {"zh": "规划原文提及（{n} 处）", "en": "Mentions in the plans ({n})"},
     "line": {"zh": "第 {n} 行", "en": "line {n}"},
     "paragraph": {"zh": "上下文", "en": "Context"},
-    "no_corpus": {"zh": "未配置规划原文文件夹（MAPAPP_CORPUS / --corpus），仅显示引文。",
-                  "en": "No corpus folder configured (MAPAPP_CORPUS / --corpus): quotes only."},
+    "no_corpus": {"zh": "未配置规划原文文件夹（MAPAPP_CORPUS / --corpus）：只显示引文，没有上下文段落，引文也未与原文核对。",
+                  "en": "No plan documents configured (MAPAPP_CORPUS / --corpus): quotes only, without their paragraphs, and not checked against the documents."},
     "doc_missing": {"zh": "原文文件中找不到该行。", "en": "The line is not in the corpus file."},
     "f_id": {"zh": "编号", "en": "ID"},
     "f_aliases": {"zh": "别名", "en": "Aliases"},
@@ -71,6 +98,7 @@ UI = {
     "f_units": {"zh": "所在市/县", "en": "Cities / counties"},
     "f_note": {"zh": "备注", "en": "Note"},
     "f_reason": {"zh": "未定位原因", "en": "Why not located"},
+    "f_name": {"zh": "名称", "en": "Name"},
     "downloads": {"zh": "下载当前筛选结果", "en": "Download the current selection"},
     "dl_geojson": {"zh": "下载 GeoJSON", "en": "Download GeoJSON"},
     "dl_csv": {"zh": "下载 CSV", "en": "Download CSV"},
@@ -87,7 +115,38 @@ UI = {
     "km2": {"zh": "{v:,.2f} 平方公里", "en": "{v:,.2f} km²"},
     "km": {"zh": "{v:,.2f} 公里", "en": "{v:,.2f} km"},
     "m": {"zh": "{v:,.0f} 米", "en": "{v:,.0f} m"},
+    "osm_attribution": {"zh": "© OpenStreetMap 贡献者（ODbL）", "en": "© OpenStreetMap contributors (ODbL)"},
 }
+
+
+class Labels:
+    """Vocabulary terms and plan titles of a build's manifest in one UI language."""
+
+    def __init__(self, manifest: dict, lang: str):
+        self.lang = lang
+        self.vocab = manifest["vocabulary"]
+        self.plans = {p["id"]: p for p in manifest["plans"]}
+
+    def term(self, group: str, key: str) -> str:
+        """Return the vocabulary term `key` of `group` ('kinds', 'sectors' …) in the language."""
+        entry = self.vocab.get(group, {}).get(key)
+        return entry.get(self.lang) or entry.get("zh") or key if entry else str(key)
+
+    def plan(self, key: str) -> str:
+        """Return the title of plan `key` in the language (the Chinese title if none)."""
+        p = self.plans.get(key)
+        if not p:
+            return key
+        return (p.get("title_en") or p["title"]) if self.lang == "en" else p["title"]
+
+    def option(self, name: str, key: str) -> str:
+        """Return the label of choice `key` of filter `name`."""
+        group = {"sectors": "sectors", "kinds": "kinds", "statuses": "statuses", "precisions": "precisions"}.get(name)
+        if name == "plans":
+            return self.plan(key)
+        if group:
+            return self.term(group, key)
+        return key
 
 
 def t(key: str, lang: str, **values) -> str:

@@ -1,0 +1,268 @@
+/* mapapp: the map's drawing in Leaflet (served locally from the app's static folder).
+ *
+ * The page (Python) builds the map with folium and calls, in this order:
+ *   mapapp.init(map, options)            once per map: panes, place labels, datum label, legend
+ *                                        box, tile-failure message, click marker, selection watch;
+ *   mapapp.layer(name, data, canvas)     per filter change, for 'area' (area-wide outlines),
+ *                                        'shapes' (precise lines and polygons) and 'points'
+ *                                        (clustered; a stack spreads out when clicked);
+ *   mapapp.setLegend(html)               the legend of the current selection (HTML made and
+ *                                        escaped by the page);
+ *   mapapp.drawn()                       after the last layer: stacking order, highlight, count.
+ * Text from annotations is only ever put on the page with textContent, never as HTML.
+ *
+ * The selected feature is the `id` of the page's own URL (the app keeps its state there): when it
+ * changes, the map zooms to that feature, highlights it and draws its uncertainty circle.
+ */
+(function () {
+  'use strict';
+  var M = window.mapapp = window.mapapp || {};
+  var POINT_ZOOM = 14;      // zoom for a selected point without a stated uncertainty
+  var POINT_MIN_ZOOM = 12;  // a selected point is never shown below this zoom
+  var CITY_MAX_ZOOM = 10;   // city names up to this zoom
+  var COUNTY_MIN_ZOOM = 9;  // county names from this zoom
+
+  M.o = {};
+  M.byId = {};       // feature id -> Leaflet layer (of the current drawing)
+  M.groups = [];     // the current layers, for counting
+  M.selectedId = null;
+  M.focusedId = null;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  M.style = function (p) {
+    var c = M.o.colors[p.s] || '#555555';
+    var st = {color: c, fillColor: c, weight: 2.5, opacity: 0.95, fillOpacity: 0.3, dashArray: null};
+    if (p.p === 'derived') { st.fillOpacity = 0.22; }
+    if (p.p === 'approximate') { st.dashArray = '6 5'; st.opacity = 0.8; st.fillOpacity = 0.14; }
+    if (p.w) { st.weight = 1.6; st.opacity = 0.75; st.fill = false; st.dashArray = p.u ? '2 5' : '8 4 2 4'; }
+    if (p.p === 'point') { st.radius = 6; st.fillOpacity = 0.9; st.weight = 1.5; st.color = '#222222'; }
+    return st;
+  };
+
+  M.lines = function (p) {
+    var o = M.o, out = [String(p.name), (o.kinds[p.k] || p.k) + ' · ' + (o.sectors[p.s] || p.s),
+                        o.precisionWord + ': ' + (o.precisions[p.p] || p.p)];
+    if (p.w) { out.push(p.u ? o.upperWord : o.areaWideWord); }
+    return out;
+  };
+
+  M.text = function (lines) {
+    var box = el('div', 'mapapp-tip');
+    lines.forEach(function (t, i) { box.appendChild(el(i === 0 ? 'b' : 'div', null, t)); });
+    return box;
+  };
+
+  function control(position, build) {
+    var C = L.Control.extend({options: {position: position}, onAdd: build});
+    return new C();
+  }
+
+  M.init = function (map, options) {
+    M.map = map;
+    M.o = options;
+    if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(18); }  // no tile layer: clustering needs a maximum
+    map.createPane('mapappWater').style.zIndex = 250;
+    var focus = map.createPane('mapappFocus');
+    focus.style.zIndex = 450;
+    focus.style.pointerEvents = 'none';
+    var labels = map.createPane('mapappLabels');
+    labels.style.zIndex = 620;
+    labels.style.pointerEvents = 'none';
+    M.focusLayer = L.layerGroup().addTo(map);
+    M.clickLayer = L.layerGroup().addTo(map);
+    control('bottomleft', function () { return el('div', 'mapapp-datum', options.datumText); }).addTo(map);
+    M.legendBox = el('details', 'mapapp-legend leaflet-bar');
+    M.legendBox.open = true;
+    M.legendBox.appendChild(el('summary', null, options.legendTitle));
+    M.legendBody = el('div', 'mapapp-legend-body');
+    M.legendBox.appendChild(M.legendBody);
+    L.DomEvent.disableClickPropagation(M.legendBox);
+    L.DomEvent.disableScrollPropagation(M.legendBox);
+    control('bottomright', function () { return M.legendBox; }).addTo(map);
+    if (options.osmAttribution) { map.attributionControl.addAttribution(options.osmAttribution); }
+    M.watchTiles(map);
+    M.drawLabels(map, options.labels || []);
+    map.on('click', function (e) {
+      M.clickLayer.clearLayers();
+      L.circleMarker(e.latlng, {pane: 'mapappFocus', radius: 5, color: '#c0392b', weight: 2, fill: false,
+                                interactive: false, className: 'mapapp-click'}).addTo(M.clickLayer);
+    });
+    setInterval(M.followUrl, 300);
+  };
+
+  M.watchTiles = function (map) {
+    var shown = false;
+    map.eachLayer(function (l) {
+      if (!(l instanceof L.TileLayer)) { return; }
+      l.on('tileerror', function () {
+        if (shown) { return; }
+        shown = true;
+        control('topleft', function () { return el('div', 'mapapp-tile-error', M.o.tileError); }).addTo(map);
+      });
+    });
+  };
+
+  M.drawLabels = function (map, labels) {
+    var city = L.layerGroup(), county = L.layerGroup();
+    labels.forEach(function (x) {  // [name, level, lon, lat]
+      var icon = L.divIcon({className: 'mapapp-label mapapp-label-' + x[1], html: el('span', null, x[0]),
+                            iconSize: null});
+      L.marker([x[3], x[2]], {icon: icon, pane: 'mapappLabels', interactive: false, keyboard: false})
+        .addTo(x[1] === 'city' ? city : county);
+    });
+    function update() {
+      var z = map.getZoom();
+      if (z <= CITY_MAX_ZOOM) { city.addTo(map); } else { city.remove(); }
+      if (z >= COUNTY_MIN_ZOOM) { county.addTo(map); } else { county.remove(); }
+    }
+    map.on('zoomend', update);
+    update();
+  };
+
+  function clusterIcon(cluster) {
+    var n = cluster.getChildCount();
+    var size = n < 10 ? 22 : (n < 100 ? 26 : 30);
+    return L.divIcon({html: el('span', null, String(n)), className: 'mapapp-cluster', iconSize: [size, size]});
+  }
+
+  M.layer = function (name, data, canvas) {
+    var renderer;
+    if (canvas) {
+      M.canvas = M.canvas || L.canvas({padding: 0.3});
+      renderer = M.canvas;
+    }
+    var n = 0;
+    var geo = L.geoJSON(data, {
+      renderer: renderer,
+      style: function (f) { return M.style(f.properties); },
+      pointToLayer: function (f, ll) {
+        return L.circleMarker(ll, Object.assign({renderer: renderer}, M.style(f.properties)));
+      },
+      onEachFeature: function (f, layer) {
+        n += 1;
+        var id = String(f.properties.id);
+        layer.options.className = 'mapapp-feature mapapp-f-' + id.replace(/[^A-Za-z0-9_-]/g, '_');
+        M.byId[id] = layer;
+        layer.bindTooltip(function () { return M.text(M.lines(f.properties)); }, {sticky: true});
+        layer.bindPopup(function () { return M.text(M.lines(f.properties).concat([M.o.popupHint])); },
+                        {autoPan: true, maxWidth: 280});
+        layer.on('click', function () {
+          layer.closeTooltip();
+          M.select(id, 'click');
+        });
+      }
+    });
+    var group = geo;
+    if (name === 'points') {
+      group = L.markerClusterGroup({maxClusterRadius: 8, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
+                                    zoomToBoundsOnClick: true, spiderfyDistanceMultiplier: 1.4,
+                                    iconCreateFunction: clusterIcon, chunkedLoading: false});
+      group.addLayers(geo.getLayers());
+    }
+    group.mapappCount = n;
+    M.groups.push(group);
+    return group;
+  };
+
+  M.setLegend = function (html) {
+    if (M.legendBody) { M.legendBody.innerHTML = html; }  // made and escaped by the page (render.py)
+  };
+
+  M.reset = function () {
+    M.byId = {};
+    M.groups = [];
+    window.mapappDrawn = -1;
+  };
+
+  M.drawn = function () {
+    // smaller features above larger ones, across all layers ('z' is the drawing rank)
+    var ranked = [];
+    Object.keys(M.byId).forEach(function (id) {
+      var l = M.byId[id];
+      if (l._map && l.bringToFront && l.feature.properties.p !== 'point') { ranked.push(l); }
+    });
+    ranked.sort(function (a, b) { return a.feature.properties.z - b.feature.properties.z; });
+    ranked.forEach(function (l) { l.bringToFront(); });
+    M.highlight(M.selectedId);
+    // after the next frame is painted: how many features are on the map (read by tests and bench)
+    requestAnimationFrame(function () { setTimeout(function () {
+      var n = 0;
+      M.groups.forEach(function (g) { if (g._map) { n += g.mapappCount; } });
+      window.mapappDrawn = n;
+    }, 0); });
+  };
+
+  function boundsOf(layer) {
+    if (layer.getBounds) { return layer.getBounds(); }
+    var ll = layer.getLatLng();
+    return L.latLngBounds(ll, ll);
+  }
+
+  M.highlight = function (id) {
+    M.focusLayer.clearLayers();
+    var layer = id ? M.byId[id] : null;
+    if (!layer) { return null; }
+    var p = layer.feature.properties;
+    if (layer.getLatLng) {
+      var ll = layer.getLatLng();
+      if (p.r) {
+        L.circle(ll, {pane: 'mapappFocus', radius: p.r, color: '#d35400', weight: 1.5, dashArray: '4 4',
+                      fillOpacity: 0.08, interactive: false, className: 'mapapp-uncertainty'}).addTo(M.focusLayer);
+      }
+      L.circleMarker(ll, {pane: 'mapappFocus', radius: 11, color: '#f1c40f', weight: 4, fill: false,
+                          interactive: false, className: 'mapapp-highlight'}).addTo(M.focusLayer);
+    } else {
+      L.geoJSON(layer.toGeoJSON(), {pane: 'mapappFocus', interactive: false,
+        style: function () { return {color: '#f1c40f', weight: 7, opacity: 0.75, fill: false, className: 'mapapp-highlight'}; }
+      }).addTo(M.focusLayer);
+    }
+    return layer;
+  };
+
+  M.zoomTo = function (layer, how) {
+    var map = M.map, p = layer.feature.properties;
+    if (layer.getLatLng) {
+      var ll = layer.getLatLng();
+      if (how === 'click' && map.getZoom() >= POINT_MIN_ZOOM) { return; }  // a spread stack stays open
+      var box = p.r ? ll.toBounds(2.4 * p.r) : null;
+      var z = box ? Math.min(map.getBoundsZoom(box), 16) : POINT_ZOOM;
+      map.setView(ll, Math.max(z, POINT_MIN_ZOOM), {animate: false});
+      return;
+    }
+    var b = boundsOf(layer);
+    if (how === 'click' && map.getBounds().contains(b)) { return; }
+    map.fitBounds(b, {padding: [30, 30], maxZoom: 16, animate: false});
+  };
+
+  M.select = function (id, how) {
+    M.selectedId = id;
+    M.focusedId = id;
+    var layer = M.highlight(id);
+    if (layer) { M.zoomTo(layer, how); }
+  };
+
+  M.urlId = function () {
+    try {
+      return new URLSearchParams(window.parent.location.search).get('id');
+    } catch (e) {
+      return null;
+    }
+  };
+
+  M.followUrl = function () {
+    var id = M.urlId();
+    if (id === M.focusedId) { return; }
+    if (!id) {
+      M.selectedId = M.focusedId = null;
+      M.focusLayer.clearLayers();
+      return;
+    }
+    if (M.byId[id]) { M.select(id, 'url'); }
+  };
+})();

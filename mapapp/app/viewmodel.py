@@ -1,0 +1,387 @@
+"""The map's view-model: one build prepared for display, with no Streamlit and no browser in it.
+
+`MapData` wraps one build. It selects features with the library's `filter_features` (memoised per
+filter), counts the features behind each filter choice, splits a selection into the map's layers
+(area-wide outlines, precise shapes, points), answers a click with a `PlaceReport`, and keeps one
+small GeoJSON string per located feature and datum (simplified 0.001° with topology preserved,
+rounded to 5 decimals, properties reduced to what the map needs). A layer is a join of those
+strings, so a rerun never goes through json.dumps of geometry. Exports never use these strings:
+they go through `mapapp.export` at full precision.
+
+Area-wide features (`AREA_WIDE_RULE`): an upper bound (the entity lies somewhere inside), a
+geometry made of whole administrative units (method `admin`: counties, cities, the province), or a
+polygon of more than `AREA_WIDE_KM2`. On this project's build that is 185 admin features (from
+34.8 km², a city district, to 167,051 km², the province) and 4 hand-drawn polygons (鄱阳湖 and
+three basin-wide projects, 1,152 to 12,170 km²); the next largest hand-drawn polygon is 赣江新区 at
+474 km². They say where a plan puts something only at the scale of a county or more, so the map
+draws them as outlines in their own layer and the place report lists them as "covering" a point.
+"""
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import asdict, dataclass, field, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.ops import polylabel
+
+from ..features import FeatureFilter, filter_features
+from ..gcj02 import shift_geometries
+
+SIMPLIFY_DEG = 0.001
+DECIMALS = 5
+FIT_MARGIN_DEG = 0.3  # the map fits the selection clipped to Jiangxi plus this margin
+FILTER_FIELDS = ("plans", "sectors", "kinds", "statuses", "precisions", "within")
+AREA_WIDE_KM2 = 1000.0
+AREA_WIDE_RULE = (f"upper bound, or method 'admin' (whole counties, cities or the province), "
+                  f"or a polygon larger than {AREA_WIDE_KM2:,.0f} km²")
+NEAR_M = 3000.0   # the place report lists selected features within this distance of the click
+MAX_NEAR = 15     # … at most this many, nearest first
+LAYERS = ("area", "shapes", "points")  # drawing order, bottom to top
+
+# 24 distinguishable colours, assigned to sectors in vocabulary order.
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf", "#393b79", "#e6550d", "#31a354", "#843c39", "#7b4173", "#3182bd",
+           "#fd8d3c", "#74c476", "#ad494a", "#a55194", "#636363", "#8ca252", "#de9ed6", "#6b6ecf")
+
+_M_PER_DEG_LAT = 110_574.0
+_M_PER_DEG_LON_EQ = 111_320.0
+
+
+@dataclass(frozen=True)
+class PlaceReport:
+    """What the map knows about one point: its county and city (None outside the boundaries), the
+    selected precise features at or near it (row position, distance in metres; nearest first) and
+    the selected area-wide features whose area covers it (row positions, smallest area first)."""
+
+    lon: float
+    lat: float
+    county: str | None
+    city: str | None
+    near: list[tuple[int, float]]
+    covering: list[int]
+
+
+@dataclass(frozen=True)
+class PlaceLabel:
+    """A place name drawn on the map: name, level ('city' or 'county'), representative point."""
+
+    name: str
+    level: str
+    lon: float
+    lat: float
+
+
+def sector_colors(manifest: dict) -> dict[str, str]:
+    """Return a colour per sector key, stable for a given vocabulary."""
+    keys = list(manifest["vocabulary"]["sectors"])
+    return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
+
+
+def filter_key(flt: FeatureFilter) -> tuple:
+    """Return a hashable key of a filter (order of choices does not matter)."""
+    d = asdict(flt)
+    return tuple((k, tuple(sorted(v)) if isinstance(v, list) else v) for k, v in sorted(d.items()))
+
+
+def display_geometries(geoms, datum: str) -> np.ndarray:
+    """Return geometries as drawn: shifted to GCJ-02 if `datum` says so, simplified, rounded."""
+    values = np.asarray(getattr(geoms, "values", geoms), dtype=object)
+    if datum == "GCJ-02":
+        values = shift_geometries(values)
+    simple = shapely.simplify(values, SIMPLIFY_DEG, preserve_topology=True)
+    return shapely.transform(simple, lambda c: np.round(c, DECIMALS))
+
+
+def _metres(geoms: np.ndarray, lat0: float) -> np.ndarray:
+    """Return geometries scaled to metres around latitude `lat0` (equirectangular; fine within a
+    few kilometres, which is what distances in the place report are)."""
+    kx = _M_PER_DEG_LON_EQ * math.cos(math.radians(lat0))
+    return shapely.transform(geoms, lambda c: c * np.array([kx, _M_PER_DEG_LAT]))
+
+
+def _label_point(geom) -> shapely.Point:
+    parts = list(getattr(geom, "geoms", [geom]))
+    largest = max(parts, key=lambda g: g.area)
+    try:
+        return polylabel(largest, tolerance=0.005)
+    except Exception:  # degenerate polygon: any interior point will do
+        return largest.representative_point()
+
+
+@dataclass
+class MapData:
+    """One build prepared for the map. Thread-safe memoisation; build it once per build folder."""
+
+    features: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    manifest: dict
+    _memo: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self):
+        self.features = self.features.reset_index(drop=True)
+        self.colors = sector_colors(self.manifest)
+        self._literals: dict = {}
+        f = self.features
+        geoms = f.geometry.values
+        self._located = f.geometry.notna().to_numpy()
+        # Fit to what lies in and around Jiangxi: a rail line that runs on to Kunming should not
+        # zoom the map out to all of China. Features wholly outside keep their own bounds.
+        frame = self.boundaries[self.boundaries["level"] == "province"].total_bounds + FIT_MARGIN_DEG * np.array([-1, -1, 1, 1])
+        near = shapely.bounds(shapely.clip_by_rect(geoms, *frame))
+        own = f.geometry.bounds.to_numpy(dtype=float)  # NaN rows for missing geometry
+        self._bounds = np.where(np.isnan(near).any(axis=1, keepdims=True), own, near)
+        # ODbL: the map credits OpenStreetMap whenever the build holds OSM-derived geometry
+        self.uses_osm = bool(f["osm_data"].any())
+        area_km2 = pd.to_numeric(f["area_km2"], errors="coerce").fillna(0.0).to_numpy()
+        self._area_wide = self._located & (f["upper_bound"].fillna(False).astype(bool).to_numpy()
+                                           | (f["method"] == "admin").to_numpy() | (area_km2 > AREA_WIDE_KM2))
+        # drawing order: larger below smaller (polygons by area, then lines, then points)
+        area = np.nan_to_num(shapely.area(geoms), nan=0.0)
+        length = np.nan_to_num(shapely.length(geoms), nan=0.0)
+        self._size = np.where(area > 0, area + 1.0, np.where(length > 0, 0.5, 0.0))
+        self._is_point = self._located & np.isin(f.geometry.geom_type.fillna("").to_numpy(), ["Point", "MultiPoint"])
+        located = np.flatnonzero(self._located)
+        self._tree_rows = located
+        self._tree = shapely.STRtree(geoms[located])
+        self._position = {fid: i for i, fid in enumerate(f["id"])}
+        self.unlocated_count = int((~self._located).sum())
+
+    # ---- selection -------------------------------------------------------------------------
+    def select(self, flt: FeatureFilter) -> np.ndarray:
+        """Return the row positions matching `flt` (the library's filter_features, memoised)."""
+        key = ("select", filter_key(flt))
+        hit = self._memo.get(key)
+        if hit is None:
+            rows = filter_features(self.features, flt, self.boundaries)
+            hit = rows.index.to_numpy()
+            self._remember(key, hit)
+        return hit
+
+    def frame(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
+        """Return the selected rows as a GeoDataFrame (full precision, for exports and tables)."""
+        return self.features.iloc[self.select(flt)]
+
+    def position(self, feature_id: str | None) -> int | None:
+        """Return the row position of a feature id, or None if the build has no such feature."""
+        return self._position.get(feature_id) if feature_id else None
+
+    def row(self, feature_id: str | None) -> pd.Series | None:
+        """Return the feature-table row of `feature_id`, or None."""
+        pos = self.position(feature_id)
+        return None if pos is None else self.features.iloc[pos]
+
+    def is_located(self, position: int) -> bool:
+        """Return True if the row at `position` has a geometry."""
+        return bool(self._located[position])
+
+    def is_area_wide(self, position: int) -> bool:
+        """Return True if the row at `position` is area-wide (see AREA_WIDE_RULE)."""
+        return bool(self._area_wide[position])
+
+    def filter_options(self) -> dict[str, list[str]]:
+        """Return the choices of each filter: the vocabulary entries and units that occur."""
+        hit = self._memo.get(("options",))
+        if hit is not None:
+            return hit
+        f, m = self.features, self.manifest
+        located = f[self._located]
+        present_sectors = {s for ss in f["sectors"] for s in ss}
+        units = self.boundaries
+        used_units = {u for cs, ks in zip(located["cities"], located["counties"]) for u in (*cs, *ks)}
+        hit = {
+            "plans": [p["id"] for p in m["plans"]],
+            "sectors": [k for k in m["vocabulary"]["sectors"] if k in present_sectors],
+            "kinds": [k for k in m["vocabulary"]["kinds"] if k in set(f["kind"])],
+            "statuses": [k for k in m["vocabulary"]["statuses"] if k in set(f["status"])],
+            "precisions": [k for k in m["vocabulary"]["precisions"] if k in set(located["precision"])],
+            "within": [n for level in ("city", "county") for n in units[units["level"] == level]["name"]
+                       if n in used_units],
+        }
+        self._remember(("options",), hit)
+        return hit
+
+    def facet_counts(self, flt: FeatureFilter) -> dict[str, dict[str, int]]:
+        """Return, for each filter field, how many located features each choice would show given
+        the other fields' current choices."""
+        key = ("facets", filter_key(flt))
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        out = {}
+        for name in FILTER_FIELDS:
+            rows = self.features.iloc[self.select(replace(flt, **{name: []}))]
+            if name == "within":
+                values = [u for cs, ks in zip(rows["cities"], rows["counties"]) for u in {*cs, *ks}]
+            elif name in ("plans", "sectors"):
+                values = [v for vs in rows[name] for v in set(vs)]
+            else:
+                column = {"kinds": "kind", "statuses": "status", "precisions": "precision"}[name]
+                values = list(rows[column])
+            out[name] = {str(k): int(v) for k, v in pd.Series(values, dtype=object).value_counts().items()}
+        self._remember(key, out)
+        return out
+
+    def unlocated(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
+        """Return the records without geometry that match `flt` (the unmapped ledger)."""
+        rows = self.features.iloc[self.select(replace(flt, include_unlocated=True))]
+        return rows[rows.geometry.isna()]
+
+    def bounds(self, positions: np.ndarray) -> tuple[float, float, float, float] | None:
+        """Return (west, south, east, north) of the selected located features, or None."""
+        b = self._bounds[positions]
+        b = b[~np.isnan(b).any(axis=1)]
+        if not len(b):
+            return None
+        return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+
+    def layer_rows(self, positions: np.ndarray) -> dict[str, np.ndarray]:
+        """Return the selected located rows split into the map's layers, in drawing order (`LAYERS`:
+        area-wide outlines, precise lines and polygons, points); within a layer larger features
+        come first, so smaller ones are drawn above them."""
+        positions = np.asarray(positions, dtype=int)
+        positions = positions[self._located[positions]]
+        wide = self._area_wide[positions]
+        point = self._is_point[positions]
+        out = {}
+        for name, mask in (("area", wide), ("shapes", ~wide & ~point), ("points", ~wide & point)):
+            rows = positions[mask]
+            out[name] = rows[np.argsort(-self._size[rows], kind="stable")]
+        return out
+
+    def sectors_shown(self, positions: np.ndarray) -> list[str]:
+        """Return the first sectors of the selected located features, in vocabulary order."""
+        located = self.features["sectors"].to_numpy()[positions[self._located[positions]]]
+        present = {ss[0] for ss in located if len(ss)}
+        order = list(self.manifest["vocabulary"]["sectors"])
+        return sorted(present, key=lambda s: (order.index(s) if s in order else len(order), s))
+
+    # ---- the place report ------------------------------------------------------------------
+    def place_report(self, lon: float, lat: float, positions: np.ndarray,
+                     near_m: float = NEAR_M, limit: int = MAX_NEAR) -> PlaceReport:
+        """Return the PlaceReport of the point (lon, lat) in WGS84 among the selected `positions`:
+        county and city from the build's boundaries; precise features within `near_m` metres
+        (at most `limit`, nearest first; 0 when the point is on or inside); area-wide features
+        whose area covers the point (smallest first)."""
+        pt = shapely.Point(lon, lat)
+        county = city = None
+        b = self.boundaries
+        hits = b[(b["level"] == "county") & b.geometry.covers(pt)]
+        if len(hits):
+            county, city = str(hits["name"].iloc[0]), str(hits["city"].iloc[0]) or None
+        else:
+            cities = b[(b["level"] == "city") & b.geometry.covers(pt)]
+            city = str(cities["name"].iloc[0]) if len(cities) else None
+        selected = np.zeros(len(self.features), dtype=bool)
+        selected[np.asarray(positions, dtype=int)] = True
+        pad = near_m / (_M_PER_DEG_LON_EQ * max(0.2, math.cos(math.radians(lat))))
+        cand = self._tree_rows[self._tree.query(shapely.box(lon - pad, lat - pad, lon + pad, lat + pad))]
+        cand = cand[selected[cand]]
+        geoms = self.features.geometry.values
+        precise = cand[~self._area_wide[cand]]
+        dist = shapely.distance(_metres(geoms[precise], lat), _metres(np.array([pt]), lat)[0]) if len(precise) else np.array([])
+        keep = dist <= near_m
+        order = np.lexsort((self._size[precise][keep], dist[keep]))
+        near = [(int(precise[keep][i]), float(dist[keep][i])) for i in order[:limit]]
+        wide = self._tree_rows[self._tree.query(pt, predicate="intersects")]
+        wide = wide[selected[wide] & self._area_wide[wide]]
+        covering = [int(i) for i in wide[np.argsort(self._size[wide], kind="stable")]]
+        return PlaceReport(lon=float(lon), lat=float(lat), county=county, city=city, near=near, covering=covering)
+
+    # ---- place names -----------------------------------------------------------------------
+    def place_labels(self) -> list[PlaceLabel]:
+        """Return a label per city and county of the build's boundaries, at the visual centre of
+        its largest part (computed once per build)."""
+        hit = self._memo.get(("labels",))
+        if hit is not None:
+            return hit
+        b = self.boundaries[self.boundaries["level"].isin(["city", "county"])]
+        out = []
+        for name, level, geom in zip(b["name"], b["level"], b.geometry):
+            if geom is None or geom.is_empty:
+                continue
+            p = _label_point(geom)
+            out.append(PlaceLabel(str(name), str(level), round(p.x, 4), round(p.y, 4)))
+        self._remember(("labels",), out)
+        return out
+
+    # ---- display strings -------------------------------------------------------------------
+    def feature_strings(self, datum: str) -> np.ndarray:
+        """Return one GeoJSON Feature string per row ('' for unlocated rows), for `datum`.
+        Properties: id, name, k (kind), s (first sector), p (precision), z (drawing rank: higher
+        is drawn above), and when true or known: u (upper bound), w (area-wide: its geometry is the
+        outline of its area), r (uncertainty radius in metres of a point)."""
+        key = ("strings", datum)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        f = self.features
+        out = np.full(len(f), "", dtype=object)
+        idx = np.flatnonzero(self._located)
+        rank = np.empty(len(f), dtype=int)
+        rank[np.argsort(-self._size, kind="stable")] = np.arange(len(f))
+        shown = display_geometries(f.geometry.iloc[idx], datum)
+        # area-wide polygons go to the browser as their outline: only the outline can take a click
+        outline = self._area_wide[idx] & (shapely.get_type_id(shown) >= 3)
+        shown[outline] = shapely.boundary(shown[outline])
+        geoms = shapely.to_geojson(shown)
+        for i, g, fid, name, kind, sectors, prec, upper, unc in zip(
+                idx, geoms, f["id"].iloc[idx], f["name"].iloc[idx], f["kind"].iloc[idx],
+                f["sectors"].iloc[idx], f["precision"].iloc[idx], f["upper_bound"].iloc[idx],
+                f["uncertainty_m"].iloc[idx]):
+            props = {"id": fid, "name": name, "k": kind, "s": sectors[0] if len(sectors) else "", "p": prec,
+                     "z": int(rank[i])}
+            if upper:
+                props["u"] = 1
+            if self._area_wide[i]:
+                props["w"] = 1
+            if self._is_point[i] and unc is not None and not pd.isna(unc) and float(unc) > 0:
+                props["r"] = round(float(unc))
+            props = json.dumps(props, ensure_ascii=False)
+            out[i] = f'{{"type":"Feature","properties":{props},"geometry":{g}}}'
+        self._remember(key, out)
+        return out
+
+    def layer_geojson(self, positions: np.ndarray, datum: str) -> str:
+        """Return a FeatureCollection string of the given rows (display geometry)."""
+        strings = self.feature_strings(datum)[positions]
+        return '{"type":"FeatureCollection","features":[' + ",".join(s for s in strings if s) + "]}"
+
+    def layer_literal(self, positions: np.ndarray, datum: str) -> str:
+        """Return layer_geojson() as a JS string literal, memoised for the last few layers."""
+        key = (datum, hash(np.asarray(positions).tobytes()), len(positions))
+        with self._lock:
+            hit = self._literals.get(key)
+        if hit is None:
+            hit = json.dumps(self.layer_geojson(positions, datum), ensure_ascii=False).replace("</", "<\\/")
+            with self._lock:
+                self._literals[key] = hit
+                while len(self._literals) > 24:
+                    self._literals.pop(next(iter(self._literals)))
+        return hit
+
+    def boundary_geojson(self, level: str, datum: str) -> str:
+        """Return the boundaries of one level ('province', 'city', 'county') as GeoJSON text."""
+        key = ("boundary", level, datum)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        b = self.boundaries[self.boundaries["level"] == level]
+        geoms = shapely.to_geojson(display_geometries(b.geometry, datum))
+        parts = [f'{{"type":"Feature","properties":{json.dumps({"name": n}, ensure_ascii=False)},"geometry":{g}}}'
+                 for n, g in zip(b["name"], geoms)]
+        text = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+        self._remember(key, text)
+        return text
+
+    def _remember(self, key, value) -> None:
+        with self._lock:
+            if len(self._memo) > 400:  # selections are small; keep memory bounded all the same
+                for k in [k for k in self._memo if k[0] in ("select", "facets")][:200]:
+                    self._memo.pop(k, None)
+            self._memo[key] = value
