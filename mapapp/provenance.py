@@ -90,7 +90,8 @@ def _describe_plain(row: dict, method: str, w: dict, note: str) -> str:
         head = w["upper"] if row.get("upper_bound") else w["admin"]
         return f"{head} {units} — {row.get('data_source', '')} {row.get('data_version', '')}".rstrip() + extra
     if method == "manual":
-        return f"{w['manual']}: {row.get('data_source', '')} — {note}"
+        head = f"{w['upper']} " if row.get("upper_bound") else ""
+        return f"{head}{w['manual']}: {row.get('data_source', '')} — {note}"
     if method == "stations":
         osm = f"{w['sep']}{OSM_LICENCE}" if row.get("osm_data") else ""
         return f"{w['stations']}: {w['arrow'].join(row.get('stations') or [])}{extra}{osm}"
