@@ -22,6 +22,7 @@ from .admin import AdminBoundaries, load_admin_boundaries
 from .annotation_warnings import name_containment_warnings, shape_radius_warnings
 from .annotations import load_annotations
 from .atomic import FolderKind, check_replaceable, staging_folder, swap_in
+from .context import context_layers
 from .corpus import Corpus, check_mentions
 from .errors import BuildMissing, BuildOutdated, Problem, ValidationFailed
 from .measure import area_km2, length_km
@@ -35,9 +36,11 @@ from .stations import load_stations
 FEATURES_FILE = "features.parquet"
 BOUNDARIES_FILE = "boundaries.parquet"
 MANIFEST_FILE = "manifest.json"
+CONTEXT_FILE = "context.parquet"
 # The feature table's format; a build of another format is refused with BuildOutdated.
 FORMAT_VERSION = 2
-BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE}))
+BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE,
+                                                                                CONTEXT_FILE}))
 LIST_COLUMNS = ("aliases", "sectors", "plans", "mentions", "cities", "counties", *PROVENANCE_LISTS)
 
 Progress = Callable[[str], None]
@@ -171,6 +174,8 @@ def build(project: Project, progress: Progress | None = None) -> dict:
     admin = load_admin_boundaries()
     say("computing areas and lengths")
     gdf = feature_table(result.annotations, result.resolved, admin)
+    say("extracting water and place names for the map")
+    context, context_meta = context_layers(admin)
     manifest = {
         "format_version": FORMAT_VERSION,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -179,24 +184,25 @@ def build(project: Project, progress: Progress | None = None) -> dict:
         "located": int(gdf.geometry.notna().sum()),
         "by_precision": {str(k): int(v) for k, v in gdf.precision.value_counts().items()},
         "boundaries": admin.metadata,
+        "context": context_meta,
         "plans": [vars(p) for p in result.annotations.plans.values()],
         "vocabulary": {g: {k: {"zh": t.zh, "en": t.en} for k, t in getattr(result.annotations.vocabulary, g).items()}
                        for g in ("kinds", "sectors", "statuses", "precisions")},
         "corpus_checked": bool(project.corpus_dir),
         "osm": result.osm,
     }
-    _write_atomically(project.build_dir, gdf, admin.frame, manifest, say)
+    _write_atomically(project.build_dir, {FEATURES_FILE: gdf, BOUNDARIES_FILE: admin.frame, CONTEXT_FILE: context},
+                      manifest, say)
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     return manifest
 
 
-def _write_atomically(build_dir: Path, gdf: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame,
-                      manifest: dict, say: Progress) -> None:
+def _write_atomically(build_dir: Path, tables: dict[str, gpd.GeoDataFrame], manifest: dict, say: Progress) -> None:
     tmp = staging_folder(build_dir, BUILD_FOLDER)
     try:
         say(f"writing {build_dir}")
-        gdf.to_parquet(tmp / FEATURES_FILE)
-        boundaries.to_parquet(tmp / BOUNDARIES_FILE)
+        for name, table in tables.items():
+            table.to_parquet(tmp / name)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         swap_in(tmp, build_dir, BUILD_FOLDER)
     finally:
@@ -216,31 +222,40 @@ def _plain(value):
 
 @dataclass
 class Build:
-    """A build read back: the feature table, the boundaries and the manifest."""
+    """A build read back: the feature table, the boundaries, the manifest and the map's context
+    (water and place names, see context.COLUMNS)."""
 
     features: gpd.GeoDataFrame
     boundaries: gpd.GeoDataFrame
     manifest: dict
     folder: Path
+    context: gpd.GeoDataFrame
 
 
 def load_build(build_dir: Path) -> Build:
-    """Return the build in `build_dir`. Raises BuildMissing when there is none or it is unreadable."""
-    paths = [build_dir / f for f in (FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE)]
+    """Return the build in `build_dir`. Raises BuildMissing when there is none or it is unreadable,
+    BuildOutdated when it was written in another format version."""
+    paths = [build_dir / f for f in (FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE, CONTEXT_FILE)]
     missing = [p.name for p in paths if not p.is_file()]
+    if MANIFEST_FILE not in missing:
+        try:
+            manifest = json.loads(paths[2].read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
+                               f"run `mapapp build` again") from None
+        found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
+        if found != FORMAT_VERSION:
+            raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
+                                f"version {FORMAT_VERSION}: run `mapapp build` again")
     if missing:
         raise BuildMissing(f"no build in {build_dir} (missing {', '.join(missing)}): run `mapapp build`")
     try:
         features = gpd.read_parquet(paths[0])
         boundaries = gpd.read_parquet(paths[1])
-        manifest = json.loads(paths[2].read_text(encoding="utf-8"))
+        context = gpd.read_parquet(paths[3])
     except Exception as exc:  # any decoding failure means the same thing to the user
         raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
                            f"run `mapapp build` again") from None
-    found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
-    if found != FORMAT_VERSION:
-        raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
-                            f"version {FORMAT_VERSION}: run `mapapp build` again")
     for col in LIST_COLUMNS:
         features[col] = [_plain(v) if v is not None else [] for v in features[col]]
     for col in ("upper_bound", "osm_data"):
@@ -251,7 +266,7 @@ def load_build(build_dir: Path) -> Build:
         features[col] = pd.to_numeric(features[col]).astype(float)
     if features.crs is None or features.crs.to_epsg() != 4326:
         raise BuildMissing(f"the build in {build_dir} is not in EPSG:4326: run `mapapp build` again")
-    return Build(features, boundaries, manifest, build_dir)
+    return Build(features, boundaries, manifest, build_dir, context)
 
 
 def ensure_build(project: Project, progress: Progress | None = None) -> Build:
