@@ -15,9 +15,10 @@ from mapapp.admin import load_admin_boundaries
 from mapapp.annotations import load_annotations
 from mapapp.measure import area_km2
 from mapapp.context import context_layers
-from mapapp.pipeline import BOUNDARIES_FILE, CONTEXT_FILE, FEATURES_FILE, FORMAT_VERSION, MANIFEST_FILE
+from mapapp.pipeline import BOUNDARIES_FILE, CONTEXT_FILE, FEATURES_FILE, MANIFEST_FILE
 from mapapp.project import PACKAGE_ROOT
 from mapapp.provenance import Provenance
+from mapapp.schema import FORMAT_VERSION, check_columns
 
 KINDS = ("zone", "park", "ecology", "tourism", "building")
 STATUSES = ("planned", "under_construction", "completed", "existing")
@@ -76,6 +77,7 @@ def make_build(folder: Path, n: int, seed: int = 7) -> Path:
         hits = gpd.sjoin(cents, units[units.level == level][["name", "geometry"]], predicate="within")
         names = hits.groupby(level=0)["name"].first()
         gdf[column] = [[names[i]] if i in names.index else [] for i in gdf.index]
+    gdf = check_columns(gdf)
     folder.mkdir(parents=True, exist_ok=True)
     gdf.to_parquet(folder / FEATURES_FILE)
     units.to_parquet(folder / BOUNDARIES_FILE)

@@ -16,7 +16,6 @@ from typing import Callable
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from .admin import AdminBoundaries, load_admin_boundaries
 from .annotation_warnings import name_containment_warnings, shape_radius_warnings
@@ -28,7 +27,7 @@ from .errors import BuildMissing, BuildOutdated, Problem, ValidationFailed
 from .measure import area_km2, length_km
 from .model import Annotations
 from .project import Project
-from .provenance import LIST_COLUMNS as PROVENANCE_LISTS
+from .schema import FORMAT_VERSION, check_columns, normalise
 from .osm.cache import OsmCache
 from .resolve import ResolveContext, ResolvedGeometry, resolve_record
 from .stations import load_stations
@@ -37,11 +36,8 @@ FEATURES_FILE = "features.parquet"
 BOUNDARIES_FILE = "boundaries.parquet"
 MANIFEST_FILE = "manifest.json"
 CONTEXT_FILE = "context.parquet"
-# The feature table's format; a build of another format is refused with BuildOutdated.
-FORMAT_VERSION = 2
 BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE,
                                                                                 CONTEXT_FILE}))
-LIST_COLUMNS = ("aliases", "sectors", "plans", "mentions", "cities", "counties", *PROVENANCE_LISTS)
 
 Progress = Callable[[str], None]
 
@@ -113,7 +109,8 @@ def _osm_report(annotations: Annotations, resolved: dict[str, ResolvedGeometry],
 
 def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry],
                   admin: AdminBoundaries) -> gpd.GeoDataFrame:
-    """Return the feature table: one row per record (geometry None when unlocated), EPSG:4326."""
+    """Return the feature table (schema.COLUMNS): one row per record (geometry None when
+    unlocated), EPSG:4326."""
     rows = []
     for rec in annotations.records.values():
         res = resolved[rec.id]
@@ -131,7 +128,7 @@ def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry
     gdf["length_km"] = np.round(length_km(gdf.geometry), 3)
     for level, column in (("city", "cities"), ("county", "counties")):
         gdf[column] = overlapping_units(gdf.geometry, admin.frame[admin.frame.level == level])
-    return gdf
+    return check_columns(gdf)
 
 
 MIN_OVERLAP_SHARE = 0.01
@@ -209,17 +206,6 @@ def _write_atomically(build_dir: Path, tables: dict[str, gpd.GeoDataFrame], mani
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _plain(value):
-    """Turn pyarrow/numpy nested values back into plain lists and dicts."""
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    return value
-
-
 @dataclass
 class Build:
     """A build read back: the feature table, the boundaries, the manifest and the map's context
@@ -256,14 +242,11 @@ def load_build(build_dir: Path) -> Build:
     except Exception as exc:  # any decoding failure means the same thing to the user
         raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
                            f"run `mapapp build` again") from None
-    for col in LIST_COLUMNS:
-        features[col] = [_plain(v) if v is not None else [] for v in features[col]]
-    for col in ("upper_bound", "osm_data"):
-        features[col] = features[col].astype(bool)
-    for col in ("precision", "note"):
-        features[col] = features[col].astype(object).where(features[col].notna(), None)
-    for col in ("uncertainty_m", "stated_area_km2", "stated_length_km", "area_km2", "length_km"):
-        features[col] = pd.to_numeric(features[col]).astype(float)
+    try:
+        features = normalise(check_columns(features))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BuildMissing(f"the build in {build_dir} has an unexpected feature table ({exc}): "
+                           f"run `mapapp build` again") from None
     if features.crs is None or features.crs.to_epsg() != 4326:
         raise BuildMissing(f"the build in {build_dir} is not in EPSG:4326: run `mapapp build` again")
     return Build(features, boundaries, manifest, build_dir, context)
