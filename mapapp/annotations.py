@@ -24,7 +24,7 @@ EXTENSION_KEYS = {"add_mentions_to", "aliases", "mentions", "note"}
 MENTION_KEYS = {"plan", "line", "quote"}
 GEOMETRY_KEYS = {
     "admin": {"units", "upper_bound", "uncertainty_m", "source"},
-    "manual": {"file", "uncertainty_m", "source"},
+    "manual": {"file", "upper_bound", "uncertainty_m", "source"},
     "stations": {"stations", "network", "uncertainty_m", "source"},
     "point": {"lon", "lat", "uncertainty_m", "source"},
     "osm": {"select", "fallback", "uncertainty_m", "source"},
@@ -210,14 +210,14 @@ def parse_geometry_spec(r: _Reader, line: int, rid: str, value: Any, depth: int 
         if isinstance(u, bool) or not isinstance(u, (int, float)) or u < 0:
             r.problem(gline, rid, f"uncertainty_m must be a number of metres >= 0, got {u!r}")
             return None
+    if not isinstance(fields.get("upper_bound", False), bool):
+        r.problem(gline, rid, f"upper_bound must be true or false, got {fields['upper_bound']!r}")
+        return None
     if gtype in ("admin", "stations"):
         key = "units" if gtype == "admin" else "stations"
         items = fields[key]
         if not isinstance(items, list) or not all(isinstance(v, (str, int)) for v in items):
             r.problem(gline, rid, f"'{key}' must be a list of names")
-            return None
-        if gtype == "admin" and not isinstance(fields.get("upper_bound", False), bool):
-            r.problem(gline, rid, f"upper_bound must be true or false, got {fields['upper_bound']!r}")
             return None
         if gtype == "stations" and len(items) < 2:
             r.problem(gline, rid, "a station line needs at least two stations")

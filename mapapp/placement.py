@@ -1,8 +1,10 @@
 """How precisely the records are placed: the precision profile of a feature table, per plan.
 
 A record counts as *within 2 km* when its geometry is exact or derived, or its stated
-`uncertainty_m` is at most 2,000 m. A point is *stacked* when two or more other points share its
-exact coordinates.
+`uncertainty_m` is at most 2,000 m, and it is not an upper bound (an entity known only to lie
+somewhere within a shape is not placed, whatever the shape's own precision). A point is *stacked*
+when two or more other points share its exact coordinates. `upper_bounds` counts admin upper
+bounds ("somewhere in this county or city").
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ COLUMNS = ("plan", "records", "within_2km", "within_2km_share", "points", "stack
 
 def within_2km(features: gpd.GeoDataFrame) -> pd.Series:
     """Return a boolean Series: the feature is placed within 2 km (see module docstring)."""
-    located = features.geometry.notna()
+    located = features.geometry.notna() & ~features["upper_bound"].astype(bool)
     tight = features["precision"].isin(["exact", "derived"]) | (features["uncertainty_m"].fillna(float("inf")) <= WITHIN_M)
     return located & tight
 
@@ -37,7 +39,7 @@ def placement_profile(features: gpd.GeoDataFrame) -> pd.DataFrame:
     A record cited by several plans counts once in each of them, and once in `all`."""
     f = features.assign(_within=within_2km(features), _stacked=stacked_points(features),
                         _point=features.geometry.notna() & (features.geometry.geom_type == "Point"),
-                        _upper=features["upper_bound"].astype(bool) & features.geometry.notna(),
+                        _upper=features["upper_bound"].astype(bool) & (features["method"] == "admin"),
                         _unlocated=features.geometry.isna())
     rows = []
     plans = list(dict.fromkeys(p for ps in f["plans"] for p in ps))

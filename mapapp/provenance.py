@@ -1,6 +1,6 @@
 """Where a feature's geometry came from, as structured facts, and its wording in each UI language.
 
-The build stores a `Provenance` as columns of the feature table (see `COLUMNS`); every sentence
+The build stores a `Provenance` as columns of the feature table (see schema.py); every sentence
 about it (the exported `geometry_source`, the app's panel) is generated from those facts by
 `describe`, never parsed back.
 """
@@ -11,9 +11,6 @@ from dataclasses import asdict, dataclass, field
 METHODS = ("admin", "manual", "stations", "point", "osm", "none")
 # Why an `osm` selector kept its fallback: '' when it resolved (or the spec is not `osm`).
 OSM_FALLBACKS = ("", "no_cache", "missing_ids", "unmatched", "ambiguous")
-COLUMNS = ("method", "upper_bound", "units", "stations", "osm_ids", "data_source", "data_version",
-           "source_note", "osm_fallback", "osm_data")
-LIST_COLUMNS = ("units", "stations", "osm_ids")
 OSM_LICENCE = "© OpenStreetMap contributors, ODbL"
 # The datasets mapapp itself names in `data_source` (mapapp.admin), worded per language; any other
 # value (a file path, an annotator's words) is shown as written.
@@ -42,7 +39,7 @@ class Provenance:
     osm_data: bool = False
 
     def columns(self) -> dict:
-        """Return the feature-table columns of this provenance (see `COLUMNS`)."""
+        """Return this provenance as feature-table columns (its field names are schema columns)."""
         return asdict(self)
 
 
@@ -77,7 +74,7 @@ def dataset_name(value: str, lang: str = "en") -> str:
 def describe(row: dict, lang: str = "en") -> str:
     """Return one sentence in `lang` ('en' or 'zh') describing a feature's provenance.
 
-    `row` holds the `COLUMNS` (a feature-table row or `Provenance.columns()`); annotators' own
+    `row` holds the provenance columns (a feature-table row or `Provenance.columns()`); annotators' own
     words (`source_note`) are included as written."""
     w = _WORDS.get(lang, _WORDS["en"])
     method, note = row.get("method") or "none", row.get("source_note") or ""
@@ -100,7 +97,8 @@ def _describe_plain(row: dict, method: str, w: dict, note: str, lang: str) -> st
         source = dataset_name(row.get("data_source") or "", lang)
         return f"{head} {units} — {source} {row.get('data_version', '')}".rstrip() + extra
     if method == "manual":
-        return f"{w['manual']}: {row.get('data_source', '')} — {note}"
+        head = f"{w['upper']} " if row.get("upper_bound") else ""
+        return f"{head}{w['manual']}: {row.get('data_source', '')} — {note}"
     if method == "stations":
         osm = f"{w['sep']}{w['licence']}" if row.get("osm_data") else ""
         return f"{w['stations']}: {w['arrow'].join(row.get('stations') or [])}{extra}{osm}"

@@ -156,7 +156,8 @@ def _resolve_spec(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedGeometry:
             raise SpecError(f"manual file '{rel}' must be inside geodata/")
         geom = read_geojson_geometry(path)
         return ResolvedGeometry(geom, "approximate", unc,
-                                Provenance("manual", data_source=f"geodata/{rel}", source_note=note))
+                                Provenance("manual", upper_bound=bool(f.get("upper_bound")),
+                                           data_source=f"geodata/{rel}", source_note=note))
     if spec.type == "stations":
         network = str(f.get("network") or "rail")
         names = [str(n) for n in f["stations"]]

@@ -12,7 +12,7 @@ from shapely.geometry import shape
 import mapapp.pipeline as pipeline
 from mapapp.cli import main
 from mapapp.errors import BuildMissing, BuildOutdated, ValidationFailed
-from mapapp.export import EXPORT_PROPERTIES
+from mapapp.schema import EXPORT_PROPERTIES, FORMAT_VERSION
 from mapapp.pipeline import build, load_build
 
 STATIONS = """\
@@ -222,5 +222,25 @@ def test_a_build_of_another_format_is_refused_naming_both_versions(good, capsys)
     with pytest.raises(BuildOutdated, match="format version 1, this mapapp reads format version 2"):
         load_build(good.root / "build")
     assert main(["profile", "--data", str(good.root)]) == 0      # rebuilds an outdated build, then reads it
-    assert load_build(good.root / "build").manifest["format_version"] == pipeline.FORMAT_VERSION
+    assert load_build(good.root / "build").manifest["format_version"] == FORMAT_VERSION
     assert "within_2km" in capsys.readouterr().out
+
+
+def test_a_manual_shape_can_be_an_upper_bound(good):
+    good.records("""\
+    - id: airport-town-logistics
+      name: 空港物流园
+      kind: park
+      sectors: [logistics]
+      status: planned
+      geometry: {type: manual, file: manual/airport-town.geojson, upper_bound: true, uncertainty_m: 1000,
+                 source: "the plan puts it inside 南昌空港新城, whose polygon bounds it"}
+      mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
+    """, name="more.yaml")
+    build(good.project())
+    f = load_build(good.root / "build").features.set_index("id")
+    row = f.loc["airport-town-logistics"]
+    assert row.upper_bound and row.method == "manual" and row.precision == "approximate"
+    assert row.geometry.equals(f.loc["airport-town", "geometry"])
+    assert row.geometry_source.startswith("upper bound: the entity lies somewhere within hand-digitised shape")
+    assert not f.loc["airport-town", "upper_bound"]

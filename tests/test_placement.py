@@ -7,9 +7,9 @@ from shapely.geometry import LineString, Point, box
 from mapapp.placement import placement_profile
 
 
-def _row(fid, geom, precision, unc, plans, upper=False):
+def _row(fid, geom, precision, unc, plans, upper=False, method="point"):
     return {"id": fid, "geometry": geom, "precision": precision, "uncertainty_m": unc, "plans": plans,
-            "upper_bound": upper}
+            "upper_bound": upper, "method": method}
 
 
 def test_profile_counts_each_rule():
@@ -20,13 +20,14 @@ def test_profile_counts_each_rule():
         _row("c", p, "point", None, ["y"]),             # stacked, no radius
         _row("d", Point(116, 28), "point", 2000.0, ["y"]),   # exactly 2 km counts
         _row("e", LineString([(115, 27), (116, 28)]), "derived", 6000.0, ["x", "y"]),  # derived counts
-        _row("f", box(114, 26, 115, 27), "approximate", None, ["y"], upper=True),
+        _row("f", box(114, 26, 115, 27), "approximate", None, ["y"], upper=True, method="admin"),
+        _row("h", box(115, 28, 115.01, 28.01), "approximate", 500.0, ["y"], upper=True, method="manual"),
         _row("g", None, None, None, ["x"]),
     ]
     f = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     prof = placement_profile(f).set_index("plan")
-    assert prof.loc["all", "records"] == 7 and prof.loc["all", "within_2km"] == 3
+    assert prof.loc["all", "records"] == 8 and prof.loc["all", "within_2km"] == 3
     assert prof.loc["all", "points"] == 4 and prof.loc["all", "stacked_points"] == 3
     assert prof.loc["all", "upper_bounds"] == 1 and prof.loc["all", "unlocated"] == 1
     assert prof.loc["x", "records"] == 4 and prof.loc["x", "within_2km"] == 2 and prof.loc["x", "unlocated"] == 1
-    assert prof.loc["y", "records"] == 4 and prof.loc["y", "stacked_points"] == 1
+    assert prof.loc["y", "records"] == 5 and prof.loc["y", "stacked_points"] == 1
