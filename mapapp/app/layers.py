@@ -60,22 +60,23 @@ def basemaps(tianditu_key: str | None) -> dict[str, Basemap]:
 # ---- folium elements ------------------------------------------------------------------------
 
 class MapappBase(MacroElement):
-    """Calls mapapp.init (static/mapapp.js) on the map with the page's options: labels, datum,
-    legend box, tile-failure message. Added to the base map once."""
+    """Calls mapapp.init (static/mapapp.js) on the map with the page's options (place labels,
+    datum, legend box, tile-failure message) and the water. Added to the base map once."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        window.mapapp.init({{ this._parent.get_name() }}, {{ this.options }});
+        window.mapapp.init({{ this._parent.get_name() }}, {{ this.options }}, JSON.parse({{ this.water }}));
         {% endmacro %}
     """)
 
     def render(self, **kwargs):  # the script is taken by st_folium from the macro
         return None
 
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, water_geojson: str):
         super().__init__()
         self._name = "MapappBase"
         self.options = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
+        self.water = json.dumps(water_geojson)
 
 
 class _ScriptOnly(MacroElement):
@@ -167,12 +168,8 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
         if basemap.overlay_url:
             folium.TileLayer(basemap.overlay_url, attr=basemap.attribution, name=basemap.key + "-labels",
                              subdomains=basemap.subdomains, max_zoom=18, control=False, overlay=True).add_to(m)
-    labels = data.place_labels()
-    points = [shapely.Point(x.lon, x.lat) for x in labels]
-    if basemap.datum == "GCJ-02":
-        points = list(shift_geometries(points))
-    options = dict(options, labels=[[x.name, x.level, round(p.x, 4), round(p.y, 4)] for x, p in zip(labels, points)])
-    MapappBase(options).add_to(m)
+    options = dict(options, labels=[[x.name, x.level, x.lon, x.lat] for x in data.place_labels(basemap.datum)])
+    MapappBase(options, data.water_geojson(basemap.datum)).add_to(m)
     for level in ("county", "city", "province"):
         fg = folium.FeatureGroup(name=html.escape(boundary_names[level]), show=level in boundary_shown)
         BoundaryGeoJson(data.boundary_geojson(level, basemap.datum), BOUNDARY_STYLES[level]).add_to(fg)

@@ -40,7 +40,7 @@ MAP_HEIGHT = 640
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _map_data(build_dir: str, stamp: tuple) -> MapData:
     b = load_build(Path(build_dir))
-    data = MapData(b.features, b.boundaries, b.manifest)
+    data = MapData(b.features, b.boundaries, b.manifest, b.context)
     data.feature_strings("WGS84")  # warm the cache once per build
     return data
 
@@ -203,7 +203,7 @@ def _page(project: Project, data: MapData, lang_hint: str) -> None:
     st.caption(t("shown", lang, n=len(positions), total=total, unlocated=unlocated_total) + " · "
                + t("datum_gcj02" if basemap.datum == "GCJ-02" else "datum_wgs84", lang))
 
-    col_map, col_panel = st.columns([5, 3], gap="medium")
+    col_map, col_panel = st.columns([2, 1], gap="medium")
     with col_map:
         _draw_map(data, positions, basemap, lab, lang)
     with col_panel:
@@ -256,19 +256,29 @@ def _draw_map(data: MapData, positions, basemap, lab: Labels, lang: str) -> None
                     returned_objects=["last_active_drawing", "last_clicked", "last_object_clicked"],
                     feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True))
     out = out or {}
-    clicked = out.get("last_clicked")
-    if clicked and clicked != st.session_state.get("_last_click"):
+    clicked, on_object = out.get("last_clicked"), out.get("last_object_clicked")
+    if on_object and on_object != st.session_state.get("_last_object_click"):
+        # a feature took the click (points do not pass it on to the map, so a spread stack stays open)
+        st.session_state["_last_object_click"] = on_object
         st.session_state["_last_click"] = clicked
-        lon, lat = float(clicked["lng"]), float(clicked["lat"])
-        if datum == "GCJ-02":  # the map shows GCJ-02: the report works in WGS84
-            w_lon, w_lat = gcj02_to_wgs84(lon, lat)
-            lon, lat = float(w_lon), float(w_lat)
-        st.session_state["place"] = (lon, lat)
+        _set_place(on_object, datum)
         fid = ((out.get("last_active_drawing") or {}).get("properties") or {}).get("id")
-        if fid and out.get("last_object_clicked") == clicked:
-            _select(fid)
+        if fid:
+            _select(str(fid))
+    elif clicked and clicked != st.session_state.get("_last_click"):
+        st.session_state["_last_click"] = clicked
+        _set_place(clicked, datum)
     if not len(positions):
         st.info(t("nothing", lang))
+
+
+def _set_place(latlng: dict, datum: str) -> None:
+    """Remember the clicked point (WGS84) for the place report."""
+    lon, lat = float(latlng["lng"]), float(latlng["lat"])
+    if datum == "GCJ-02":  # the map shows GCJ-02: the report works in WGS84
+        w_lon, w_lat = gcj02_to_wgs84(lon, lat)
+        lon, lat = float(w_lon), float(w_lat)
+    st.session_state["place"] = (lon, lat)
 
 
 def _place_report(data: MapData, positions, lab: Labels, lang: str) -> None:

@@ -107,7 +107,7 @@ def report_html(report: PlaceReport, lang: str, near: int, covering: int) -> tup
     head = (f'<div class="mapapp-report" data-county="{esc(report.county or "")}">'
             f'<h4 style="margin:0.2rem 0">{esc(t("report", lang))}：<span class="mapapp-place">{esc(place)}</span></h4>'
             f'<div style="font-size:0.8rem;color:#666">'
-            f'{esc(t("report_where", lang, place=place, lat=report.lat, lon=report.lon))}</div>')
+            f'{esc(t("report_where", lang, lat=report.lat, lon=report.lon))}</div>')
     near_title = t("report_near", lang, km=km, n=near) if near else t("report_near_none", lang, km=km)
     cover_title = t("report_covering", lang, n=covering) if covering else t("report_covering_none", lang)
     return head + "</div>", near_title, cover_title
@@ -137,6 +137,7 @@ def legend_html(sectors: list[tuple[str, str]], lang: str) -> str:
             + f'<div class="row"><span class="dot" style="background:#222;border-color:#fff;box-shadow:0 0 1px #000">'
               f'</span>{esc(t("legend_stack", lang))}</div>'
             + line("border-top:2px solid #555", "legend_boundaries")
+            + line("border-top:1.5px solid #5b9bd5;background:#b4d7f2", "legend_water")
             + f'<div class="row">{esc(t("legend_labels", lang))}</div>')
 
 

@@ -27,7 +27,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.ops import polylabel
 
 from ..features import FeatureFilter, filter_features
 from ..gcj02 import shift_geometries
@@ -48,8 +47,13 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#17becf", "#393b79", "#e6550d", "#31a354", "#843c39", "#7b4173", "#3182bd",
            "#fd8d3c", "#74c476", "#ad494a", "#a55194", "#636363", "#8ca252", "#de9ed6", "#6b6ecf")
 
-_M_PER_DEG_LAT = 110_574.0
-_M_PER_DEG_LON_EQ = 111_320.0
+
+
+def _metres_per_degree(lat: float) -> tuple[float, float]:
+    """Return the metres per degree of longitude and of latitude at latitude `lat` (WGS84)."""
+    phi = math.radians(lat)
+    return (111_412.84 * math.cos(phi) - 93.5 * math.cos(3 * phi),
+            111_132.954 - 559.822 * math.cos(2 * phi) + 1.175 * math.cos(4 * phi))
 
 
 @dataclass(frozen=True)
@@ -100,17 +104,7 @@ def display_geometries(geoms, datum: str) -> np.ndarray:
 def _metres(geoms: np.ndarray, lat0: float) -> np.ndarray:
     """Return geometries scaled to metres around latitude `lat0` (equirectangular; fine within a
     few kilometres, which is what distances in the place report are)."""
-    kx = _M_PER_DEG_LON_EQ * math.cos(math.radians(lat0))
-    return shapely.transform(geoms, lambda c: c * np.array([kx, _M_PER_DEG_LAT]))
-
-
-def _label_point(geom) -> shapely.Point:
-    parts = list(getattr(geom, "geoms", [geom]))
-    largest = max(parts, key=lambda g: g.area)
-    try:
-        return polylabel(largest, tolerance=0.005)
-    except Exception:  # degenerate polygon: any interior point will do
-        return largest.representative_point()
+    return shapely.transform(geoms, lambda c: c * np.array(_metres_per_degree(lat0)))
 
 
 @dataclass
@@ -120,6 +114,7 @@ class MapData:
     features: gpd.GeoDataFrame
     boundaries: gpd.GeoDataFrame
     manifest: dict
+    context: gpd.GeoDataFrame | None = None  # the build's water and place names (mapapp.context)
     _memo: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -279,7 +274,7 @@ class MapData:
             city = str(cities["name"].iloc[0]) if len(cities) else None
         selected = np.zeros(len(self.features), dtype=bool)
         selected[np.asarray(positions, dtype=int)] = True
-        pad = near_m / (_M_PER_DEG_LON_EQ * max(0.2, math.cos(math.radians(lat))))
+        pad = near_m / min(_metres_per_degree(max(-80.0, min(80.0, lat))))
         cand = self._tree_rows[self._tree.query(shapely.box(lon - pad, lat - pad, lon + pad, lat + pad))]
         cand = cand[selected[cand]]
         geoms = self.features.geometry.values
@@ -294,21 +289,38 @@ class MapData:
         return PlaceReport(lon=float(lon), lat=float(lat), county=county, city=city, near=near, covering=covering)
 
     # ---- place names -----------------------------------------------------------------------
-    def place_labels(self) -> list[PlaceLabel]:
-        """Return a label per city and county of the build's boundaries, at the visual centre of
-        its largest part (computed once per build)."""
-        hit = self._memo.get(("labels",))
+    def place_labels(self, datum: str = "WGS84") -> list[PlaceLabel]:
+        """Return the city and county names of the build's context, at their points in `datum`."""
+        key = ("labels", datum)
+        hit = self._memo.get(key)
         if hit is not None:
             return hit
-        b = self.boundaries[self.boundaries["level"].isin(["city", "county"])]
+        c = self.context
+        places = c[c["kind"] == "place"] if c is not None else c
         out = []
-        for name, level, geom in zip(b["name"], b["level"], b.geometry):
-            if geom is None or geom.is_empty:
-                continue
-            p = _label_point(geom)
-            out.append(PlaceLabel(str(name), str(level), round(p.x, 4), round(p.y, 4)))
-        self._remember(("labels",), out)
+        if places is not None and len(places):
+            points = display_geometries(places.geometry, datum)
+            out = [PlaceLabel(str(n), str(lv), float(p.x), float(p.y))
+                   for n, lv, p in zip(places["name"], places["level"], points)]
+        self._remember(key, out)
         return out
+
+    def water_geojson(self, datum: str) -> str:
+        """Return the build's lakes and rivers (property k: 'lake' or 'river') as GeoJSON text."""
+        key = ("water", datum)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        c = self.context
+        water = c[c["kind"].isin(["lake", "river"])] if c is not None else None
+        parts = []
+        if water is not None and len(water):
+            geoms = shapely.to_geojson(display_geometries(water.geometry, datum))
+            parts = [f'{{"type":"Feature","properties":{{"k":{json.dumps(k)}}},"geometry":{g}}}'
+                     for k, g in zip(water["kind"], geoms)]
+        text = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+        self._remember(key, text)
+        return text
 
     # ---- display strings -------------------------------------------------------------------
     def feature_strings(self, datum: str) -> np.ndarray:

@@ -63,7 +63,7 @@
     return new C();
   }
 
-  M.init = function (map, options) {
+  M.init = function (map, options, water) {
     M.map = map;
     M.o = options;
     if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(18); }  // no tile layer: clustering needs a maximum
@@ -78,7 +78,7 @@
     M.clickLayer = L.layerGroup().addTo(map);
     control('bottomleft', function () { return el('div', 'mapapp-datum', options.datumText); }).addTo(map);
     M.legendBox = el('details', 'mapapp-legend leaflet-bar');
-    M.legendBox.open = true;
+    M.legendBox.open = map.getSize().x >= 800;  // on a narrow map the legend starts folded
     M.legendBox.appendChild(el('summary', null, options.legendTitle));
     M.legendBody = el('div', 'mapapp-legend-body');
     M.legendBox.appendChild(M.legendBody);
@@ -87,6 +87,7 @@
     control('bottomright', function () { return M.legendBox; }).addTo(map);
     if (options.osmAttribution) { map.attributionControl.addAttribution(options.osmAttribution); }
     M.watchTiles(map);
+    M.drawWater(map, water);
     M.drawLabels(map, options.labels || []);
     map.on('click', function (e) {
       M.clickLayer.clearLayers();
@@ -106,6 +107,15 @@
         control('topleft', function () { return el('div', 'mapapp-tile-error', M.o.tileError); }).addTo(map);
       });
     });
+  };
+
+  M.drawWater = function (map, water) {
+    if (!water || !water.features.length) { return; }
+    L.geoJSON(water, {pane: 'mapappWater', interactive: false, style: function (f) {
+      return f.properties.k === 'lake'
+        ? {color: '#4a8fd4', weight: 1, fillColor: '#a9d2f3', fillOpacity: 0.95, className: 'mapapp-water'}
+        : {color: '#4a8fd4', weight: 2, opacity: 0.85, fill: false, className: 'mapapp-water'};
+    }}).addTo(map);
   };
 
   M.drawLabels = function (map, labels) {
@@ -142,7 +152,8 @@
       renderer: renderer,
       style: function (f) { return M.style(f.properties); },
       pointToLayer: function (f, ll) {
-        return L.circleMarker(ll, Object.assign({renderer: renderer}, M.style(f.properties)));
+        // a point keeps its click (the map does not see it), so a spread stack stays open
+        return L.circleMarker(ll, Object.assign({renderer: renderer, bubblingMouseEvents: false}, M.style(f.properties)));
       },
       onEachFeature: function (f, layer) {
         n += 1;
@@ -162,7 +173,8 @@
     if (name === 'points') {
       group = L.markerClusterGroup({maxClusterRadius: 8, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
                                     zoomToBoundsOnClick: true, spiderfyDistanceMultiplier: 1.4,
-                                    iconCreateFunction: clusterIcon, chunkedLoading: false});
+                                    iconCreateFunction: clusterIcon, chunkedLoading: false,
+                                    spiderLegPolylineOptions: {weight: 1.5, color: '#222', opacity: 0.6, interactive: false}});
       group.addLayers(geo.getLayers());
     }
     group.mapappCount = n;
@@ -230,8 +242,8 @@
     if (layer.getLatLng) {
       var ll = layer.getLatLng();
       if (how === 'click' && map.getZoom() >= POINT_MIN_ZOOM) { return; }  // a spread stack stays open
-      var box = p.r ? ll.toBounds(2.4 * p.r) : null;
-      var z = box ? Math.min(map.getBoundsZoom(box), 16) : POINT_ZOOM;
+      // the uncertainty circle with its surroundings (at least 3 km across), never below POINT_MIN_ZOOM
+      var z = p.r ? Math.min(map.getBoundsZoom(ll.toBounds(Math.max(5 * p.r, 3000))), POINT_ZOOM) : POINT_ZOOM;
       map.setView(ll, Math.max(z, POINT_MIN_ZOOM), {animate: false});
       return;
     }
