@@ -4,6 +4,7 @@
 VENV   ?= .venv
 PYTHON ?= python3
 CORPUS ?= $(firstword $(wildcard ../shared/corpus))
+PORT   ?=
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup system-deps test app bench clean
@@ -22,7 +23,7 @@ test: setup system-deps
 	$(VENV)/bin/python -m pytest -q -rs
 
 app: setup
-	$(VENV)/bin/mapapp app $(if $(CORPUS),--corpus $(CORPUS))
+	$(VENV)/bin/mapapp app $(if $(CORPUS),--corpus $(CORPUS)) $(if $(PORT),--port $(PORT))
 
 bench: setup system-deps
 	$(VENV)/bin/python bench/run_all.py

@@ -1,7 +1,9 @@
 """Starting the map app: `mapapp app` -> `streamlit run` on the page, with the project's settings."""
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -10,6 +12,7 @@ import urllib.request
 import webbrowser
 from pathlib import Path
 
+from ..errors import MapappError
 from ..pipeline import ensure_build
 from ..project import Project
 from .assets import STUB_NAME, runtime_dir
@@ -73,9 +76,34 @@ def wait_until_up(url: str, timeout: float = 60.0, proc: subprocess.Popen | None
     return False
 
 
+NO_CORPUS_NOTE = ("note: no plan documents configured (--corpus DIR, MAPAPP_CORPUS, or make app CORPUS=DIR). "
+                  "The map works, but the evidence panel shows each quote alone, without the paragraph "
+                  "around it, and the quotes are not checked against the documents. README.md "
+                  "(\"Plan documents\") says where each document is officially published.")
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise MapappError with one clear message when `port` on `host` cannot be served (in use,
+    or not allowed)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no conflict
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise MapappError(f"port {port} on {host} is already in use (another mapapp or another program); "
+                                  f"stop it, or choose another port: mapapp app --port 8600 "
+                                  f"(or make app PORT=8600)") from None
+            raise MapappError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def launch(project: Project, host: str = "127.0.0.1", port: int = 8501, open_browser: bool = True) -> int:
     """Build if there is no build, serve the app until interrupted, open the browser unless told
-    not to. Returns Streamlit's exit code. Raises MapappError when the build fails."""
+    not to. Returns Streamlit's exit code. Raises MapappError when the port is taken or the build
+    fails."""
+    check_port_free(host, port)
+    if project.corpus_dir is None:
+        print(NO_CORPUS_NOTE, file=sys.stderr, flush=True)
     print("  … checking the build", file=sys.stderr, flush=True)
     ensure_build(project, progress=lambda msg: print(f"  … {msg}", file=sys.stderr, flush=True))
     proc = start_server(project, host, port)
@@ -92,8 +120,8 @@ def launch(project: Project, host: str = "127.0.0.1", port: int = 8501, open_bro
     try:
         code = proc.wait()
         if code:
-            print(f"error: the Streamlit server stopped with exit code {code} "
-                  f"(is port {port} already in use? try --port)", file=sys.stderr)
+            print(f"error: the Streamlit server stopped with exit code {code} (its messages are above)",
+                  file=sys.stderr)
         return code
     except KeyboardInterrupt:
         stop_server(proc, timeout=10)

@@ -103,6 +103,18 @@ class AppPage:
         """SVG paths of features (the app draws SVG up to layers.CANVAS_ABOVE features)."""
         return self.map.locator(FEATURE).count()
 
+    def map_eval(self, js: str):
+        """Evaluate `js` (a function expression) in the map's frame and return its value."""
+        return self.map.locator("#map_div").evaluate(js, timeout=10000)
+
+    def paths_and_clustered(self) -> int:
+        """Zoom out until everything is in view; return the SVG feature paths plus the points that
+        clusters stand for (a cluster shows its count instead of its stacked points)."""
+        self.map_eval("() => window.map.setZoom(4, {animate: false})")
+        self.page.wait_for_timeout(800)
+        clustered = sum(int(t) for t in self.map.locator(".mapapp-cluster").all_inner_texts())
+        return self.path_count() + clustered
+
     def drawn_count(self) -> int:
         """Features on the map after the frame that drew them (SVG or canvas), as the page counts
         them from Leaflet's own layer list; -1 while the map is not there."""

@@ -19,8 +19,8 @@ def test_page_loads_with_every_located_feature_drawn_and_nothing_fetched_outside
     p = app_page(url).open()
     expected = int(build.features.geometry.notna().sum())
     assert p.wait_feature_count(expected) == expected
-    if expected <= CANVAS_ABOVE:  # one SVG path per feature
-        assert p.path_count() == expected
+    if expected <= CANVAS_ABOVE:  # one SVG path per feature, or a point counted by its cluster
+        assert p.paths_and_clustered() == expected
     time.sleep(1.0)  # let late requests (fonts, images) happen before judging them
     shot = p.screenshot("real-first-page")
     assert shot.stat().st_size > 20_000
@@ -36,7 +36,7 @@ def test_page_loads_with_every_located_feature_drawn_and_nothing_fetched_outside
     assert p.map.locator(".mapapp-datum").inner_text() == "WGS84"
     # the real stations are OpenStreetMap positions: the map credits OSM (ODbL)
     assert build.features.geometry_source.str.contains("OpenStreetMap").any()
-    assert "© OpenStreetMap contributors (ODbL)" in p.map.locator(".leaflet-control-attribution").inner_text()
+    assert "© OpenStreetMap 贡献者（ODbL）" in p.map.locator(".leaflet-control-attribution").inner_text()
 
 
 def _choose(page, label: str, option_prefix: str):
@@ -63,7 +63,7 @@ def test_filter_changes_drawn_features_counts_and_url(real_app, app_page):
     assert p.wait_feature_count(expected) == expected
     elapsed = time.perf_counter() - started
     if total <= CANVAS_ABOVE:
-        assert p.path_count() == expected
+        assert p.paths_and_clustered() == expected
     p.page.get_by_text(f"地图显示 {expected} 个要素").wait_for(timeout=10000)
     # the other facets now count within the chosen kind: the plan counts add up to at least it
     p.screenshot("real-filtered-kind")

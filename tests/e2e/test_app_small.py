@@ -1,9 +1,11 @@
 """The map app on a small data folder written here: evidence panel, escaping, broken builds."""
 from __future__ import annotations
 
+import json
 import time
 
 from mapapp.project import Project
+from mapapp.schema import FORMAT_VERSION
 
 from .conftest import XSS, serve
 
@@ -124,9 +126,10 @@ def test_missing_and_corrupt_build_give_a_message_not_a_traceback(browser, app_p
         p.screenshot("missing-build")
     broken = tmp_path / "broken"
     broken.mkdir()
-    for name in ("features.parquet", "boundaries.parquet"):
+    for name in ("features.parquet", "boundaries.parquet", "context.parquet"):
         (broken / name).write_bytes(b"not a parquet file")
-    (broken / "manifest.json").write_text("{}", encoding="utf-8")
+    # a manifest of this format version, so that reading goes on to the broken tables
+    (broken / "manifest.json").write_text(json.dumps({"format_version": FORMAT_VERSION}), encoding="utf-8")
     with serve(Project.from_settings(data_dir=tmp_path, build_dir=broken), tmp_path / "broken.log") as url:
         p = app_page(url).open(wait_features=False)
         p.page.get_by_text("无法读取构建结果").wait_for(timeout=30000)

@@ -35,4 +35,25 @@ def test_mapapp_app_builds_first_then_serves(small_project, tmp_path, app_page):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     time.sleep(0.5)
-    assert "running at" in (tmp_path / "app.log").read_text()
+    log = (tmp_path / "app.log").read_text()
+    assert "running at" in log
+    # started without plan documents: says so plainly, and what the user loses
+    assert "no plan documents configured" in log and "without the paragraph" in log
+
+
+def test_mapapp_app_on_a_busy_port_says_so_once_and_exits_1(small_project, tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        cmd = [sys.executable, "-c", "import sys; from mapapp.cli import main; sys.exit(main())", "app",
+               "--data", str(small_project.data_dir), "--build-dir", str(small_project.build_dir),
+               "--port", str(port), "--no-browser"]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in lines[0] and "--port" in lines[0]
+    assert "Traceback" not in done.stderr
