@@ -240,7 +240,6 @@ def _draw_map(data: MapData, positions, basemap, lab: Labels, lang: str) -> None
         "precisionWord": t("precision_word", lang),
         "upperWord": t("upper_word", lang),
         "areaWideWord": t("area_wide_word", lang),
-        "popupHint": t("popup_hint", lang),
         "legendTitle": t("legend", lang),
         "tileError": t("tile_error", lang),
         "datumText": t("datum_short_gcj02" if datum == "GCJ-02" else "datum_short_wgs84", lang),

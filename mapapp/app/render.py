@@ -137,7 +137,7 @@ def legend_html(sectors: list[tuple[str, str]], lang: str) -> str:
             + f'<div class="row"><span class="dot" style="background:#222;border-color:#fff;box-shadow:0 0 1px #000">'
               f'</span>{esc(t("legend_stack", lang))}</div>'
             + line("border-top:2px solid #555", "legend_boundaries")
-            + line("border-top:1.5px solid #5b9bd5;background:#b4d7f2", "legend_water")
+            + line("border-top:3px solid #9fcdf1;background:#b9def8", "legend_water")
             + f'<div class="row">{esc(t("legend_labels", lang))}</div>')
 
 

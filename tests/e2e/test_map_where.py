@@ -8,8 +8,6 @@ import time
 from collections import Counter
 from urllib.parse import parse_qs, urlparse
 
-import numpy as np
-import shapely
 
 from mapapp.app.text import UI
 from mapapp.app.viewmodel import AREA_WIDE_KM2
@@ -224,7 +222,8 @@ def test_the_chinese_ui_shows_no_program_written_english(real_app, app_page):
     for fid in (fallback, upper):
         p = app_page(url).open(f"id={fid}")
         p.page.locator(f".mapapp-panel[data-feature-id='{fid}']").wait_for(timeout=20000)
-        _click_at(p, 115.905, 28.665)  # a place report too
+        c = p.map_eval("() => window.map.getCenter()")
+        _click_at(p, c["lng"], c["lat"])  # a place report too
         p.page.locator(".mapapp-report").wait_for(timeout=20000)
         p.page.get_by_text("未定位记录").click()  # the ledger
         p.page.locator(".mapapp-ledger").wait_for(timeout=10000)

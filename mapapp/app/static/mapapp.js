@@ -21,6 +21,8 @@
   var POINT_MIN_ZOOM = 12;  // a selected point is never shown below this zoom
   var CITY_MAX_ZOOM = 10;   // city names up to this zoom
   var COUNTY_MIN_ZOOM = 9;  // county names from this zoom
+  var NAME_MIN_ZOOM = 12;   // names of precise areas from this zoom, when they are drawn large enough
+  var NAME_MIN_PX = 70;
 
   M.o = {};
   M.byId = {};       // feature id -> Leaflet layer (of the current drawing)
@@ -76,6 +78,7 @@
     labels.style.pointerEvents = 'none';
     M.focusLayer = L.layerGroup().addTo(map);
     M.clickLayer = L.layerGroup().addTo(map);
+    L.control.scale({imperial: false}).addTo(map);
     control('bottomleft', function () { return el('div', 'mapapp-datum', options.datumText); }).addTo(map);
     M.legendBox = el('details', 'mapapp-legend leaflet-bar');
     M.legendBox.open = map.getSize().x >= 800;  // on a narrow map the legend starts folded
@@ -89,6 +92,8 @@
     M.watchTiles(map);
     M.drawWater(map, water);
     M.drawLabels(map, options.labels || []);
+    M.nameLayer = L.layerGroup().addTo(map);
+    map.on('zoomend moveend', M.drawNames);
     map.on('click', function (e) {
       M.clickLayer.clearLayers();
       L.circleMarker(e.latlng, {pane: 'mapappFocus', radius: 5, color: '#c0392b', weight: 2, fill: false,
@@ -113,8 +118,8 @@
     if (!water || !water.features.length) { return; }
     L.geoJSON(water, {pane: 'mapappWater', interactive: false, style: function (f) {
       return f.properties.k === 'lake'
-        ? {color: '#4a8fd4', weight: 1, fillColor: '#a9d2f3', fillOpacity: 0.95, className: 'mapapp-water'}
-        : {color: '#4a8fd4', weight: 2, opacity: 0.85, fill: false, className: 'mapapp-water'};
+        ? {color: '#7fbbe9', weight: 1, fillColor: '#b9def8', fillOpacity: 1, className: 'mapapp-water'}
+        : {color: '#9fcdf1', weight: 3.5, opacity: 1, fill: false, className: 'mapapp-water'};
     }}).addTo(map);
   };
 
@@ -133,6 +138,24 @@
     }
     map.on('zoomend', update);
     update();
+  };
+
+  M.drawNames = function () {
+    // the names of precise areas (not points, lines or area-wide outlines) big enough on screen
+    var map = M.map;
+    M.nameLayer.clearLayers();
+    if (map.getZoom() < NAME_MIN_ZOOM) { return; }
+    var view = map.getBounds();
+    Object.keys(M.byId).forEach(function (id) {
+      var l = M.byId[id], p = l.feature.properties;
+      if (!l._map || p.w || !(l instanceof L.Polygon) || !view.intersects(l.getBounds())) { return; }
+      var b = l.getBounds();
+      var size = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
+      if (size < NAME_MIN_PX) { return; }
+      var icon = L.divIcon({className: 'mapapp-label mapapp-label-feature', html: el('span', null, String(p.name)),
+                            iconSize: null});
+      L.marker(l.getCenter(), {icon: icon, pane: 'mapappLabels', interactive: false, keyboard: false}).addTo(M.nameLayer);
+    });
   };
 
   function clusterIcon(cluster) {
@@ -161,8 +184,6 @@
         layer.options.className = 'mapapp-feature mapapp-f-' + id.replace(/[^A-Za-z0-9_-]/g, '_');
         M.byId[id] = layer;
         layer.bindTooltip(function () { return M.text(M.lines(f.properties)); }, {sticky: true});
-        layer.bindPopup(function () { return M.text(M.lines(f.properties).concat([M.o.popupHint])); },
-                        {autoPan: true, maxWidth: 280});
         layer.on('click', function () {
           layer.closeTooltip();
           M.select(id, 'click');
@@ -201,7 +222,12 @@
     });
     ranked.sort(function (a, b) { return a.feature.properties.z - b.feature.properties.z; });
     ranked.forEach(function (l) { l.bringToFront(); });
+    Object.keys(M.byId).forEach(function (id) {  // points stay above every line and area
+      var l = M.byId[id];
+      if (l._map && l.bringToFront && l.feature.properties.p === 'point') { l.bringToFront(); }
+    });
     M.highlight(M.selectedId);
+    M.drawNames();
     // after the next frame is painted: how many features are on the map (read by tests and bench)
     requestAnimationFrame(function () { setTimeout(function () {
       var n = 0;
