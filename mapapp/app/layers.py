@@ -158,7 +158,7 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
     """Return the folium map that stays the same across filter changes: basemap, local assets,
     the boundary layers (switchable in the layer control) and mapapp.init with `options` plus
     the place labels in the basemap's datum."""
-    m = folium.Map(location=JIANGXI_CENTER, zoom_start=7, tiles=None, control_scale=False, zoom_snap=0.5,
+    m = folium.Map(location=JIANGXI_CENTER, zoom_start=7, tiles=None, control_scale=False, zoom_snap=0.25,
                    prefer_canvas=False, min_zoom=4, max_zoom=18)
     m.default_js = assets.js_links()
     m.default_css = assets.css_links()

@@ -33,6 +33,10 @@ from ..gcj02 import shift_geometries
 
 SIMPLIFY_DEG = 0.001
 DECIMALS = 5
+# Boundaries and water are context, sent with the base map on every rerun: 4 decimals (about 11 m)
+# and, for water, 0.0015° (about 150 m) keep them light.
+CONTEXT_DECIMALS = 4
+WATER_SIMPLIFY_DEG = 0.0015
 FIT_MARGIN_DEG = 0.3  # the map fits the selection clipped to Jiangxi plus this margin
 FILTER_FIELDS = ("plans", "sectors", "kinds", "statuses", "precisions", "within")
 AREA_WIDE_KM2 = 1000.0
@@ -92,13 +96,14 @@ def filter_key(flt: FeatureFilter) -> tuple:
     return tuple((k, tuple(sorted(v)) if isinstance(v, list) else v) for k, v in sorted(d.items()))
 
 
-def display_geometries(geoms, datum: str) -> np.ndarray:
-    """Return geometries as drawn: shifted to GCJ-02 if `datum` says so, simplified, rounded."""
+def display_geometries(geoms, datum: str, tolerance: float = SIMPLIFY_DEG, decimals: int = DECIMALS) -> np.ndarray:
+    """Return geometries as drawn: shifted to GCJ-02 if `datum` says so, simplified by `tolerance`
+    degrees (topology preserved), rounded to `decimals`."""
     values = np.asarray(getattr(geoms, "values", geoms), dtype=object)
     if datum == "GCJ-02":
         values = shift_geometries(values)
-    simple = shapely.simplify(values, SIMPLIFY_DEG, preserve_topology=True)
-    return shapely.transform(simple, lambda c: np.round(c, DECIMALS))
+    simple = shapely.simplify(values, tolerance, preserve_topology=True)
+    return shapely.transform(simple, lambda c: np.round(c, decimals))
 
 
 def _metres(geoms: np.ndarray, lat0: float) -> np.ndarray:
@@ -299,7 +304,7 @@ class MapData:
         places = c[c["kind"] == "place"] if c is not None else c
         out = []
         if places is not None and len(places):
-            points = display_geometries(places.geometry, datum)
+            points = display_geometries(places.geometry, datum, decimals=CONTEXT_DECIMALS)
             out = [PlaceLabel(str(n), str(lv), float(p.x), float(p.y))
                    for n, lv, p in zip(places["name"], places["level"], points)]
         self._remember(key, out)
@@ -315,7 +320,7 @@ class MapData:
         water = c[c["kind"].isin(["lake", "river"])] if c is not None else None
         parts = []
         if water is not None and len(water):
-            geoms = shapely.to_geojson(display_geometries(water.geometry, datum))
+            geoms = shapely.to_geojson(display_geometries(water.geometry, datum, WATER_SIMPLIFY_DEG, CONTEXT_DECIMALS))
             parts = [f'{{"type":"Feature","properties":{{"k":{json.dumps(k)}}},"geometry":{g}}}'
                      for k, g in zip(water["kind"], geoms)]
         text = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
@@ -384,7 +389,7 @@ class MapData:
         if hit is not None:
             return hit
         b = self.boundaries[self.boundaries["level"] == level]
-        geoms = shapely.to_geojson(display_geometries(b.geometry, datum))
+        geoms = shapely.to_geojson(display_geometries(b.geometry, datum, decimals=CONTEXT_DECIMALS))
         parts = [f'{{"type":"Feature","properties":{json.dumps({"name": n}, ensure_ascii=False)},"geometry":{g}}}'
                  for n, g in zip(b["name"], geoms)]
         text = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"

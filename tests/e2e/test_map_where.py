@@ -93,6 +93,23 @@ def test_picking_from_the_list_zooms_to_the_feature(real_app, app_page):
     assert p.map_eval("() => window.map.getZoom()") >= 11 and _in_view(p, "hongdu-new-town")
 
 
+def test_a_search_with_one_hit_selects_and_shows_that_feature(real_app, app_page):
+    url, build = real_app
+    from mapapp.features import FeatureFilter, filter_features
+
+    hits = filter_features(build.features, FeatureFilter(query="洪都新城"), build.boundaries)
+    assert hits["id"].tolist() == ["hongdu-new-town"]
+    p = app_page(url).open()
+    box = p.page.get_by_label("按名称或别名搜索")
+    box.fill("洪都新城")
+    box.press("Enter")
+    _wait_url_id(p, "hongdu-new-town")
+    p.page.locator(".mapapp-panel[data-feature-id='hongdu-new-town']").wait_for(timeout=20000)
+    assert p.wait_feature_count(1) == 1
+    assert p.map.locator(".mapapp-highlight").count() >= 1 and _in_view(p, "hongdu-new-town")
+    assert p.map_eval("() => window.map.getZoom()") >= 11
+
+
 def _area_wide(build):
     f = build.features
     return f.geometry.notna() & (f["upper_bound"].astype(bool) | (f["method"] == "admin")

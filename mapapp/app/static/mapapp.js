@@ -8,7 +8,9 @@
  *                                        (clustered; a stack spreads out when clicked);
  *   mapapp.setLegend(html)               the legend of the current selection (HTML made and
  *                                        escaped by the page);
- *   mapapp.drawn()                       after the last layer: stacking order, highlight, count.
+ *   mapapp.drawn()                       after the last layer: highlight, area names, count.
+ * Stacking: the page sends the layers bottom to top (area-wide outlines, lines and areas, points)
+ * and, within a layer, larger features first, so smaller ones are drawn above them.
  * Text from annotations is only ever put on the page with textContent, never as HTML.
  *
  * The selected feature is the `id` of the page's own URL (the app keeps its state there): when it
@@ -116,12 +118,17 @@
 
   M.drawWater = function (map, water) {
     if (!water || !water.features.length) { return; }
-    L.geoJSON(water, {pane: 'mapappWater', interactive: false, style: function (f) {
-      return f.properties.k === 'lake'
-        ? {color: '#7fbbe9', weight: 1, fillColor: '#b9def8', fillOpacity: 1, className: 'mapapp-water'}
-        : {color: '#9fcdf1', weight: 3.5, opacity: 1, fill: false, className: 'mapapp-water'};
-    }}).addTo(map);
+    var layer = L.geoJSON(water, {pane: 'mapappWater', interactive: false, style: waterStyle}).addTo(map);
+    map.on('zoomend', function () { layer.setStyle(waterStyle); });
   };
+
+  function waterStyle(f) {
+    // rivers widen as the map zooms in (thin at province scale, a band at city scale)
+    var z = M.map.getZoom(), w = z <= 7 ? 1.2 : (z <= 9 ? 2 : (z <= 11 ? 3.5 : 5));
+    return f.properties.k === 'lake'
+      ? {color: '#7fbbe9', weight: 1, fillColor: '#a8d4f5', fillOpacity: 1, className: 'mapapp-water'}
+      : {color: '#9fcdf1', weight: w, opacity: 1, fill: false, className: 'mapapp-water'};
+  }
 
   M.drawLabels = function (map, labels) {
     var city = L.layerGroup(), county = L.layerGroup();
@@ -214,18 +221,6 @@
   };
 
   M.drawn = function () {
-    // smaller features above larger ones, across all layers ('z' is the drawing rank)
-    var ranked = [];
-    Object.keys(M.byId).forEach(function (id) {
-      var l = M.byId[id];
-      if (l._map && l.bringToFront && l.feature.properties.p !== 'point') { ranked.push(l); }
-    });
-    ranked.sort(function (a, b) { return a.feature.properties.z - b.feature.properties.z; });
-    ranked.forEach(function (l) { l.bringToFront(); });
-    Object.keys(M.byId).forEach(function (id) {  // points stay above every line and area
-      var l = M.byId[id];
-      if (l._map && l.bringToFront && l.feature.properties.p === 'point') { l.bringToFront(); }
-    });
     M.highlight(M.selectedId);
     M.drawNames();
     // after the next frame is painted: how many features are on the map (read by tests and bench)
