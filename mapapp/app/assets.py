@@ -98,5 +98,26 @@ def runtime_dir() -> Path:
     return target
 
 
+DATA_DIR = "data"
+
+
+def publish(name: str, text: str) -> str:
+    """Put `text` (a build's context layer as GeoJSON) in the static folder under a name made of
+    `name` and a hash of its content, and return its URL. The browser fetches it once and caches
+    it, instead of receiving it again with the map on every rerun. Written atomically; a file
+    that is already there is reused (same name, same content)."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    file_name = f"{safe}-{digest}.json"
+    target = runtime_dir() / "static" / DATA_DIR / file_name
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, target)
+    return f"{STATIC_URL}/{DATA_DIR}/{file_name}"
+
+
 def _complete(folder: Path) -> bool:
     return (folder / STUB_NAME).is_file() and all((folder / "static" / rel).is_file() for rel in _sources())

@@ -61,22 +61,21 @@ def basemaps(tianditu_key: str | None) -> dict[str, Basemap]:
 
 class MapappBase(MacroElement):
     """Calls mapapp.init (static/mapapp.js) on the map with the page's options (place labels,
-    datum, legend box, tile-failure message) and the water. Added to the base map once."""
+    datum, legend box, tile-failure message, the URL of the water). Added to the base map once."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        window.mapapp.init({{ this._parent.get_name() }}, {{ this.options }}, JSON.parse({{ this.water }}));
+        window.mapapp.init({{ this._parent.get_name() }}, {{ this.options }});
         {% endmacro %}
     """)
 
     def render(self, **kwargs):  # the script is taken by st_folium from the macro
         return None
 
-    def __init__(self, options: dict, water_geojson: str):
+    def __init__(self, options: dict):
         super().__init__()
         self._name = "MapappBase"
         self.options = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
-        self.water = json.dumps(water_geojson)
 
 
 class _ScriptOnly(MacroElement):
@@ -113,19 +112,20 @@ class MapappLayer(_ScriptOnly):
 
 
 class BoundaryGeoJson(_ScriptOnly):
-    """A non-interactive outline layer (administrative boundaries)."""
+    """A non-interactive outline layer (administrative boundaries), its GeoJSON fetched from the
+    app's static folder (see assets.publish)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {interactive: false,
-            style: function () { return {{ this.style }}; }}).addTo({{ this._parent.get_name() }});
+        var {{ this.get_name() }} = window.mapapp.fetchedLayer({{ this.url }}, {{ this.style }}, {pane: 'mapappBoundaries'})
+            .addTo({{ this._parent.get_name() }});
         {% endmacro %}
     """)
 
-    def __init__(self, data: str, style: dict):
+    def __init__(self, url: str, style: dict):
         super().__init__()
         self._name = "BoundaryGeoJson"
-        self.data = data.replace("</", "<\\/")
+        self.url = json.dumps(url)
         self.style = json.dumps(style)
 
 
@@ -157,7 +157,8 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
              boundary_shown: tuple[str, ...] = ("province", "city")) -> folium.Map:
     """Return the folium map that stays the same across filter changes: basemap, local assets,
     the boundary layers (switchable in the layer control) and mapapp.init with `options` plus
-    the place labels in the basemap's datum."""
+    the place labels and the water in the basemap's datum. Boundaries and water go to the
+    browser as static files (assets.publish), fetched once, not with every rerun."""
     m = folium.Map(location=JIANGXI_CENTER, zoom_start=7, tiles=None, control_scale=False, zoom_snap=0.25,
                    prefer_canvas=False, min_zoom=4, max_zoom=18)
     m.default_js = assets.js_links()
@@ -168,11 +169,14 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
         if basemap.overlay_url:
             folium.TileLayer(basemap.overlay_url, attr=basemap.attribution, name=basemap.key + "-labels",
                              subdomains=basemap.subdomains, max_zoom=18, control=False, overlay=True).add_to(m)
-    options = dict(options, labels=[[x.name, x.level, x.lon, x.lat] for x in data.place_labels(basemap.datum)])
-    MapappBase(options, data.water_geojson(basemap.datum)).add_to(m)
+    datum = basemap.datum
+    options = dict(options, labels=[[x.name, x.level, x.lon, x.lat] for x in data.place_labels(datum)],
+                   waterUrl=assets.publish(f"water-{datum}", data.water_geojson(datum)))
+    MapappBase(options).add_to(m)
     for level in ("county", "city", "province"):
         fg = folium.FeatureGroup(name=html.escape(boundary_names[level]), show=level in boundary_shown)
-        BoundaryGeoJson(data.boundary_geojson(level, basemap.datum), BOUNDARY_STYLES[level]).add_to(fg)
+        url = assets.publish(f"boundary-{level}-{datum}", data.boundary_geojson(level, datum))
+        BoundaryGeoJson(url, BOUNDARY_STYLES[level]).add_to(fg)
         fg.add_to(m)
     return m
 

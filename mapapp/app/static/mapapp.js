@@ -67,11 +67,12 @@
     return new C();
   }
 
-  M.init = function (map, options, water) {
+  M.init = function (map, options) {
     M.map = map;
     M.o = options;
     if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(18); }  // no tile layer: clustering needs a maximum
     map.createPane('mapappWater').style.zIndex = 250;
+    map.createPane('mapappBoundaries').style.zIndex = 350;  // under the features (overlayPane, 400)
     var focus = map.createPane('mapappFocus');
     focus.style.zIndex = 450;
     focus.style.pointerEvents = 'none';
@@ -92,7 +93,7 @@
     control('bottomright', function () { return M.legendBox; }).addTo(map);
     if (options.osmAttribution) { map.attributionControl.addAttribution(options.osmAttribution); }
     M.watchTiles(map);
-    M.drawWater(map, water);
+    M.drawWater(map, options.waterUrl);
     M.drawLabels(map, options.labels || []);
     M.nameLayer = L.layerGroup().addTo(map);
     map.on('zoomend moveend', M.drawNames);
@@ -116,9 +117,18 @@
     });
   };
 
-  M.drawWater = function (map, water) {
-    if (!water || !water.features.length) { return; }
-    var layer = L.geoJSON(water, {pane: 'mapappWater', interactive: false, style: waterStyle}).addTo(map);
+  M.fetchedLayer = function (url, style, options) {
+    // a non-interactive GeoJSON layer whose data comes from the app's static folder (fetched once,
+    // then cached by the browser)
+    var layer = L.geoJSON(null, Object.assign({interactive: false, style: typeof style === 'function' ? style
+                                                : function () { return style; }}, options || {}));
+    fetch(url).then(function (r) { return r.json(); }).then(function (data) { layer.addData(data); });
+    return layer;
+  };
+
+  M.drawWater = function (map, url) {
+    if (!url) { return; }
+    var layer = M.fetchedLayer(url, waterStyle, {pane: 'mapappWater'}).addTo(map);
     map.on('zoomend', function () { layer.setStyle(waterStyle); });
   };
 
