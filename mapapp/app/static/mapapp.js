@@ -129,12 +129,20 @@
   M.drawWater = function (map, url) {
     if (!url) { return; }
     var layer = M.fetchedLayer(url, waterStyle, {pane: 'mapappWater'}).addTo(map);
-    map.on('zoomend', function () { layer.setStyle(waterStyle); });
+    var width = riverWidth();
+    map.on('zoomend', function () {  // restyle only when the river width changes
+      if (riverWidth() !== width) { width = riverWidth(); layer.setStyle(waterStyle); }
+    });
   };
 
-  function waterStyle(f) {
+  function riverWidth() {
     // rivers widen as the map zooms in (thin at province scale, a band at city scale)
-    var z = M.map.getZoom(), w = z <= 7 ? 1.2 : (z <= 9 ? 2 : (z <= 11 ? 3.5 : 5));
+    var z = M.map.getZoom();
+    return z <= 7 ? 1.2 : (z <= 9 ? 2 : (z <= 11 ? 3.5 : 5));
+  }
+
+  function waterStyle(f) {
+    var w = riverWidth();
     return f.properties.k === 'lake'
       ? {color: '#7fbbe9', weight: 1, fillColor: '#a8d4f5', fillOpacity: 1, className: 'mapapp-water'}
       : {color: '#9fcdf1', weight: w, opacity: 1, fill: false, className: 'mapapp-water'};
