@@ -31,6 +31,8 @@
   M.groups = [];     // the current layers, for counting
   M.selectedId = null;
   M.focusedId = null;
+  M.urlSeen = undefined;  // the URL id last acted on
+  M.clicked = {};         // ids picked on the map since the URL last changed to another pick
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -211,6 +213,7 @@
         layer.bindTooltip(function () { return M.text(M.lines(f.properties)); }, {sticky: true});
         layer.on('click', function () {
           layer.closeTooltip();
+          M.clicked[id] = true;
           M.select(id, 'click');
         });
       }
@@ -307,13 +310,21 @@
   };
 
   M.followUrl = function () {
+    // react to a change of the URL's id only, and not when the map picked that id itself: the URL
+    // follows a click only after the page has rerun, by which time the user may have clicked
+    // another feature, and an older id must not pull the map back
     var id = M.urlId();
-    if (id === M.focusedId) { return; }
+    if (id === M.urlSeen) { return; }
     if (!id) {
+      M.urlSeen = id;
       M.selectedId = M.focusedId = null;
       M.focusLayer.clearLayers();
       return;
     }
-    if (M.byId[id]) { M.select(id, 'url'); }
+    if (M.clicked[id]) { M.urlSeen = id; return; }
+    if (!M.byId[id]) { return; }  // not drawn (yet): try again on the next tick
+    M.urlSeen = id;
+    M.clicked = {};
+    if (id !== M.focusedId) { M.select(id, 'url'); }
   };
 })();
