@@ -22,7 +22,7 @@ from .annotations import load_annotations
 from .context import context_layers
 from .corpus import Corpus, check_mentions
 from .errors import BuildMissing, BuildOutdated, Problem, ValidationFailed
-from .stores import BuildTables, open_store
+from .stores import BuildStore, BuildTables, open_store
 from .stores.folder import BOUNDARIES_FILE, CONTEXT_FILE, FEATURES_FILE, MANIFEST_FILE, Build, load_build  # noqa: F401
 from .measure import area_km2, length_km
 from .model import Annotations
@@ -188,6 +188,17 @@ def build(project: Project, progress: Progress | None = None) -> dict:
     store.write(BuildTables(gdf, admin.frame, context), manifest, say)
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     return manifest
+
+
+def ensure_store(project: Project, progress: Progress | None = None) -> BuildStore:
+    """Return the project's store holding a current build, building it first when there is none
+    or it has another format. Raises MapappError."""
+    store = open_store(project)
+    try:
+        store.manifest()
+    except (BuildMissing, BuildOutdated):
+        build(project, progress=progress)
+    return store
 
 
 def ensure_build(project: Project, progress: Progress | None = None) -> Build:

@@ -7,7 +7,6 @@ build it holds (cheap, so app instances notice a rebuild) and answers a `Feature
 """
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Callable
@@ -17,7 +16,8 @@ import geopandas as gpd
 from ..features import FeatureFilter, filter_features
 from ..project import Project
 from ..atomic import check_replaceable
-from .folder import (BOUNDARIES_FILE, BUILD_FOLDER, CONTEXT_FILE, FEATURES_FILE, MANIFEST_FILE, Build, load_build,
+from ..errors import BuildMissing, BuildOutdated
+from .folder import (BOUNDARIES_FILE, BUILD_FOLDER, CONTEXT_FILE, FEATURES_FILE, Build, load_build, read_manifest,
                      write_build)
 
 Progress = Callable[[str], None]
@@ -52,6 +52,10 @@ class BuildStore(ABC):
         """Return the current build. Raises BuildMissing or BuildOutdated."""
 
     @abstractmethod
+    def manifest(self) -> dict:
+        """Return the current build's manifest. Raises BuildMissing or BuildOutdated."""
+
+    @abstractmethod
     def build_id(self) -> str | None:
         """Return the current build's id (from its manifest), or None when there is none."""
 
@@ -78,10 +82,13 @@ class FolderStore(BuildStore):
     def load(self) -> Build:
         return load_build(self.folder)
 
+    def manifest(self) -> dict:
+        return read_manifest(self.folder)
+
     def build_id(self) -> str | None:
         try:
-            return json.loads((self.folder / MANIFEST_FILE).read_text(encoding="utf-8")).get("build_id")
-        except (OSError, ValueError, AttributeError):
+            return read_manifest(self.folder).get("build_id")
+        except (BuildMissing, BuildOutdated):
             return None
 
 

@@ -50,21 +50,30 @@ def write_build(build_dir: Path, tables: dict[str, gpd.GeoDataFrame], manifest: 
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def read_manifest(build_dir: Path) -> dict:
+    """Return the manifest of the build in `build_dir`. Raises BuildMissing when there is none or
+    it is unreadable, BuildOutdated when the build has another format version."""
+    path = build_dir / MANIFEST_FILE
+    if not path.is_file():
+        raise BuildMissing(f"no build in {build_dir} (missing {MANIFEST_FILE}): run `mapapp build`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
+                           f"run `mapapp build` again") from None
+    found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
+    if found != FORMAT_VERSION:
+        raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
+                            f"version {FORMAT_VERSION}: run `mapapp build` again")
+    return manifest
+
+
 def load_build(build_dir: Path) -> Build:
     """Return the build in `build_dir`. Raises BuildMissing when there is none or it is unreadable,
     BuildOutdated when it was written in another format version."""
     paths = [build_dir / f for f in (FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE, CONTEXT_FILE)]
+    manifest = read_manifest(build_dir)
     missing = [p.name for p in paths if not p.is_file()]
-    if MANIFEST_FILE not in missing:
-        try:
-            manifest = json.loads(paths[2].read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
-                               f"run `mapapp build` again") from None
-        found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
-        if found != FORMAT_VERSION:
-            raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
-                                f"version {FORMAT_VERSION}: run `mapapp build` again")
     if missing:
         raise BuildMissing(f"no build in {build_dir} (missing {', '.join(missing)}): run `mapapp build`")
     try:
