@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .admin import AdminBoundaries, load_admin_boundaries
+from .annotation_warnings import name_containment_warnings, shape_radius_warnings
 from .annotations import load_annotations
 from .atomic import FolderKind, check_replaceable, staging_folder, swap_in
 from .corpus import Corpus, check_mentions
@@ -44,11 +45,13 @@ Progress = Callable[[str], None]
 
 @dataclass
 class CheckResult:
-    """The outcome of validation: annotations, resolved geometry per record id, and problems."""
+    """The outcome of validation: annotations, resolved geometry per record id, problems (errors)
+    and warnings (see annotation_warnings)."""
 
     annotations: Annotations | None
     resolved: dict[str, ResolvedGeometry] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     mentions_checked: int = 0
     osm: dict = field(default_factory=dict)
 
@@ -69,6 +72,9 @@ def check(project: Project, progress: Progress | None = None) -> CheckResult:
         say(f"checking quotes against {project.corpus_dir}")
         result.problems += check_mentions(annotations, Corpus(project.corpus_dir))
         result.mentions_checked = sum(len(r.mentions) for r in annotations.records.values())
+        result.warnings += name_containment_warnings(annotations, Corpus(project.corpus_dir))
+    result.warnings += shape_radius_warnings(annotations)
+    result.warnings.sort()
     stations, p = load_stations(project.geodata_dir / "stations", project.data_dir)
     result.problems += p
     say("loading administrative boundaries")
