@@ -35,7 +35,7 @@ FEATURES_FILE = "features.parquet"
 BOUNDARIES_FILE = "boundaries.parquet"
 MANIFEST_FILE = "manifest.json"
 # The feature table's format; a build of another format is refused with BuildOutdated.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE}))
 LIST_COLUMNS = ("aliases", "sectors", "plans", "mentions", "cities", "counties", *PROVENANCE_LISTS)
 
@@ -111,8 +111,8 @@ def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry
         rows.append({
             "id": rec.id, "name": rec.name, "aliases": list(rec.aliases), "kind": rec.kind,
             "sectors": list(rec.sectors), "status": rec.status, "plans": rec.plans,
-            "mentions": [{"plan": m.plan, "doc": annotations.plans[m.plan].doc, "line": m.line, "quote": m.quote}
-                         for m in rec.mentions],
+            "mentions": [{"plan": m.plan, "doc": annotations.plans[m.plan].doc, "line": m.line, "quote": m.quote,
+                          "status": m.status} for m in rec.mentions],
             "geometry_source": res.geometry_source, **res.provenance.columns(), "precision": res.precision,
             "uncertainty_m": res.uncertainty_m, "stated_area_km2": rec.stated_area_km2,
             "stated_length_km": rec.stated_length_km, "note": rec.note, "geometry": res.geometry,
