@@ -80,15 +80,6 @@ def unit_row(unit: pd.Series, rows: gpd.GeoDataFrame, breakdowns: list[str]) -> 
     return out
 
 
-def features_in_unit(features: gpd.GeoDataFrame, flt: FeatureFilter, unit: pd.Series,
-                     boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return the features matching `flt` that lie in `unit` (a boundaries row). With no `within`
-    in `flt` this is exactly what `export --within UNIT` with the same filters writes; a `within`
-    already in `flt` is ANDed with the unit."""
-    selected = filter_features(features, flt, boundaries)
-    return filter_features(selected, FeatureFilter(within=[str(unit["adcode"])]), boundaries)
-
-
 def area_statistics(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, manifest: dict,
                     level: str = "county", flt: FeatureFilter | None = None) -> pd.DataFrame:
     """Return one row per unit of `level` ('county' or 'city') holding at least one feature that
