@@ -156,7 +156,7 @@ def report_markdown(rep: AreaReport) -> str:
         lines.append(f"{i}. **{_md(e['name'])}** — {_md(e['kind'])}, {_md(e['status'])}; "
                      f"{w['precision']}: {_md(e['precision'])}  ")
         lines.append(f"   「{_md(e['quote'])}」 — {_md(e['plan'])}, {w['line'].format(n=e['line'])}")
-    lines += ["", w["source"].format(built=_md(rep.built_at)), ""]
+    lines += ["", w["source"].format(built=rep.built_at), ""]
     return "\n".join(lines)
 
 
