@@ -50,8 +50,8 @@ def test_cli_stats_csv_agrees_with_cli_export_within(real_build, tmp_path, count
     extra = ["--plan", plan] if plan else []
     assert main(["stats", *build, *extra, "-o", str(tmp_path / "s.csv")]) == 0
     assert main(["export", *build, *extra, "--within", county, "-o", str(tmp_path / "e.csv")]) == 0
-    stats = {r["name"]: r for r in csv.DictReader(open(tmp_path / "s.csv", encoding="utf-8"))}
-    exported = list(csv.DictReader(open(tmp_path / "e.csv", encoding="utf-8")))
+    stats = {r["name"]: r for r in csv.DictReader(io.StringIO((tmp_path / "s.csv").read_text(encoding="utf-8")))}
+    exported = list(csv.DictReader(io.StringIO((tmp_path / "e.csv").read_text(encoding="utf-8"))))
     assert len(exported) > 0
     assert int(stats[county]["features"]) == len(exported)
     assert int(stats[county]["upper_bound"]) == sum(r["upper_bound"] == "True" for r in exported)

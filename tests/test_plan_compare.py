@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 
 import pytest
+from conftest import REPO
 
 from mapapp.annotations import load_annotations
 from mapapp.cli import main
 from mapapp.pipeline import check
 from mapapp.plan_compare import GROUPS, compare_plans, stated_status, status_changed
-from conftest import REPO
 
 A, B = "jiangxi-gov-2024", "nanchang-14th"
 
@@ -32,7 +33,7 @@ def test_every_record_cited_by_several_documents_states_a_status_per_mention(ann
 def test_compare_2024_report_with_the_nanchang_plan(real_build, annotations, tmp_path):
     out = tmp_path / "c.csv"
     assert main(["compare", "--build-dir", str(real_build.folder), A, B, "-o", str(out)]) == 0
-    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     shared = {r.id for r in annotations.records.values() if A in r.plans and B in r.plans}
     only_a = {r.id for r in annotations.records.values() if A in r.plans and B not in r.plans}
     only_b = {r.id for r in annotations.records.values() if B in r.plans and A not in r.plans}

@@ -4,9 +4,6 @@ status changes first, and a selected row opens the evidence of both plans side b
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -17,6 +14,7 @@ from streamlit_folium import st_folium
 from ..corpus import Corpus
 from ..errors import MapappError
 from ..plan_compare import GROUPS, compare_plans, comparison_csv, group_counts
+from .memo import Memo
 from .overlay_map import ScriptLayer, display_geojson, js_literal, offline_map
 from .text import esc, highlight
 
@@ -51,22 +49,13 @@ def _t(key: str, lang: str, **values) -> str:
     return text.format(**values) if values else text
 
 
-_CACHE: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
+_TABLES = Memo(16)
 
 
 def comparison_table(features: gpd.GeoDataFrame, manifest: dict, plan_a: str, plan_b: str) -> pd.DataFrame:
     """Return `plan_compare.compare_plans` for the two plans (memoised per build)."""
     key = (id(features), manifest.get("built_at"), plan_a, plan_b)
-    with _LOCK:
-        hit = _CACHE.get(key)
-    if hit is None:
-        hit = compare_plans(features, plan_a, plan_b, [p["id"] for p in manifest["plans"]])
-        with _LOCK:
-            _CACHE[key] = hit
-            while len(_CACHE) > 16:
-                _CACHE.popitem(last=False)
-    return hit
+    return _TABLES.get(key, lambda: compare_plans(features, plan_a, plan_b, [p["id"] for p in manifest["plans"]]))
 
 
 def _plan_label(manifest: dict, plan: str, lang: str) -> str:

@@ -7,8 +7,8 @@ import json
 import folium
 import numpy as np
 import shapely
-from folium.template import Template
 from branca.element import MacroElement
+from folium.template import Template
 
 from . import assets
 

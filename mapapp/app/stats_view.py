@@ -6,9 +6,6 @@ Clicking a county on the map or a row of the table sets the page's 市/县 filte
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -17,6 +14,8 @@ from streamlit_folium import st_folium
 from ..area_report import area_report, render_report
 from ..area_stats import area_statistics, statistics_csv
 from ..features import FeatureFilter
+from .layers import filter_key
+from .memo import Memo
 from .overlay_map import ScriptLayer, display_geojson, js_literal, offline_map
 from .text import esc
 
@@ -59,27 +58,14 @@ def _t(key: str, lang: str, **values) -> str:
     return text.format(**values) if values else text
 
 
-_CACHE: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
-
-
-def _filter_key(flt: FeatureFilter) -> tuple:
-    return tuple((k, tuple(sorted(v)) if isinstance(v, list) else v) for k, v in sorted(vars(flt).items()))
+_TABLES = Memo(32)
 
 
 def statistics_table(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, manifest: dict,
                      flt: FeatureFilter, level: str) -> pd.DataFrame:
     """Return `area_stats.area_statistics` for these filters (memoised per build and filter)."""
-    key = (id(features), manifest.get("built_at"), _filter_key(flt), level)
-    with _LOCK:
-        hit = _CACHE.get(key)
-    if hit is None:
-        hit = area_statistics(features, boundaries, manifest, level, flt)
-        with _LOCK:
-            _CACHE[key] = hit
-            while len(_CACHE) > 32:
-                _CACHE.popitem(last=False)
-    return hit
+    key = (id(features), manifest.get("built_at"), filter_key(flt), level)
+    return _TABLES.get(key, lambda: area_statistics(features, boundaries, manifest, level, flt))
 
 
 def statistics_download(features, boundaries, manifest, flt: FeatureFilter, level: str) -> bytes:
@@ -139,7 +125,7 @@ def _class_breaks(counts: pd.Series) -> list[int]:
     values = counts[counts > 0]
     if values.empty:
         return [1]
-    qs = sorted({int(round(values.quantile(q))) for q in (1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6)} | {int(values.max())})
+    qs = sorted({round(values.quantile(q)) for q in (1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6)} | {int(values.max())})
     return qs[:len(RAMP)]
 
 

@@ -77,7 +77,7 @@ def test_county_click_on_the_map_and_a_table_row_set_the_area_filter(real_app, a
 
 def test_stats_csv_download_equals_the_cli_output(real_app, app_page, tmp_path):
     url, build = real_app
-    p = _open_view(app_page(url), f"view=stats&plan=jian-14th&sector=transport")
+    p = _open_view(app_page(url), "view=stats&plan=jian-14th&sector=transport")
     button = p.page.get_by_role("button", name="下载统计表 CSV")
     button.wait_for(timeout=60000)
     with p.page.expect_download(timeout=60000) as info:
@@ -114,7 +114,11 @@ def test_comparison_view_shows_the_three_groups_and_both_plans_evidence(real_app
     shown = {groups.nth(i).get_attribute("data-group"): int(groups.nth(i).locator(".mapapp-cmp-count").inner_text())
              for i in range(3)}
     assert shown == {"both": counts["changed"] + counts["both"], "only_a": counts["only_a"], "only_b": counts["only_b"]}
-    # the map draws each group in its colour (status changes are shared records with a red outline)
+    # the map draws each group in its colour (status changes are shared records with a red outline);
+    # while the rerun that follows a plan change finishes, the previous map may still be on the page
+    deadline = time.monotonic() + 30
+    while p.page.locator(MAP_FRAME).count() != 1 and time.monotonic() < deadline:
+        p.page.wait_for_timeout(200)
     frame = p.map
     frame.locator("path.mapapp-cmp-changed").first.wait_for(timeout=30000)
     drawn = frame.locator("#map_div").evaluate("() => window.mapappCompare")
