@@ -160,7 +160,7 @@ def render_stats_view(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, 
                      format_func=lambda v: _t(v, lang))
     table = statistics_table(features, boundaries, manifest, flt, level)
     counties = table if level == "county" else statistics_table(features, boundaries, manifest, flt, "county")
-    st.caption(_t("summary", lang, units=len(table), level=_t(level, lang)) + " " + _t("click", lang))
+    st.caption(_t("summary", lang, units=len(table), level=_t(level, lang).lower()) + " " + _t("click", lang))
     col_map, col_table = st.columns([1, 1], gap="medium")
     with col_map:
         _choropleth(boundaries, counties, list(flt.within), lang)
