@@ -23,6 +23,7 @@ RECORD_KEYS = {"id", "name", "aliases", "kind", "sectors", "status", "stated_are
                "stated_length_km", "within", "note", "geometry", "mentions"}
 EXTENSION_KEYS = {"add_mentions_to", "aliases", "mentions", "note"}
 MENTION_KEYS = {"plan", "line", "quote"}
+MENTION_OPTIONAL_KEYS = {"status"}
 GEOMETRY_KEYS = {
     "admin": {"units", "upper_bound", "uncertainty_m", "source"},
     "manual": {"file", "upper_bound", "uncertainty_m", "source"},
@@ -154,7 +155,8 @@ def _number(r: _Reader, line: int, rid: str, value: Any, what: str, positive: bo
     return float(value)
 
 
-def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan]) -> list[Mention]:
+def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan],
+              statuses: dict[str, Term]) -> list[Mention]:
     if not isinstance(value, list):
         r.problem(line, rid, "'mentions' must be a list of {plan, line, quote}")
         return []
@@ -164,7 +166,7 @@ def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan
         if not isinstance(m, dict):
             r.problem(mline, rid, "a mention must be a mapping {plan, line, quote}")
             continue
-        unknown = set(m) - MENTION_KEYS
+        unknown = set(m) - MENTION_KEYS - MENTION_OPTIONAL_KEYS
         if unknown:
             r.problem(mline, rid, f"mention has unknown keys: {', '.join(sorted(map(str, unknown)))}")
         missing = MENTION_KEYS - set(m)
@@ -184,8 +186,12 @@ def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan
             ok = False
         elif len(str(quote)) > MAX_QUOTE_CHARS:
             r.problem(mline, rid, f"mention quote is {len(str(quote))} characters (at most {MAX_QUOTE_CHARS}: quote a short span)")
+        status = m.get("status")
+        if status is not None and str(status) not in statuses:
+            r.problem(mline, rid, f"mention has unknown status {status!r} (known: {', '.join(statuses)})")
+            ok = False
         if ok:
-            result.append(Mention(str(plan), lineno, str(quote), r.display, mline))
+            result.append(Mention(str(plan), lineno, str(quote), r.display, mline, str(status or "")))
     return result
 
 
@@ -294,7 +300,7 @@ def _record(r: _Reader, entry: LineDict, plans: dict[str, Plan], vocab: Vocabula
     return Record(
         id=rid, name=str(entry["name"]).strip(), kind=kind, sectors=sectors, status=status, geometry=geometry,
         aliases=_str_list(r, line, rid, entry.get("aliases"), "aliases"),
-        mentions=_mentions(r, line, rid, entry["mentions"], plans),
+        mentions=_mentions(r, line, rid, entry["mentions"], plans, vocab.statuses),
         stated_area_km2=_number(r, line, rid, entry.get("stated_area_km2"), "stated_area_km2"),
         stated_length_km=_number(r, line, rid, entry.get("stated_length_km"), "stated_length_km"),
         within=_str_list(r, line, rid, entry.get("within"), "within"),
@@ -363,7 +369,7 @@ def load_annotations(root: Path) -> tuple[Annotations | None, list[Problem]]:
         if rec is None:
             r.problem(line, target, f"add_mentions_to names unknown record '{target}'")
         else:
-            rec.mentions += _mentions(r, line, target, entry.get("mentions") or [], plans)
+            rec.mentions += _mentions(r, line, target, entry.get("mentions") or [], plans, vocab.statuses)
             for alias in _str_list(r, line, target, entry.get("aliases"), "aliases"):
                 if alias not in rec.aliases and alias != rec.name:
                     rec.aliases.append(alias)

@@ -1,4 +1,4 @@
-"""The command line: `mapapp validate | build | export | app`, a thin shell over the library."""
+"""The command line: `mapapp validate | build | export | stats | compare | report | app`, a thin shell over the library."""
 from __future__ import annotations
 
 import argparse
@@ -147,6 +147,77 @@ def cmd_profile(args) -> int:
     return 0
 
 
+def _add_filter_options(p: argparse.ArgumentParser) -> None:
+    """The feature filters of `stats` and `report` (the same meaning as in `export`)."""
+    p.add_argument("--plan", action="append", default=[], metavar="ID")
+    p.add_argument("--sector", action="append", default=[], metavar="S")
+    p.add_argument("--kind", action="append", default=[], metavar="K")
+    p.add_argument("--status", action="append", default=[], metavar="S")
+    p.add_argument("--precision", action="append", default=[], metavar="P")
+    p.add_argument("--name", metavar="TEXT", help="keep features whose name or alias contains TEXT")
+
+
+def _filter_of(args, manifest: dict, within: list[str] | None = None):
+    from .features import FeatureFilter
+
+    flt = FeatureFilter(plans=args.plan, sectors=args.sector, kinds=args.kind, statuses=args.status,
+                        precisions=args.precision, within=within or [], query=args.name or "")
+    _check_choices(manifest, flt)
+    return flt
+
+
+def cmd_stats(args) -> int:
+    from .area_stats import area_statistics, readable_table, statistics_csv
+    from .export import write_bytes
+    from .pipeline import ensure_build
+
+    b = ensure_build(_project(args), progress=_progress)
+    table = area_statistics(b.features, b.boundaries, b.manifest, args.by, _filter_of(args, b.manifest))
+    if args.output:
+        write_bytes(statistics_csv(table), Path(args.output))
+        print(f"Wrote {len(table)} {args.by} rows to {args.output}.")
+    else:
+        print(readable_table(table))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .export import write_bytes
+    from .pipeline import ensure_build
+    from .plan_compare import compare_plans, comparison_csv, comparison_json, group_counts, readable_comparison
+
+    b = ensure_build(_project(args), progress=_progress)
+    table = compare_plans(b.features, args.plan_a, args.plan_b, [p["id"] for p in b.manifest["plans"]])
+    if args.output:
+        suffix = Path(args.output).suffix.lower()
+        if suffix not in (".csv", ".json"):
+            raise MapappError(f"cannot tell the format of {args.output}: name it .csv or .json")
+        data = comparison_csv(table) if suffix == ".csv" else comparison_json(table, args.plan_a, args.plan_b)
+        write_bytes(data, Path(args.output))
+        counts = ", ".join(f"{k} {v}" for k, v in group_counts(table).items())
+        print(f"Wrote {len(table)} rows to {args.output} ({counts}).")
+    else:
+        print(readable_comparison(table, args.plan_a, args.plan_b))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .area_report import area_report, render_report
+    from .export import write_bytes
+    from .pipeline import ensure_build
+
+    b = ensure_build(_project(args), progress=_progress)
+    rep = area_report(b.features, b.boundaries, b.manifest, args.within, _filter_of(args, b.manifest), args.lang)
+    fmt = args.format or ("html" if args.output and Path(args.output).suffix.lower() in (".html", ".htm") else "md")
+    data = render_report(rep, fmt)
+    if args.output:
+        write_bytes(data, Path(args.output))
+        print(f"Wrote the brief of {rep.unit['name']} ({len(rep.entities)} entities) to {args.output} ({fmt}).")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+    return 0
+
+
 def cmd_app(args) -> int:
     from .app.launch import launch
 
@@ -196,6 +267,33 @@ def parser() -> argparse.ArgumentParser:
                                    "two or more others, admin upper bounds and unlocated records.")
     p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     p.set_defaults(func=cmd_profile)
+    p = sub.add_parser("stats", parents=[common, corpus], help="statistics by county or city (查询统计)",
+                       description="One row per county (or city) holding at least one feature that matches the "
+                                   "filters: adcode, name, city, level, features (counted as `export --within` "
+                                   "counts them), precise, upper_bound, area_km2 (zones clipped to the unit, "
+                                   "equal-area), length_km (lines clipped, geodesic), then a count per plan and "
+                                   "per sector. Without -o, a table on stdout.")
+    p.add_argument("--by", choices=("county", "city"), default="county")
+    _add_filter_options(p)
+    p.add_argument("-o", "--output", metavar="FILE.csv", help="write CSV here")
+    p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("compare", parents=[common, corpus], help="compare two plans (对比分析)",
+                       description="One row per entity named by either plan: id, name, kind, in_a, in_b, the "
+                                   "status each plan states (status_a, status_b), the cited lines and the group: "
+                                   "changed (named by both, status changed), both, only_a, only_b - in that order.")
+    p.add_argument("plan_a", metavar="PLAN_A")
+    p.add_argument("plan_b", metavar="PLAN_B")
+    p.add_argument("-o", "--output", metavar="FILE.csv|FILE.json")
+    p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("report", parents=[common, corpus], help="a brief for one county or city (Markdown or HTML)",
+                       description="Write the brief of one county, city or the province: counts by plan and "
+                                   "sector, every entity in it with its precision and first quote (plan, line).")
+    p.add_argument("--within", required=True, metavar="NAME", help="a full unit name (青云谱区, 吉安市) or adcode")
+    _add_filter_options(p)
+    p.add_argument("--format", choices=("md", "html"), help="default: html for a .html file, else md")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("app", parents=[common, corpus], help="open the interactive map in the browser",
                        description="Start the Streamlit map on the build (building it first if needed).")
     p.add_argument("--host", default="127.0.0.1")

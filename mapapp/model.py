@@ -49,13 +49,16 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Mention:
-    """A record named on one line of one plan: the quote is an exact span of that line."""
+    """A record named on one line of one plan: the quote is an exact span of that line. `status`
+    (optional, a vocabulary status key) is the record's status as this line states it; '' when
+    not annotated."""
 
     plan: str
     line: int
     quote: str
     source_file: str = ""
     source_line: int = 0
+    status: str = ""
 
 
 @dataclass

@@ -110,8 +110,8 @@ def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry
         rows.append({
             "id": rec.id, "name": rec.name, "aliases": list(rec.aliases), "kind": rec.kind,
             "sectors": list(rec.sectors), "status": rec.status, "plans": rec.plans,
-            "mentions": [{"plan": m.plan, "doc": annotations.plans[m.plan].doc, "line": m.line, "quote": m.quote}
-                         for m in rec.mentions],
+            "mentions": [{"plan": m.plan, "doc": annotations.plans[m.plan].doc, "line": m.line, "quote": m.quote,
+                          "status": m.status} for m in rec.mentions],
             "geometry_source": res.geometry_source, **res.provenance.columns(), "precision": res.precision,
             "uncertainty_m": res.uncertainty_m, "stated_area_km2": rec.stated_area_km2,
             "stated_length_km": rec.stated_length_km, "note": rec.note, "geometry": res.geometry,

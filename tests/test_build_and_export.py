@@ -151,7 +151,7 @@ def test_geojson_export_is_rfc7946(good, tmp_path):
     for feat in doc["features"]:
         assert tuple(feat["properties"]) == EXPORT_PROPERTIES
         props = feat["properties"]
-        assert props["mentions"] and all(set(m) == {"plan", "doc", "line", "quote"} for m in props["mentions"])
+        assert props["mentions"] and all(set(m) == {"plan", "doc", "line", "quote", "status"} for m in props["mentions"])
         if feat["geometry"] is None:
             assert props["precision"] is None
             continue
@@ -166,7 +166,7 @@ def test_geojson_export_is_rfc7946(good, tmp_path):
     town = next(f for f in doc["features"] if f["id"] == "airport-town")
     assert len(town["geometry"]["coordinates"]) == 2          # the hole survived
     assert town["properties"]["mentions"][0] == {"plan": "nanchang-14th", "doc": "004_8e5210381ffd19f4.txt",
-                                                  "line": 1585, "quote": "南昌空港新城"}
+                                                  "line": 1585, "quote": "南昌空港新城", "status": ""}
 
 
 @pytest.mark.parametrize("args, expected_ids", [
@@ -206,7 +206,7 @@ def test_export_errors_leave_user_file_intact(good, tmp_path, capsys):
     assert out.read_text(encoding="utf-8") == "precious"
 
 
-@pytest.mark.parametrize("command", ["validate", "build", "export", "app"])
+@pytest.mark.parametrize("command", ["validate", "build", "export", "stats", "compare", "report", "app"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
@@ -219,7 +219,7 @@ def test_a_build_of_another_format_is_refused_naming_both_versions(good, capsys)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["format_version"] = 1
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(BuildOutdated, match="format version 1, this mapapp reads format version 2"):
+    with pytest.raises(BuildOutdated, match=f"format version 1, this mapapp reads format version {pipeline.FORMAT_VERSION}"):
         load_build(good.root / "build")
     assert main(["profile", "--data", str(good.root)]) == 0      # rebuilds an outdated build, then reads it
     assert load_build(good.root / "build").manifest["format_version"] == FORMAT_VERSION
