@@ -14,9 +14,11 @@ import shapely
 from mapapp.admin import load_admin_boundaries
 from mapapp.annotations import load_annotations
 from mapapp.measure import area_km2
-from mapapp.pipeline import BOUNDARIES_FILE, FEATURES_FILE, MANIFEST_FILE
+from mapapp.context import context_layers
+from mapapp.pipeline import BOUNDARIES_FILE, CONTEXT_FILE, FEATURES_FILE, MANIFEST_FILE
 from mapapp.project import PACKAGE_ROOT
 from mapapp.provenance import Provenance
+from mapapp.schema import FORMAT_VERSION, check_columns
 
 KINDS = ("zone", "park", "ecology", "tourism", "building")
 STATUSES = ("planned", "under_construction", "completed", "existing")
@@ -75,10 +77,14 @@ def make_build(folder: Path, n: int, seed: int = 7) -> Path:
         hits = gpd.sjoin(cents, units[units.level == level][["name", "geometry"]], predicate="within")
         names = hits.groupby(level=0)["name"].first()
         gdf[column] = [[names[i]] if i in names.index else [] for i in gdf.index]
+    gdf = check_columns(gdf)
     folder.mkdir(parents=True, exist_ok=True)
     gdf.to_parquet(folder / FEATURES_FILE)
     units.to_parquet(folder / BOUNDARIES_FILE)
+    context, context_meta = context_layers(admin)
+    context.to_parquet(folder / CONTEXT_FILE)
     manifest = {
+        "format_version": FORMAT_VERSION, "context": context_meta,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "crs": "EPSG:4326 (WGS84)",
         "records": n, "located": n, "by_precision": {p: int((gdf.precision == p).sum()) for p in PRECISIONS},
         "boundaries": admin.metadata, "plans": [vars(p) for p in annotations.plans.values()],

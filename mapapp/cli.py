@@ -28,11 +28,14 @@ def cmd_validate(args) -> int:
         files = {p.file for p in result.problems}
         print(f"\n{len(result.problems)} problem(s) in {len(files)} file(s).", file=sys.stderr)
         return 1
+    for w in result.warnings:
+        print(w)
     recs = result.annotations.records
     located = sum(1 for r in result.resolved.values() if r.geometry is not None)
     quotes = (f"; {result.mentions_checked} quotes found on their cited lines in {project.corpus_dir}"
               if project.corpus_dir else " (quotes not checked: pass --corpus DIR)")
-    print(f"OK: {len(recs)} records, {located} located{quotes}.")
+    warned = f" {len(result.warnings)} warning(s) above." if result.warnings else ""
+    print(f"OK: {len(recs)} records, {located} located{quotes}.{warned}")
     return 0
 
 

@@ -11,13 +11,11 @@ import shapely
 from shapely.geometry import mapping
 
 from .errors import MapappError
+from .schema import EXPORT_PROPERTIES, LIST_COLUMNS
 
-EXPORT_PROPERTIES = ("id", "name", "aliases", "kind", "sectors", "status", "plans", "mentions",
-                     "geometry_source", "method", "upper_bound", "units", "osm_ids", "data_source",
-                     "data_version", "source_note", "precision", "uncertainty_m", "stated_area_km2", "area_km2", "length_km")
 FORMATS = ("geojson", "gpkg", "csv")
 OSM_ATTRIBUTION = "Contains OpenStreetMap data © OpenStreetMap contributors, ODbL 1.0 (openstreetmap.org/copyright)"
-_NESTED = ("aliases", "sectors", "plans", "mentions", "units", "osm_ids")
+_NESTED = tuple(c for c in EXPORT_PROPERTIES if c in LIST_COLUMNS)
 _SUFFIX_FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv"}
 
 

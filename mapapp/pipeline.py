@@ -16,17 +16,18 @@ from typing import Callable
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from .admin import AdminBoundaries, load_admin_boundaries
+from .annotation_warnings import name_containment_warnings, shape_radius_warnings
 from .annotations import load_annotations
 from .atomic import FolderKind, check_replaceable, staging_folder, swap_in
+from .context import context_layers
 from .corpus import Corpus, check_mentions
 from .errors import BuildMissing, BuildOutdated, Problem, ValidationFailed
 from .measure import area_km2, length_km
 from .model import Annotations
 from .project import Project
-from .provenance import LIST_COLUMNS as PROVENANCE_LISTS
+from .schema import FORMAT_VERSION, check_columns, normalise
 from .osm.cache import OsmCache
 from .resolve import ResolveContext, ResolvedGeometry, resolve_record
 from .stations import load_stations
@@ -34,21 +35,22 @@ from .stations import load_stations
 FEATURES_FILE = "features.parquet"
 BOUNDARIES_FILE = "boundaries.parquet"
 MANIFEST_FILE = "manifest.json"
-# The feature table's format; a build of another format is refused with BuildOutdated.
-FORMAT_VERSION = 2
-BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE}))
-LIST_COLUMNS = ("aliases", "sectors", "plans", "mentions", "cities", "counties", *PROVENANCE_LISTS)
+CONTEXT_FILE = "context.parquet"
+BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE,
+                                                                                CONTEXT_FILE}))
 
 Progress = Callable[[str], None]
 
 
 @dataclass
 class CheckResult:
-    """The outcome of validation: annotations, resolved geometry per record id, and problems."""
+    """The outcome of validation: annotations, resolved geometry per record id, problems (errors)
+    and warnings (see annotation_warnings)."""
 
     annotations: Annotations | None
     resolved: dict[str, ResolvedGeometry] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     mentions_checked: int = 0
     osm: dict = field(default_factory=dict)
 
@@ -69,6 +71,9 @@ def check(project: Project, progress: Progress | None = None) -> CheckResult:
         say(f"checking quotes against {project.corpus_dir}")
         result.problems += check_mentions(annotations, Corpus(project.corpus_dir))
         result.mentions_checked = sum(len(r.mentions) for r in annotations.records.values())
+        result.warnings += name_containment_warnings(annotations, Corpus(project.corpus_dir))
+    result.warnings += shape_radius_warnings(annotations)
+    result.warnings.sort()
     stations, p = load_stations(project.geodata_dir / "stations", project.data_dir)
     result.problems += p
     say("loading administrative boundaries")
@@ -104,7 +109,8 @@ def _osm_report(annotations: Annotations, resolved: dict[str, ResolvedGeometry],
 
 def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry],
                   admin: AdminBoundaries) -> gpd.GeoDataFrame:
-    """Return the feature table: one row per record (geometry None when unlocated), EPSG:4326."""
+    """Return the feature table (schema.COLUMNS): one row per record (geometry None when
+    unlocated), EPSG:4326."""
     rows = []
     for rec in annotations.records.values():
         res = resolved[rec.id]
@@ -122,7 +128,7 @@ def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry
     gdf["length_km"] = np.round(length_km(gdf.geometry), 3)
     for level, column in (("city", "cities"), ("county", "counties")):
         gdf[column] = overlapping_units(gdf.geometry, admin.frame[admin.frame.level == level])
-    return gdf
+    return check_columns(gdf)
 
 
 MIN_OVERLAP_SHARE = 0.01
@@ -165,6 +171,8 @@ def build(project: Project, progress: Progress | None = None) -> dict:
     admin = load_admin_boundaries()
     say("computing areas and lengths")
     gdf = feature_table(result.annotations, result.resolved, admin)
+    say("extracting water and place names for the map")
+    context, context_meta = context_layers(admin)
     manifest = {
         "format_version": FORMAT_VERSION,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -173,79 +181,75 @@ def build(project: Project, progress: Progress | None = None) -> dict:
         "located": int(gdf.geometry.notna().sum()),
         "by_precision": {str(k): int(v) for k, v in gdf.precision.value_counts().items()},
         "boundaries": admin.metadata,
+        "context": context_meta,
         "plans": [vars(p) for p in result.annotations.plans.values()],
         "vocabulary": {g: {k: {"zh": t.zh, "en": t.en} for k, t in getattr(result.annotations.vocabulary, g).items()}
                        for g in ("kinds", "sectors", "statuses", "precisions")},
         "corpus_checked": bool(project.corpus_dir),
         "osm": result.osm,
     }
-    _write_atomically(project.build_dir, gdf, admin.frame, manifest, say)
+    _write_atomically(project.build_dir, {FEATURES_FILE: gdf, BOUNDARIES_FILE: admin.frame, CONTEXT_FILE: context},
+                      manifest, say)
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     return manifest
 
 
-def _write_atomically(build_dir: Path, gdf: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame,
-                      manifest: dict, say: Progress) -> None:
+def _write_atomically(build_dir: Path, tables: dict[str, gpd.GeoDataFrame], manifest: dict, say: Progress) -> None:
     tmp = staging_folder(build_dir, BUILD_FOLDER)
     try:
         say(f"writing {build_dir}")
-        gdf.to_parquet(tmp / FEATURES_FILE)
-        boundaries.to_parquet(tmp / BOUNDARIES_FILE)
+        for name, table in tables.items():
+            table.to_parquet(tmp / name)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         swap_in(tmp, build_dir, BUILD_FOLDER)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _plain(value):
-    """Turn pyarrow/numpy nested values back into plain lists and dicts."""
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    return value
-
-
 @dataclass
 class Build:
-    """A build read back: the feature table, the boundaries and the manifest."""
+    """A build read back: the feature table, the boundaries, the manifest and the map's context
+    (water and place names, see context.COLUMNS)."""
 
     features: gpd.GeoDataFrame
     boundaries: gpd.GeoDataFrame
     manifest: dict
     folder: Path
+    context: gpd.GeoDataFrame
 
 
 def load_build(build_dir: Path) -> Build:
-    """Return the build in `build_dir`. Raises BuildMissing when there is none or it is unreadable."""
-    paths = [build_dir / f for f in (FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE)]
+    """Return the build in `build_dir`. Raises BuildMissing when there is none or it is unreadable,
+    BuildOutdated when it was written in another format version."""
+    paths = [build_dir / f for f in (FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE, CONTEXT_FILE)]
     missing = [p.name for p in paths if not p.is_file()]
+    if MANIFEST_FILE not in missing:
+        try:
+            manifest = json.loads(paths[2].read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
+                               f"run `mapapp build` again") from None
+        found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
+        if found != FORMAT_VERSION:
+            raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
+                                f"version {FORMAT_VERSION}: run `mapapp build` again")
     if missing:
         raise BuildMissing(f"no build in {build_dir} (missing {', '.join(missing)}): run `mapapp build`")
     try:
         features = gpd.read_parquet(paths[0])
         boundaries = gpd.read_parquet(paths[1])
-        manifest = json.loads(paths[2].read_text(encoding="utf-8"))
+        context = gpd.read_parquet(paths[3])
     except Exception as exc:  # any decoding failure means the same thing to the user
         raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
                            f"run `mapapp build` again") from None
-    found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
-    if found != FORMAT_VERSION:
-        raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
-                            f"version {FORMAT_VERSION}: run `mapapp build` again")
-    for col in LIST_COLUMNS:
-        features[col] = [_plain(v) if v is not None else [] for v in features[col]]
-    for col in ("upper_bound", "osm_data"):
-        features[col] = features[col].astype(bool)
-    for col in ("precision", "note"):
-        features[col] = features[col].astype(object).where(features[col].notna(), None)
-    for col in ("uncertainty_m", "stated_area_km2", "stated_length_km", "area_km2", "length_km"):
-        features[col] = pd.to_numeric(features[col]).astype(float)
+    try:
+        features = normalise(check_columns(features))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BuildMissing(f"the build in {build_dir} has an unexpected feature table ({exc}): "
+                           f"run `mapapp build` again") from None
     if features.crs is None or features.crs.to_epsg() != 4326:
         raise BuildMissing(f"the build in {build_dir} is not in EPSG:4326: run `mapapp build` again")
-    return Build(features, boundaries, manifest, build_dir)
+    return Build(features, boundaries, manifest, build_dir, context)
 
 
 def ensure_build(project: Project, progress: Progress | None = None) -> Build:

@@ -1,6 +1,6 @@
 """Where a feature's geometry came from, as structured facts, and its wording in each UI language.
 
-The build stores a `Provenance` as columns of the feature table (see `COLUMNS`); every sentence
+The build stores a `Provenance` as columns of the feature table (see schema.py); every sentence
 about it (the exported `geometry_source`, the app's panel) is generated from those facts by
 `describe`, never parsed back.
 """
@@ -11,9 +11,6 @@ from dataclasses import asdict, dataclass, field
 METHODS = ("admin", "manual", "stations", "point", "osm", "none")
 # Why an `osm` selector kept its fallback: '' when it resolved (or the spec is not `osm`).
 OSM_FALLBACKS = ("", "no_cache", "missing_ids", "unmatched", "ambiguous")
-COLUMNS = ("method", "upper_bound", "units", "stations", "osm_ids", "data_source", "data_version",
-           "source_note", "osm_fallback", "osm_data")
-LIST_COLUMNS = ("units", "stations", "osm_ids")
 OSM_LICENCE = "© OpenStreetMap contributors, ODbL"
 
 
@@ -39,7 +36,7 @@ class Provenance:
     osm_data: bool = False
 
     def columns(self) -> dict:
-        """Return the feature-table columns of this provenance (see `COLUMNS`)."""
+        """Return this provenance as feature-table columns (its field names are schema columns)."""
         return asdict(self)
 
 
@@ -68,7 +65,7 @@ _WORDS = {
 def describe(row: dict, lang: str = "en") -> str:
     """Return one sentence in `lang` ('en' or 'zh') describing a feature's provenance.
 
-    `row` holds the `COLUMNS` (a feature-table row or `Provenance.columns()`); annotators' own
+    `row` holds the provenance columns (a feature-table row or `Provenance.columns()`); annotators' own
     words (`source_note`) are included as written."""
     w = _WORDS.get(lang, _WORDS["en"])
     method, note = row.get("method") or "none", row.get("source_note") or ""

