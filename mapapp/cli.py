@@ -14,7 +14,8 @@ def _progress(msg: str) -> None:
 
 
 def _project(args) -> Project:
-    return Project.from_settings(args.data, args.build_dir, getattr(args, "corpus", None))
+    return Project.from_settings(args.data, args.build_dir, getattr(args, "corpus", None),
+                                 getattr(args, "store", None))
 
 
 def cmd_validate(args) -> int:
@@ -57,16 +58,15 @@ def cmd_build(args) -> int:
 
 def cmd_export(args) -> int:
     from .export import write_export
-    from .features import FeatureFilter, filter_features
-    from .pipeline import ensure_build
+    from .features import FeatureFilter
+    from .pipeline import ensure_store
 
-    project = _project(args)
-    b = ensure_build(project, progress=_progress)
+    store = ensure_store(_project(args), progress=_progress)
     flt = FeatureFilter(plans=args.plan, sectors=args.sector, kinds=args.kind, statuses=args.status,
                         precisions=args.precision, within=args.within, query=args.name or "",
                         include_unlocated=args.include_unlocated)
-    _check_choices(b.manifest, flt)
-    selected = filter_features(b.features, flt, b.boundaries)
+    _check_choices(store.manifest(), flt)
+    selected = store.select(flt)
     fmt = write_export(selected, Path(args.output), args.format)
     print(f"Wrote {len(selected)} features to {args.output} ({fmt}).")
     return 0
@@ -160,6 +160,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--data", metavar="DIR", help="folder with corpus_annotations/ and geodata/ "
                         "(default: $MAPAPP_DATA or the embedded data)")
     common.add_argument("--build-dir", metavar="DIR", help="build folder (default: $MAPAPP_BUILD or DATA/build)")
+    common.add_argument("--store", metavar="URL", help="keep the build in a shared PostGIS store, e.g. "
+                        "postgresql://user@host:5432/db, instead of the build folder (default: $MAPAPP_STORE)")
     corpus = argparse.ArgumentParser(add_help=False)
     corpus.add_argument("--corpus", metavar="DIR", help="folder of plan documents (default: $MAPAPP_CORPUS); "
                         "quotes are checked against it")

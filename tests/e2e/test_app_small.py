@@ -124,9 +124,9 @@ def test_missing_and_corrupt_build_give_a_message_not_a_traceback(browser, app_p
         p.screenshot("missing-build")
     broken = tmp_path / "broken"
     broken.mkdir()
-    for name in ("features.parquet", "boundaries.parquet"):
+    for name in ("features.parquet", "boundaries.parquet", "context.parquet"):
         (broken / name).write_bytes(b"not a parquet file")
-    (broken / "manifest.json").write_text("{}", encoding="utf-8")
+    (broken / "manifest.json").write_text('{"format_version": 2}', encoding="utf-8")
     with serve(Project.from_settings(data_dir=tmp_path, build_dir=broken), tmp_path / "broken.log") as url:
         p = app_page(url).open(wait_features=False)
         p.page.get_by_text("无法读取构建结果").wait_for(timeout=30000)
