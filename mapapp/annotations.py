@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem
+from .geocheck import coordinate_problem
 from .model import GEOMETRY_TYPES, Annotations, GeometrySpec, Mention, Plan, Record, Term, Vocabulary
 from .yamlio import LineDict, load_yaml
 
@@ -27,6 +28,7 @@ GEOMETRY_KEYS = {
     "manual": {"file", "upper_bound", "uncertainty_m", "source"},
     "stations": {"stations", "network", "uncertainty_m", "source"},
     "point": {"lon", "lat", "uncertainty_m", "source"},
+    "water": {"river", "lake_at", "uncertainty_m", "source"},
     "osm": {"select", "fallback", "uncertainty_m", "source"},
     "none": {"reason"},
 }
@@ -35,6 +37,7 @@ GEOMETRY_REQUIRED = {
     "manual": {"file", "uncertainty_m", "source"},
     "stations": {"stations", "uncertainty_m"},
     "point": {"lon", "lat", "uncertainty_m", "source"},
+    "water": {"uncertainty_m", "source"},
     "osm": {"select", "fallback"},
     "none": {"reason"},
 }
@@ -186,6 +189,31 @@ def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan
     return result
 
 
+def _lonlat(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            and coordinate_problem(float(value[0]), float(value[1])) is None)
+
+
+def _water_fields_ok(r: _Reader, gline: int, rid: str, fields: dict) -> bool:
+    """Check a `water` spec: exactly one of `river` (two or more [lon, lat] waypoints) or `lake_at`
+    ([lon, lat]). Reports the problem and returns False when not."""
+    if ("river" in fields) == ("lake_at" in fields):
+        r.problem(gline, rid, "a water geometry needs exactly one of 'river' (waypoints [[lon, lat], …]) "
+                              "or 'lake_at' ([lon, lat])")
+        return False
+    if "river" in fields:
+        points = fields["river"]
+        if not isinstance(points, list) or len(points) < 2 or not all(_lonlat(p) for p in points):
+            r.problem(gline, rid, "'river' must list two or more waypoints [lon, lat] inside the region, "
+                                  f"got {points!r}")
+            return False
+    elif not _lonlat(fields["lake_at"]):
+        r.problem(gline, rid, f"'lake_at' must be one point [lon, lat] inside the region, got {fields['lake_at']!r}")
+        return False
+    return True
+
+
 def parse_geometry_spec(r: _Reader, line: int, rid: str, value: Any, depth: int = 0) -> GeometrySpec | None:
     """Return the GeometrySpec of a record's `geometry:` mapping, or None after reporting problems."""
     if not isinstance(value, dict):
@@ -222,6 +250,8 @@ def parse_geometry_spec(r: _Reader, line: int, rid: str, value: Any, depth: int 
         if gtype == "stations" and len(items) < 2:
             r.problem(gline, rid, "a station line needs at least two stations")
             return None
+    if gtype == "water" and not _water_fields_ok(r, gline, rid, fields):
+        return None
     if gtype == "osm":
         select = fields["select"]
         if not isinstance(select, dict) or not (select.get("ids") or select.get("tags")):

