@@ -2,8 +2,8 @@
 and PostGIS (filters in SQL on the indexes), on synthetic builds of N polygons.
 
 For each size it prints the median of 5 runs per query, and for a fresh process that opens the
-store and answers one query: its time and the growth of its peak memory (RSS) over what the
-imported libraries already take — the data an app instance has to hold.
+store and answers one query: its time and how much its resident memory (RSS) grew over what the
+imported libraries already take — the data an app instance has to hold for the answer.
 
 Usage: python bench/store_bench.py [N ...]   (default: 10000 200000). Needs Debian's PostgreSQL 15
 and PostGIS (scripts/install-system-deps.sh); the benchmark starts its own server on 127.0.0.1.
@@ -34,16 +34,19 @@ QUERIES = {
     "name search": FeatureFilter(query="000123"),
 }
 CHILD = """
-import resource, sys, time
+import sys, time
 sys.path[:0] = {paths!r}
 from mapapp.features import FeatureFilter
 from mapapp.stores import FolderStore
 from mapapp.stores.postgis import PostgisStore
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+def rss():
+    return int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1]) // 1024
+import geopandas, psycopg, shapely, pyarrow.parquet  # noqa: the libraries both stores use
+base = rss()
 store = PostgisStore({where!r}) if {where!r}.startswith("postgresql") else FolderStore(__import__("pathlib").Path({where!r}))
 t = time.perf_counter()
 n = len(store.select(FeatureFilter(kinds=["park"], statuses=["planned"])))
-print(n, round(time.perf_counter() - t, 3), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024 - base)
+print(n, round(time.perf_counter() - t, 3), rss() - base)
 """
 
 
@@ -59,7 +62,7 @@ def _median(fn, runs: int = 5) -> tuple[float, int]:
 def _child(where: str) -> str:
     code = CHILD.format(paths=[str(HERE.parent)], where=where)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    return f"{out[1]} s, {out[0]} rows, +{out[2]} MB peak RSS over the imported libraries"
+    return f"{out[1]} s, {out[0]} rows, +{out[2]} MB RSS"
 
 
 def main(sizes: list[int]) -> int:

@@ -221,7 +221,8 @@ def resolve_record(rec: Record, ctx: ResolveContext) -> tuple[ResolvedGeometry |
                 geometry_problems(geom, ctx.admin.province, "Jiangxi")]
     if problems:
         return None, problems
-    if resolved.method == "manual" and rec.stated_area_km2 and geom.geom_type.endswith("Polygon"):
+    if (resolved.method == "manual" and not resolved.provenance.upper_bound and rec.stated_area_km2
+            and geom.geom_type.endswith("Polygon")):
         area = geometry_area_km2(geom)
         off = abs(area - rec.stated_area_km2) / rec.stated_area_km2
         if off > STATED_AREA_TOLERANCE:

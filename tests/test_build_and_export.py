@@ -233,6 +233,7 @@ def test_a_manual_shape_can_be_an_upper_bound(good):
       kind: park
       sectors: [logistics]
       status: planned
+      stated_area_km2: 2          # the park's own area: the bounding zone is larger by design
       geometry: {type: manual, file: manual/airport-town.geojson, upper_bound: true, uncertainty_m: 1000,
                  source: "the plan puts it inside 南昌空港新城, whose polygon bounds it"}
       mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
