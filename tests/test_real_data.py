@@ -48,8 +48,8 @@ def test_every_feature_carries_its_provenance(real_build):
         if row.geometry is not None:
             assert row.precision in ("exact", "derived", "approximate", "point"), row.id
             assert row.precision == "exact" or row.uncertainty_m is not None or row.method == "admin", row.id
-            assert row.method in ("admin", "manual", "stations", "point", "osm"), row.id
-            assert row.method not in ("manual", "point") or row.source_note, row.id   # a named source
+            assert row.method in ("admin", "manual", "stations", "point", "water", "osm"), row.id
+            assert row.method not in ("manual", "point", "water") or row.source_note, row.id   # a named source
         else:
             assert row.method == "none" and len(row.source_note) > 3, row.id
 
