@@ -1,0 +1,132 @@
+"""The draft records file: the annotation format, each entry marked `proposed: {score, why, …}`.
+
+A draft lives in `corpus_annotations/drafts/` (or anywhere outside `records/`); the loader reads
+only `records/`, and refuses a `proposed` entry there, so drafts never enter the build.
+`check_draft` validates a draft with the same record validator the loader uses.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..annotations import parse_entry
+from ..errors import MapappError, Problem
+from ..model import Annotations, Record
+from ..yamlio import LineDict, load_yaml
+
+PROPOSED = "proposed"
+PROPOSED_KEYS = {"score", "why", "clue", "status_words", "kind_from"}
+DRAFTS_FOLDER = "drafts"
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper, value: str):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_entries(entries: list[dict], header: str = "") -> str:
+    """Return the YAML text of draft or record entries (mentions and specs in flow style)."""
+    text = yaml.dump(entries, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=None,
+                     width=120)
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    return comment + text
+
+
+def write_draft(entries: list[dict], path: Path, header: str) -> None:
+    """Write draft entries to `path` (creating its folder). Raises MapappError for a path inside
+    a records folder: drafts never go where the build reads."""
+    path = Path(path)
+    if "records" in path.resolve().parts[-3:-1] or path.resolve().parent.name == "records":
+        raise MapappError(f"{path}: drafts must not be written into a records/ folder "
+                          f"(the build reads it); use corpus_annotations/{DRAFTS_FOLDER}/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(dump_entries(entries, header), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_draft(path: Path) -> tuple[list[LineDict], list[Problem]]:
+    """Return the entries of a draft file and the problems reading it (YAML, not a list)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MapappError(f"{path}: draft file not found")
+    data, problems = load_yaml(path, str(path))
+    if problems:
+        return [], problems
+    if data is None:
+        return [], []
+    if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
+        return [], [Problem(str(path), 1, "", "a draft must be a YAML list of entries (records or add_mentions_to)")]
+    return data, []
+
+
+def strip_proposed(entry: LineDict) -> LineDict:
+    """Return the entry without its `proposed` mark (a record or add_mentions_to entry), same line."""
+    out = LineDict({k: v for k, v in entry.items() if k != PROPOSED})
+    out.line = getattr(entry, "line", 0)
+    return out
+
+
+def check_draft(path: Path, annotations: Annotations) -> list[Problem]:
+    """Return the problems of a draft file: each entry must be marked `proposed` with a score and
+    otherwise be a valid record (or add_mentions_to an existing record) of the annotation format."""
+    path = Path(path)
+    display = str(path)
+    if path.resolve().parent.name == "records" or "records" in path.resolve().parts[:-1][-2:]:
+        return [Problem(display, 0, "", "a draft in a records/ folder would enter the build: "
+                                        f"move it to corpus_annotations/{DRAFTS_FOLDER}/ and review it")]
+    entries, problems = read_draft(path)
+    if problems:
+        return problems
+    ids = set(annotations.records)
+    for entry in entries:
+        line = getattr(entry, "line", 0)
+        who = str(entry.get("id") or entry.get("add_mentions_to") or "")
+        mark = entry.get(PROPOSED)
+        if not isinstance(mark, dict) or not isinstance(mark.get("score"), (int, float)) \
+                or isinstance(mark.get("score"), bool) or not 0 <= mark["score"] <= 1:
+            problems.append(Problem(display, line, who, "draft entry needs 'proposed: {score: 0..1, why: …}'"))
+        elif set(mark) - PROPOSED_KEYS:
+            problems.append(Problem(display, line, who, f"'proposed' has unknown keys: "
+                                                        f"{', '.join(sorted(map(str, set(mark) - PROPOSED_KEYS)))}"))
+        record, p = parse_entry(strip_proposed(entry), display, annotations)
+        problems += p
+        if isinstance(record, Record) and record.id in ids:
+            problems.append(Problem(display, line, record.id, "id is already used by an existing record"))
+    return problems
+
+
+def slug(text: str) -> str:
+    """Return a lowercase ascii slug of `text` (Chinese as toneless pinyin)."""
+    from pypinyin import lazy_pinyin
+
+    parts = lazy_pinyin(text, errors=lambda chars: [c for c in chars])
+    words = []
+    for p in parts:
+        w = re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-")
+        if w:
+            words.append(w)
+    return "-".join(words)[:60].strip("-")
+
+
+def stable_id(plan_id: str, name: str, taken: set[str]) -> str:
+    """Return `plan_id-pinyin-of-name`, unique among `taken` (a -2, -3 … suffix otherwise)."""
+    base = f"{plan_id}-{slug(name)}".strip("-")
+    rid, n = base, 2
+    while rid in taken:
+        rid, n = f"{base}-{n}", n + 1
+    return rid
+
+
+def entry_of(record: dict[str, Any], proposed: dict[str, Any]) -> dict[str, Any]:
+    """Return a draft entry: the record mapping followed by its `proposed` mark."""
+    return {**record, PROPOSED: proposed}
