@@ -18,14 +18,19 @@ from .gazetteer import Gazetteer
 from .lexicon import COMPASS, GENERIC_WORDS, HEAD_KIND, ROAD_NUMBER, STOP_WORDS, STRICT_HEADS
 
 MAX_PREFIX_CHARS = 12
+import os
+REQUIRE_PROPER = bool(os.environ.get("RP"))
 HEAD_LENGTHS = sorted({len(h) for h in HEAD_KIND}, reverse=True)
 # Part-of-speech tags (jieba, ICTCLAS set) of words that cannot be part of a name.
-BREAKING_TAGS = ("v", "p", "c", "u", "r", "d", "q", "y", "e", "o", "t", "ad", "uj", "ul", "zg", "l", "i", "f")
+BREAKING_FAMILIES = set("pcurdqyo")   # prepositions, conjunctions, particles, pronouns, adverbs, …
+BREAKING_TAGS = {"e", "l", "i", "ad", "vd"}
 # Tags of proper names and unknown words: a strict head needs one of them before it.
 PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m")
 NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·\-]")
 FUNCTION_CHARS = set("和与及或等的在对向把将为从至")
 NUMERALS = set("一二两三四五六七八九十百千万几多")
+QUANTITY = re.compile(r"[0-9.%]+|[0-9一二两三四五六七八九十百千万几多]+[大个座条项批类家所种级处片]")
+NUMBERED_HEADS = {"号线", "国道", "省道", "号", "线"}
 ROAD_NUMBER_RE = re.compile(ROAD_NUMBER + r"(国道|省道|高速公路|高速|线)?")
 
 
@@ -103,28 +108,49 @@ def _is_count(tok: Token, rest: list[Token]) -> bool:
     return bool(rest) and (tok.flag.startswith("m") or tok.word[0] in NUMERALS)
 
 
-def _breaks(tok: Token, user_words: set[str]) -> bool:
-    if tok.word in user_words:
+def _breaks(tok: Token, seg: Segmenter) -> bool:
+    """Whether a word cannot be part of a name: punctuation, a stop word, or a function word,
+    adverb, pronoun, quantity, set phrase, or a verb or adjective of two or more characters."""
+    if tok.word in seg.user_words:
         return False
     if tok.word in STOP_WORDS or not all(NAME_CHAR.match(c) for c in tok.word):
         return True
-    if tok.flag == "a" and len(tok.word) > 1:
+    if tok.flag in ("v", "a") and len(tok.word) > 1 and seg.in_dictionary(tok.word):
         return True
-    return tok.flag.startswith(BREAKING_TAGS) and tok.flag not in ("vn",) or tok.flag == "m" and len(tok.word) > 4
+    return tok.flag[:1] in BREAKING_FAMILIES or tok.flag in BREAKING_TAGS or tok.flag == "m" and len(tok.word) > 4
 
 
-def _head_at(text: str, tok: Token, starts: set[int], user_words: set[str]) -> str | None:
-    """Return the longest head word ending at the end of `tok` that starts at a word boundary
-    (or inside a proper-name token), else None."""
-    end = tok.end
+def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: Segmenter) -> str | None:
+    """Return the longest head word ending at the end of token j that starts at a word boundary,
+    or inside a word the segmenter guessed or tagged as a proper name (湖科|创园), else None."""
+    end = toks[j].end
     for n in HEAD_LENGTHS:
         s = end - n
-        if s < 0:
+        if s < 0 or text[s:end] not in HEAD_KIND:
             continue
-        head = text[s:end]
-        if head in HEAD_KIND and (s in starts or (s > tok.start and (tok.flag in PROPER_TAGS or tok.word in user_words))):
-            return head
+        if s in starts or _splittable(toks[_token_at(toks, s)], seg):
+            return text[s:end]
     return None
+
+
+def _token_at(toks: list[Token], pos: int) -> int:
+    lo, hi = 0, len(toks) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if toks[mid].start <= pos:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _splittable(tok: Token, seg: Segmenter) -> bool:
+    return tok.flag in PROPER_TAGS or tok.word in seg.user_words or not seg.in_dictionary(tok.word)
+
+
+def _is_count(tok: Token, rest: list[Token]) -> bool:
+    """A leading quantity (5, 两座, 五大) that is not glued to the head (1号线, 105国道)."""
+    return bool(rest) and bool(QUANTITY.fullmatch(tok.word))
 
 
 def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[int, int, str, bool]]:
@@ -133,8 +159,8 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
     if not text:
         return []
     toks = seg.tokens(text)
-    starts = {t.start for t in toks}
-    heads = [_head_at(text, t, starts, seg.user_words) for t in toks]
+    starts = {t.start: i for i, t in enumerate(toks)}
+    heads = [_head_at(text, toks, j, starts, seg) for j in range(len(toks))]
     found = []
     for j, tok in enumerate(toks):
         head = heads[j]
@@ -144,21 +170,15 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         # A longer head continues in the next word (产业园 + 区): end there instead.
         if j + 1 < len(toks) and heads[j + 1] and toks[j + 1].end - len(heads[j + 1]) <= hstart:
             continue
-        # Walk left over name words.
+        k = _token_at(toks, hstart)
         pieces: list[Token] = []
-        if hstart > tok.start:
-            pieces.append(Token(tok.word[:hstart - tok.start], tok.flag, tok.start))
-        k = j - 1 if hstart <= tok.start else j - 1
-        if hstart < tok.start:   # head spans several tokens: skip the tokens inside it
-            while k >= 0 and toks[k].start >= hstart:
-                k -= 1
-            if k >= 0 and toks[k].end > hstart:
-                pieces.append(Token(toks[k].word[:hstart - toks[k].start], toks[k].flag, toks[k].start))
-                k -= 1
+        if toks[k].start < hstart:
+            pieces.append(Token(toks[k].word[:hstart - toks[k].start], toks[k].flag, toks[k].start))
+        k -= 1
         chars = sum(len(p.word) for p in pieces)
-        while k >= 0 and not _breaks(toks[k], seg.user_words) and chars + len(toks[k].word) <= MAX_PREFIX_CHARS:
+        while k >= 0 and not _breaks(toks[k], seg) and chars + len(toks[k].word) <= MAX_PREFIX_CHARS:
             t = toks[k]
-            if t.flag.startswith("m") and pieces:
+            if t.flag.startswith("m") and pieces and QUANTITY.fullmatch(t.word):
                 break   # a number inside a name only right before its head (1号线, 105国道)
             if len(t.word) >= 4 and t.flag not in PROPER_TAGS and t.word not in seg.user_words:
                 break   # four-character set phrases (充分发挥, 深入开展) are not name parts
@@ -173,13 +193,19 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         while pieces and pieces[0].word not in seg.user_words and (
                 _is_generic_word(pieces[0].word) or _is_count(pieces[0], pieces[1:])):
             pieces.pop(0)
-        if not pieces:
+        while pieces and pieces[0].word[0] in "-·":
+            pieces[0] = Token(pieces[0].word[1:], pieces[0].flag, pieces[0].start + 1)
+            if not pieces[0].word:
+                pieces.pop(0)
+        if not pieces or all(QUANTITY.fullmatch(p.word) for p in pieces) and head not in NUMBERED_HEADS:
             continue
         prefix = "".join(p.word for p in pieces)
         proper = any(p.flag in PROPER_TAGS or p.word in seg.user_words for p in pieces)
         if not any(not _is_generic_word(p.word) for p in pieces):
             continue
-        one_proper_word = len(pieces) == 1 and hstart > tok.start and proper
+        if REQUIRE_PROPER and not proper:
+            continue
+        one_proper_word = len(pieces) == 1 and pieces[0].end < toks[_token_at(toks, pieces[0].start)].end and proper
         if len(prefix) < 2 and not one_proper_word:
             continue
         if head in STRICT_HEADS and not _strict_ok(prefix, head, proper, gaz):
