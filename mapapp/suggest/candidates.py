@@ -18,11 +18,10 @@ from .gazetteer import Gazetteer
 from .lexicon import COMPASS, GENERIC_WORDS, HEAD_KIND, ROAD_NUMBER, STOP_WORDS, STRICT_HEADS
 
 MAX_PREFIX_CHARS = 12
-import os
-REQUIRE_PROPER = bool(os.environ.get("RP"))
 HEAD_LENGTHS = sorted({len(h) for h in HEAD_KIND}, reverse=True)
 # Part-of-speech tags (jieba, ICTCLAS set) of words that cannot be part of a name.
-BREAKING_FAMILIES = set("pcurdqyo")   # prepositions, conjunctions, particles, pronouns, adverbs, …
+BREAKING_FAMILIES = set("pcurdq")   # prepositions, conjunctions, particles, pronouns, adverbs, …
+BREAKING_WORD_TAGS = ("v", "a")   # verbs and adjectives of 2+ characters from jieba's dictionary
 BREAKING_TAGS = {"e", "l", "i", "ad", "vd"}
 # Tags of proper names and unknown words: a strict head needs one of them before it.
 PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m")
@@ -115,20 +114,21 @@ def _breaks(tok: Token, seg: Segmenter) -> bool:
         return False
     if tok.word in STOP_WORDS or not all(NAME_CHAR.match(c) for c in tok.word):
         return True
-    if tok.flag in ("v", "a") and len(tok.word) > 1 and seg.in_dictionary(tok.word):
+    if tok.flag in BREAKING_WORD_TAGS and len(tok.word) > 1 and seg.in_dictionary(tok.word):
         return True
     return tok.flag[:1] in BREAKING_FAMILIES or tok.flag in BREAKING_TAGS or tok.flag == "m" and len(tok.word) > 4
 
 
 def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: Segmenter) -> str | None:
     """Return the longest head word ending at the end of token j that starts at a word boundary,
-    or inside a word the segmenter guessed or tagged as a proper name (湖科|创园), else None."""
+    or inside a word the segmenter guessed or tagged as a proper name (湖科|创园), or is at least
+    three characters long (材料科|创园), else None."""
     end = toks[j].end
     for n in HEAD_LENGTHS:
         s = end - n
         if s < 0 or text[s:end] not in HEAD_KIND:
             continue
-        if s in starts or _splittable(toks[_token_at(toks, s)], seg):
+        if s in starts or n >= 3 or _splittable(toks[_token_at(toks, s)], seg):
             return text[s:end]
     return None
 
@@ -180,8 +180,6 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
             t = toks[k]
             if t.flag.startswith("m") and pieces and QUANTITY.fullmatch(t.word):
                 break   # a number inside a name only right before its head (1号线, 105国道)
-            if len(t.word) >= 4 and t.flag not in PROPER_TAGS and t.word not in seg.user_words:
-                break   # four-character set phrases (充分发挥, 深入开展) are not name parts
             if t.word[0] in FUNCTION_CHARS and len(t.word) > 1 and not seg.in_dictionary(t.word):
                 # jieba's HMM glues a conjunction to the next name (和富滩): cut it off, stop.
                 pieces.append(Token(t.word[1:], t.flag, t.start + 1))
@@ -202,8 +200,6 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         prefix = "".join(p.word for p in pieces)
         proper = any(p.flag in PROPER_TAGS or p.word in seg.user_words for p in pieces)
         if not any(not _is_generic_word(p.word) for p in pieces):
-            continue
-        if REQUIRE_PROPER and not proper:
             continue
         one_proper_word = len(pieces) == 1 and pieces[0].end < toks[_token_at(toks, pieces[0].start)].end and proper
         if len(prefix) < 2 and not one_proper_word:

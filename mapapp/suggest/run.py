@@ -22,6 +22,7 @@ from .lexicon import KIND_SECTORS
 from .ranking import guess_status, score, status_words
 
 MAX_QUOTE = 60
+ADMIN_HEADS = ("区", "新区", "城区")   # 青山湖 (a lake) is a candidate, 红谷滩 (the district) is not
 Progress = Callable[[str, float], None]
 
 
@@ -132,7 +133,8 @@ def _reconcile(cands: list[Candidate], known: dict[str, KnownMention], gaz: Gaze
     spans: dict[int, list[tuple[int, int]]] = {}
     kept = []
     for c in cands:
-        if c.name in gaz.known or c.name in gaz.admin:
+        unit = gaz.admin.get(c.name)
+        if c.name in gaz.known or unit is not None and (c.name == unit.name or c.head in ADMIN_HEADS):
             continue
         kept.append(c)
         for o in c.occurrences:
