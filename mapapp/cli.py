@@ -22,6 +22,12 @@ def cmd_validate(args) -> int:
 
     project = _project(args)
     result = check(project, progress=_progress)
+    if result.annotations is not None:
+        from .corpus import Corpus
+        from .suggest.drafts import check_draft_folder
+
+        corpus = Corpus(project.corpus_dir) if project.corpus_dir else None
+        result.problems += check_draft_folder(project.annotations_dir, result.annotations, corpus)
     if result.problems:
         for p in result.problems:
             print(p)

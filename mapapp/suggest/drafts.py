@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..annotations import parse_entry
+from ..corpus import Corpus
 from ..errors import MapappError, Problem
 from ..model import Annotations, Record
 from ..yamlio import LineDict, load_yaml
@@ -31,6 +32,7 @@ def _str(dumper, value: str):
 
 
 _Dumper.add_representer(str, _str)
+_Dumper.add_representer(LineDict, lambda dumper, value: dumper.represent_dict(dict(value)))
 
 
 def dump_entries(entries: list[dict], header: str = "") -> str:
@@ -76,11 +78,13 @@ def strip_proposed(entry: LineDict) -> LineDict:
     return out
 
 
-def check_draft(path: Path, annotations: Annotations) -> list[Problem]:
+def check_draft(path: Path, annotations: Annotations, display: str | None = None,
+                corpus: Corpus | None = None) -> list[Problem]:
     """Return the problems of a draft file: each entry must be marked `proposed` with a score and
-    otherwise be a valid record (or add_mentions_to an existing record) of the annotation format."""
+    otherwise be a valid record (or add_mentions_to an existing record) of the annotation format;
+    with a corpus, each quote must stand on its cited line."""
     path = Path(path)
-    display = str(path)
+    display = display or str(path)
     if path.resolve().parent.name == "records" or "records" in path.resolve().parts[:-1][-2:]:
         return [Problem(display, 0, "", "a draft in a records/ folder would enter the build: "
                                         f"move it to corpus_annotations/{DRAFTS_FOLDER}/ and review it")]
@@ -102,6 +106,35 @@ def check_draft(path: Path, annotations: Annotations) -> list[Problem]:
         problems += p
         if isinstance(record, Record) and record.id in ids:
             problems.append(Problem(display, line, record.id, "id is already used by an existing record"))
+        if corpus is not None:
+            problems += _quote_problems(entry, annotations, corpus, display)
+    return problems
+
+
+def _quote_problems(entry: dict, annotations: Annotations, corpus: Corpus, display: str) -> list[Problem]:
+    out = []
+    for m in entry.get("mentions") or []:
+        plan = annotations.plans.get(m.get("plan")) if isinstance(m, dict) else None
+        if plan is None or not corpus.has(plan.doc) or not isinstance(m.get("line"), int):
+            continue
+        lines = corpus.lines(plan.doc)
+        if not 1 <= m["line"] <= len(lines) or str(m.get("quote")) not in lines[m["line"] - 1]:
+            out.append(Problem(display, getattr(m, "line", 0) or getattr(entry, "line", 0),
+                               str(entry.get("id") or entry.get("add_mentions_to") or ""),
+                               f"quote '{m.get('quote')}' is not on {plan.doc} line {m['line']}"))
+    return out
+
+
+def check_draft_folder(annotations_dir: Path, annotations: Annotations, corpus: Corpus | None = None) -> list[Problem]:
+    """Return the problems of every draft in `annotations_dir/drafts/` (see `check_draft`)."""
+    folder = Path(annotations_dir) / DRAFTS_FOLDER
+    problems = []
+    for path in sorted(folder.rglob("*.yaml")) if folder.is_dir() else []:
+        try:
+            display = str(path.relative_to(Path(annotations_dir).parent))
+        except ValueError:
+            display = str(path)
+        problems += check_draft(path, annotations, display, corpus)
     return problems
 
 

@@ -5,8 +5,9 @@ import sys
 import time
 
 
-def terminal_bar(label: str = "suggest", stream=sys.stderr):
-    """Return a progress(stage, fraction) callback that redraws one line on `stream`."""
+def terminal_bar(label: str = "suggest", stream=None):
+    """Return a progress(stage, fraction) callback that redraws one line on `stream` (stderr)."""
+    stream = stream or sys.stderr
     t0 = time.perf_counter()
     last = [-1.0]
 
