@@ -4,7 +4,8 @@ gazetteer, measured against the project's own records for that plan.
 Prints, per document: record recall (the share of the plan's records proposed, as a mention of a
 known record or as a candidate with a matching name), mention-line recall, candidate precision
 (the share of candidates that match one of the plan's records), and the share of matched located
-records whose suggested geometry lies in a county of the record. A candidate matches a record
+records whose suggested geometry names the county (at most three counties, one of them a
+county the record lies in; a whole city is not a county suggestion). A candidate matches a record
 when its name equals the record's name or an alias (normalised, a parenthesis such as （吉安段）
 left out: "strict"), or, on a line both cite, one name contains the other and the shorter is at
 least half as long ("lenient"). Also the wall and CPU time per document.
@@ -29,6 +30,7 @@ from mapapp.resolve import ResolveContext, resolve_record  # noqa: E402
 from mapapp.suggest.document import normalise  # noqa: E402
 from mapapp.suggest.run import load_inputs, suggest  # noqa: E402
 
+MAX_COUNTIES = 3   # a suggestion spanning more counties does not name the county
 PAREN = re.compile(r"[（(][^）)]*[）)]")
 
 
@@ -113,7 +115,8 @@ def evaluate(project: Project, plan_id: str, annotations, stations, ctx, countie
             probe = Record(id="probe", name=c.name, kind=c.kind, sectors=["urban"], status="planned",
                            geometry=spec_of(sugg))
             got, _ = resolve_record(probe, ctx)
-            if got is not None and truth & counties_of(got.geometry, counties):
+            suggested = counties_of(got.geometry, counties) if got is not None else set()
+            if 0 < len(suggested) <= MAX_COUNTIES and truth & suggested:
                 county_right += 1
     proposed = (known_ids | matched_ids) & set(names)
     total_lines = sum(len(v) for v in lines_of.values())

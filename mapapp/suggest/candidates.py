@@ -25,6 +25,8 @@ BREAKING_WORD_TAGS = ("v", "a")   # verbs and adjectives of 2+ characters from j
 BREAKING_TAGS = {"e", "l", "i", "ad", "vd"}
 # Tags of proper names and unknown words: a strict head needs one of them before it.
 PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m")
+NUMBER = re.compile(r"[0-9.%]+")
+LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·\-]")
 FUNCTION_CHARS = set("和与及或等的在对向把将为从至")
 NUMERALS = set("一二两三四五六七八九十百千万几多")
@@ -89,11 +91,18 @@ class Segmenter:
         return bool(self._tokenizer.FREQ.get(word))
 
     def tokens(self, text: str) -> list[Token]:
-        """Return the tokens of `text` with their part-of-speech tags and offsets."""
+        """Return the tokens of `text` with offsets and part-of-speech tags: the dictionary's tag
+        for known words (user words included), m for numbers, eng for latin letters, x for the
+        words jieba's HMM guessed (unknown words, often names)."""
+        self._pos.makesure_userdict_loaded()
+        tags = self._pos.word_tag_tab
         out, pos = [], 0
-        for pair in self._pos.cut(text):
-            out.append(Token(pair.word, pair.flag, pos))
-            pos += len(pair.word)
+        for word in self._tokenizer.cut(text, HMM=True):
+            flag = tags.get(word)
+            if flag is None:
+                flag = "m" if NUMBER.fullmatch(word) else "eng" if LATIN.fullmatch(word) else "x"
+            out.append(Token(word, flag, pos))
+            pos += len(word)
         return out
 
 

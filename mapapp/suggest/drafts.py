@@ -23,7 +23,7 @@ PROPOSED_KEYS = {"score", "why", "clue", "status_words", "kind_from"}
 DRAFTS_FOLDER = "drafts"
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):   # libyaml when available
     pass
 
 
