@@ -22,7 +22,6 @@ from .lexicon import KIND_SECTORS
 from .ranking import guess_status, score, status_words
 
 MAX_QUOTE = 60
-ADMIN_HEADS = ("区", "新区", "城区")   # 青山湖 (a lake) is a candidate, 红谷滩 (the district) is not
 Progress = Callable[[str, float], None]
 
 
@@ -127,14 +126,14 @@ def _known_mentions(lines: list[NormLine], gaz: Gazetteer) -> dict[str, KnownMen
 
 def _reconcile(cands: list[Candidate], known: dict[str, KnownMention], gaz: Gazetteer,
                lines: list[NormLine]) -> tuple[list[Candidate], dict[str, KnownMention]]:
-    """Drop candidates that are known names or administrative units; drop known mentions that
+    """Drop candidates that are known names or names of administrative units (峡江 is the county
+    峡江县; a lake named like a district, 青山湖, is lost with them); drop known mentions that
     stand inside a longer candidate (梅岭越野挑战赛 is not a mention of 梅岭); give each candidate
     every line that names it."""
     spans: dict[int, list[tuple[int, int]]] = {}
     kept = []
     for c in cands:
-        unit = gaz.admin.get(c.name)
-        if c.name in gaz.known or unit is not None and (c.name == unit.name or c.head in ADMIN_HEADS):
+        if c.name in gaz.known or c.name in gaz.admin:
             continue
         kept.append(c)
         for o in c.occurrences:
