@@ -1,6 +1,7 @@
 """Geometry suggestions for a candidate, from what the project has: a station of the station
 tables, an existing record whose name the candidate contains, the administrative units named in
-the candidate's own name, sentence or paragraph (as an upper bound), the plan's own region, and an
+the candidate's own name, sentence or paragraph, or in the lines just above it (its section; all
+as an upper bound), the plan's own region, and an
 OSM selector when an OSM cache is configured. Each suggestion says why; no clue gives `none`."""
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from dataclasses import dataclass
 from ..admin import AdminUnit
 from ..model import Plan
 from .candidates import Candidate, Occurrence
+from .document import NormLine
 from .gazetteer import Gazetteer
 
 MAX_UNITS = 3
+SECTION_LINES = 3   # non-empty lines above a mention read as its section
 STATION_UNCERTAINTY_M = 500
 # OSM tags that select each kind (used only when an OSM cache is configured).
 OSM_TAGS = {
@@ -68,10 +71,11 @@ def _stations_in(gaz: Gazetteer, occ: Occurrence) -> list[str]:
     return [n for _, n in sorted(found)]
 
 
-def suggest_geometry(cand: Candidate, gaz: Gazetteer, plan: Plan | None, osm_configured: bool) -> Suggestion:
+def suggest_geometry(cand: Candidate, gaz: Gazetteer, plan: Plan | None, osm_configured: bool,
+                     lines_by_number: dict[int, NormLine] | None = None) -> Suggestion:
     """Return the best geometry suggestion for `cand` (the first clue that applies, in the order
     of the module docstring)."""
-    base = _first_clue(cand, gaz, plan)
+    base = _first_clue(cand, gaz, plan, lines_by_number or {})
     if osm_configured and cand.kind in OSM_TAGS:
         fallback = dict(base.spec)
         return Suggestion({"type": "osm", "select": {"tags": OSM_TAGS[cand.kind], "name": cand.name},
@@ -80,7 +84,19 @@ def suggest_geometry(cand: Candidate, gaz: Gazetteer, plan: Plan | None, osm_con
     return base
 
 
-def _first_clue(cand: Candidate, gaz: Gazetteer, plan: Plan | None) -> Suggestion:
+def _lines_above(number: int, lines_by_number: dict[int, NormLine]) -> list[NormLine]:
+    """Return the non-empty lines above `number`, nearest first, up to SECTION_LINES of them."""
+    out, n = [], number - 1
+    while n >= 1 and len(out) < SECTION_LINES:
+        line = lines_by_number.get(n)
+        if line is not None and line.text:
+            out.append(line)
+        n -= 1
+    return out
+
+
+def _first_clue(cand: Candidate, gaz: Gazetteer, plan: Plan | None,
+                lines_by_number: dict[int, NormLine]) -> Suggestion:
     stem = cand.name.removesuffix("站").removesuffix("火车").removesuffix("高铁")
     if cand.kind == "rail_station" and stem in gaz.stations:
         st = gaz.stations[stem]
@@ -124,6 +140,13 @@ def _first_clue(cand: Candidate, gaz: Gazetteer, plan: Plan | None) -> Suggestio
                                   f"{'、'.join(u.name for u in units)}", "paragraph")
         if sugg:
             return sugg
+    for occ in cand.occurrences:
+        for above in _lines_above(occ.line.number, lines_by_number):
+            units = _units_in(gaz, above.text)
+            if units and len(units) <= MAX_UNITS:
+                return _admin_spec(units, f"line {above.number}, {occ.line.number - above.number} lines above the "
+                                          f"first mention (its section), names {'、'.join(u.name for u in units)}",
+                                   "section")
     if plan is not None and plan.level in ("city", "district"):
         try:
             unit = gaz.admin.get(plan.region)

@@ -103,8 +103,9 @@ def suggest(project: Project, doc: Path, plan_id: str, exclude_plans: list[str] 
     from ..osm.cache import OsmCache
     osm = OsmCache.open(project.osm_cache_dir) is not None
     proposals = []
+    by_number = {line.number: line for line in lines}
     for cand in cands:
-        sugg = suggest_geometry(cand, gaz, plan, osm)
+        sugg = suggest_geometry(cand, gaz, plan, osm, by_number)
         words = status_words(cand)
         proposals.append(Proposal(cand, sugg, words, guess_status(words), score(cand, sugg, words)))
     proposals.sort(key=lambda p: (-p.score, p.candidate.lines[0]))
