@@ -213,3 +213,24 @@ def test_cli_suggest_writes_a_draft_and_refuses_unknown_plans(project, capsys):
     assert "not registered" in capsys.readouterr().err
     assert main(["suggest", doc, "--plan-id", PLAN, "--exclude-plan", "nope", "--data", str(project.data_dir)]) == 1
     assert "unknown plan nope" in capsys.readouterr().err
+
+
+def test_normalised_lines_quote_the_original_span():
+    from mapapp.suggest.document import normalise_line
+
+    line = normalise_line(7, "推进南昌 ＶＲ 科创城和“长 片区”建设")
+    assert line.text == "推进南昌VR科创城和长片区建设"
+    i = line.text.index("VR科创城")
+    assert line.quote(i, i + 5) == "ＶＲ 科创城"
+    j = line.text.index("长片区")
+    assert line.quote(j, j + 3) == "长 片区"
+
+
+def test_name_variants_are_the_forms_plans_use_and_never_generic():
+    from mapapp.suggest.gazetteer import name_variants
+
+    prefixes = ["南昌市", "南昌", "江西"]
+    assert {"昌北国际机场", "昌北机场", "南昌昌北机场"} <= name_variants("南昌昌北国际机场", prefixes)
+    forms = name_variants("南昌经济技术开发区", prefixes)
+    assert "南昌经开区" in forms
+    assert not {"经开区", "经济技术开发区", "开发区"} & forms

@@ -47,13 +47,20 @@ def write_draft(entries: list[dict], path: Path, header: str) -> None:
     """Write draft entries to `path` (creating its folder). Raises MapappError for a path inside
     a records folder: drafts never go where the build reads."""
     path = Path(path)
-    if "records" in path.resolve().parts[-3:-1] or path.resolve().parent.name == "records":
+    if in_records_folder(path):
         raise MapappError(f"{path}: drafts must not be written into a records/ folder "
                           f"(the build reads it); use corpus_annotations/{DRAFTS_FOLDER}/")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(dump_entries(entries, header), encoding="utf-8")
     tmp.replace(path)
+
+
+def in_records_folder(path: Path) -> bool:
+    """Return whether `path` lies in the records/ folder of an annotations folder (one with a
+    plans.yaml next to records/), where the build reads every file."""
+    return any(folder.name == "records" and (folder.parent / "plans.yaml").is_file()
+               for folder in Path(path).resolve().parents)
 
 
 def read_draft(path: Path) -> tuple[list[LineDict], list[Problem]]:
@@ -85,7 +92,7 @@ def check_draft(path: Path, annotations: Annotations, display: str | None = None
     with a corpus, each quote must stand on its cited line."""
     path = Path(path)
     display = display or str(path)
-    if path.resolve().parent.name == "records" or "records" in path.resolve().parts[:-1][-2:]:
+    if in_records_folder(path):
         return [Problem(display, 0, "", "a draft in a records/ folder would enter the build: "
                                         f"move it to corpus_annotations/{DRAFTS_FOLDER}/ and review it")]
     entries, problems = read_draft(path)

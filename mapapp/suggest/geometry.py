@@ -148,10 +148,7 @@ def _first_clue(cand: Candidate, gaz: Gazetteer, plan: Plan | None,
                                           f"first mention (its section), names {'、'.join(u.name for u in units)}",
                                    "section")
     if plan is not None and plan.level in ("city", "district"):
-        try:
-            unit = gaz.admin.get(plan.region)
-        except KeyError:
-            unit = None
+        unit = gaz.admin.get(plan.region)
         if unit is not None:
             why = f"no place named around it; the plan covers {plan.region} (plans.yaml)"
             return Suggestion({"type": "admin", "units": [unit.label], "upper_bound": True,

@@ -61,7 +61,7 @@ STOP_WORDS = frozenset("""
 # Modifiers that do not make a name on their own: a candidate needs something besides these
 # (产业园 with only 现代 before it is not a name; 吉安高新区 is).
 GENERIC_WORDS = frozenset("""
-国家级 省级 市级 县级 区级 国家 全国 省 市 县 区 现代 特色 重点 一批 各类 产业 工业 生态 文化 旅游 农业
+国家级 省级 市级 县级 区级 国家 全国 技术 经济技术 高新技术产业 省 市 县 区 现代 特色 重点 一批 各类 产业 工业 生态 文化 旅游 农业
 科技 创新 高新 高新技术 经济 物流 商贸 城市 乡村 数字 智慧 绿色 新型 综合 国际 中心 核心 主 副 新 老
 东 西 南 北 中 大 小 高 低 示范 标准化 现代化 高端 先进 战略性 新兴 特色化 专业 专业化 公共 城乡 区域
 沿江 滨江 临空 航空 商务 金融 总部 双创 众创 人才 青年 优势 传统 骨干 龙头 首位 主导 配套 功能 服务
