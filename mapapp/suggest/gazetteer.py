@@ -34,7 +34,9 @@ def is_generic(name: str) -> bool:
 
 def name_variants(name: str, admin_prefixes: list[str]) -> set[str]:
     """Return the normalised forms plans use for `name`: itself, abbreviated (经开区, 高铁,
-    机场 for 国际机场) and without a leading administrative name (南昌昌北国际机场 -> 昌北国际机场)."""
+    机场 for 国际机场) and without a leading administrative name (南昌昌北国际机场 -> 昌北国际机场).
+    Generic forms are left out, also when a record uses one as an alias (经开区, 临空经济区 name
+    a different place in every plan)."""
     base = normalise(name)
     forms = {base}
     for long, short in ABBREVIATIONS:
@@ -43,7 +45,7 @@ def name_variants(name: str, admin_prefixes: list[str]) -> set[str]:
         for prefix in admin_prefixes:
             if f.startswith(prefix) and len(f) - len(prefix) >= 3:
                 forms.add(f[len(prefix):])
-    return {f for f in forms if len(f) >= 2 and (f == base or not is_generic(f))}
+    return {f for f in forms if len(f) >= 2 and not is_generic(f)}
 
 
 @dataclass

@@ -84,6 +84,29 @@ def suggest_geometry(cand: Candidate, gaz: Gazetteer, plan: Plan | None, osm_con
     return base
 
 
+def _counties_around(cand: Candidate, gaz: Gazetteer, cities: set[str],
+                     lines_by_number: dict[int, NormLine]) -> tuple[list[AdminUnit], str] | None:
+    """Return (counties of `cities`, where) named in a sentence, paragraph or section of the
+    candidate (at most MAX_UNITS), or None."""
+    def inside(units):
+        counties = [u for u in units if u.level == "county" and u.city in cities]
+        return counties if 0 < len(counties) <= MAX_UNITS else None
+    for occ in cand.occurrences:
+        s, e = occ.line.sentence(occ.start, occ.end)
+        found = inside(_units_in(gaz, occ.line.text, s, e))
+        if found:
+            return found, f"the sentence of line {occ.line.number}"
+    for occ in cand.occurrences:
+        found = inside(_units_in(gaz, occ.line.text))
+        if found:
+            return found, f"the paragraph of line {occ.line.number}"
+        for above in _lines_above(occ.line.number, lines_by_number):
+            found = inside(_units_in(gaz, above.text))
+            if found:
+                return found, f"line {above.number} above it"
+    return None
+
+
 def _lines_above(number: int, lines_by_number: dict[int, NormLine]) -> list[NormLine]:
     """Return the non-empty lines above `number`, nearest first, up to SECTION_LINES of them."""
     out, n = [], number - 1
@@ -126,7 +149,15 @@ def _first_clue(cand: Candidate, gaz: Gazetteer, plan: Plan | None,
             return Suggestion(spec, why, "record")
     own = _units_in(gaz, cand.name)
     if own:
-        return _admin_spec(own, f"its name begins with or contains {'、'.join(u.name for u in own)}", "name")
+        why = f"its name contains {'、'.join(u.name for u in own)}"
+        cities = {u.name for u in own if u.level == "city"}
+        if cities and all(u.level == "city" for u in own):
+            # A city in the name: a county of that city named around it is a tighter bound.
+            tighter = _counties_around(cand, gaz, cities, lines_by_number)
+            if tighter:
+                units, where = tighter
+                return _admin_spec(units, f"{why}; {where} names {'、'.join(u.name for u in units)} in it", "name")
+        return _admin_spec(own, why, "name")
     for occ in cand.occurrences:
         s, e = occ.line.sentence(occ.start, occ.end)
         sugg = _admin_spec(_units_in(gaz, occ.line.text, s, e),
