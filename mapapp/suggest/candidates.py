@@ -27,6 +27,7 @@ BREAKING_TAGS = {"e", "l", "i", "ad", "vd"}
 PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m")
 NUMBER = re.compile(r"[0-9.%]+")
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+LISTED_TAGS = ("ns", "nz", "nr", "x")
 NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·\-]")
 FUNCTION_CHARS = set("和与及或等的在对向把将为从至")
 NUMERALS = set("一二两三四五六七八九十百千万几多")
@@ -216,9 +217,31 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if head in STRICT_HEADS and not _strict_ok(prefix, head, proper, gaz):
             continue
         found.append((pieces[0].start, tok.end, head, proper))
+    found += _listed_names(text, toks, found, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True))
     return found
+
+
+def _listed_names(text: str, toks: list[Token], found: list, seg: Segmenter, gaz: Gazetteer) -> list:
+    """Place names without a head word (羊狮慕, 吉州窑) listed with 、 next to a candidate with a
+    head: a proper-name word of 3+ characters between enumeration commas."""
+    if not found:
+        return []
+    spans = [(s, e) for s, e, _, _ in found]
+    found = [f for f in found if f[2]]
+    out = []
+    for i, t in enumerate(toks):
+        if len(t.word) < 3 or t.flag not in LISTED_TAGS or t.word in gaz.admin or t.word in gaz.known:
+            continue
+        before = toks[i - 1].word if i > 0 else ""
+        after = toks[i + 1].word if i + 1 < len(toks) else ""
+        if "、" not in (before, after) or any(s <= t.start < e for s, e in spans):
+            continue
+        near = [h for s, e, h, _ in found if abs(s - t.end) <= 1 or abs(t.start - e) <= 1]
+        if near:
+            out.append((t.start, t.end, near[0], True))   # the kind of its neighbour in the list
+    return out
 
 
 def _strict_ok(prefix: str, head: str, proper: bool, gaz: Gazetteer) -> bool:

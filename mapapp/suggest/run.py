@@ -190,7 +190,9 @@ def draft_entries(result: SuggestResult, annotations: Annotations, min_score: fl
         record = {"id": rid, "name": c.name, "kind": c.kind, "sectors": list(KIND_SECTORS.get(c.kind, ["urban"])),
                   "status": p.status, "geometry": p.suggestion.spec,
                   "mentions": _mentions(result.plan_id, c.occurrences)}
-        proposed = {"score": p.score, "why": f"ends in {c.head} ({c.kind}); geometry: {p.suggestion.why}",
+        how = (f"ends in {c.head} ({c.kind})" if c.name.endswith(c.head)
+               else f"a place name listed next to a {c.head} ({c.kind})")
+        proposed = {"score": p.score, "why": f"{how}; geometry: {p.suggestion.why}",
                     "clue": p.suggestion.clue, "kind_from": c.head}
         if p.status_words:
             proposed["status_words"] = p.status_words[:5]
