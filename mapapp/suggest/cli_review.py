@@ -38,7 +38,11 @@ def _show_entry(session: ReviewSession, i: int, show) -> None:
     show(f"\n[{mark['score']:.2f}] {title}\n  why: {mark.get('why', '')}")
     if "geometry" in e:
         show(f"  geometry: {dict(e['geometry'])}")
-    for n, text, quote in session.paragraph(i)[:6]:
+    paragraph = session.paragraph(i)
+    if not paragraph:
+        for m in (e.get("mentions") or [])[:6]:
+            show(f"  line {m['line']}: {m['quote']}   (pass --corpus DIR to see the paragraph)")
+    for n, text, quote in paragraph[:6]:
         snippet = text.replace(quote, f"【{quote}】", 1)
         at = snippet.find("【")
         show(f"  line {n}: …{snippet[max(0, at - 60):at + len(quote) + 62]}…")
@@ -56,16 +60,16 @@ def _decide(session: ReviewSession, i: int, input_fn, show) -> bool:
             return False
         try:
             if answer in ("a", "accept"):
-                session.accept(i, name=name, kind=kind)
-                show("  accepted")
+                taken = session.accept(i, name=name, kind=kind)
+                show("  accepted" if taken else "  accepted: its mentions are already recorded, nothing to add")
                 return True
             if answer in ("n", "name"):
                 name = input_fn("new name> ").strip() or None
             elif answer in ("k", "kind"):
                 kind = input_fn(f"kind ({', '.join(session.annotations.vocabulary.kinds)})> ").strip() or None
             elif answer in ("m", "merge"):
-                session.merge(i, input_fn("record id> ").strip())
-                show("  merged")
+                taken = session.merge(i, input_fn("record id> ").strip())
+                show("  merged" if taken else "  merged: its mentions are already recorded, nothing to add")
                 return True
             elif answer in ("r", "reject"):
                 session.reject(i)

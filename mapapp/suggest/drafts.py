@@ -24,7 +24,8 @@ DRAFTS_FOLDER = "drafts"
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):   # libyaml when available
-    pass
+    def ignore_aliases(self, data) -> bool:   # write shared lists in full, never &id001 anchors
+        return True
 
 
 def _str(dumper, value: str):

@@ -78,8 +78,9 @@ class ReviewSession:
                 out.append((rid, n, round(sim, 1)))
         return out[:limit]
 
-    def accept(self, i: int, name: str | None = None, kind: str | None = None) -> dict:
-        """Accept entry `i` (with an edited name or kind). Returns the record entry to be written.
+    def accept(self, i: int, name: str | None = None, kind: str | None = None) -> dict | None:
+        """Accept entry `i` (with an edited name or kind). Returns the entry to be written (None
+        when all its mentions are already recorded).
         Raises MapappError when the result is not a valid record."""
         entry = strip_proposed(self.entries[i])
         if "add_mentions_to" not in entry:
@@ -93,7 +94,7 @@ class ReviewSession:
                 entry["kind"] = kind
         return self._take(i, entry)
 
-    def merge(self, i: int, record_id: str) -> dict:
+    def merge(self, i: int, record_id: str) -> dict | None:
         """Merge entry `i` into the existing record `record_id`: its mentions (and its name as an
         alias) are added to that record. Raises MapappError for an unknown record."""
         rec = self.annotations.records.get(record_id)
@@ -111,7 +112,7 @@ class ReviewSession:
         """Reject entry `i`: it leaves the draft and is written nowhere."""
         self.decided.add(i)
 
-    def _take(self, i: int, entry: dict) -> dict:
+    def _take(self, i: int, entry: dict) -> dict | None:
         entry = dict(entry)
         target = entry.get("add_mentions_to")
         if target:
@@ -121,7 +122,7 @@ class ReviewSession:
             entry["mentions"] = [m for m in entry.get("mentions") or [] if (m["plan"], m["line"], m["quote"]) not in have]
             if not entry["mentions"] and not entry.get("aliases"):
                 self.decided.add(i)
-                return entry
+                return None     # every mention is already recorded: nothing to write
         checked = LineDict(entry)
         checked.line = getattr(self.entries[i], "line", 0)
         _, problems = parse_entry(checked, str(self.draft), self.annotations)

@@ -134,7 +134,7 @@ def _reconcile(cands: list[Candidate], known: dict[str, KnownMention], gaz: Gaze
     spans: dict[int, list[tuple[int, int]]] = {}
     kept = []
     for c in cands:
-        if c.name in gaz.known or c.name in gaz.admin:
+        if c.name in gaz.known or c.name in gaz.admin or _known_with_junk(c.name, gaz):
             continue
         kept.append(c)
         for o in c.occurrences:
@@ -155,6 +155,15 @@ def _reconcile(cands: list[Candidate], known: dict[str, KnownMention], gaz: Gaze
                 i = line.text.find(c.name, i + 1)
         c.occurrences.sort(key=lambda o: (o.line.number, o.start))
     return kept, known
+
+
+def _known_with_junk(name: str, gaz: Gazetteer) -> bool:
+    """Whether `name` is a known name with words before it that name no place (研判南昌都市圈):
+    then it is that known name (kept as its mention), not a new entity."""
+    for m in gaz.known.finditer(name):
+        if m.end == len(name) and m.start > 0:
+            return not any(True for _ in gaz.admin.finditer(name, 0, m.start))
+    return False
 
 
 def _mentions(plan_id: str, occurrences: list[Occurrence]) -> list[dict]:
