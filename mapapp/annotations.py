@@ -344,6 +344,10 @@ def load_annotations(root: Path) -> tuple[Annotations | None, list[Problem]]:
             for entry in data:
                 if not isinstance(entry, dict):
                     r.problem(_line(entry), "", "each entry must be a mapping (a record or an add_mentions_to)")
+                elif "proposed" in entry:
+                    r.problem(_line(entry), str(entry.get("id") or entry.get("add_mentions_to") or ""),
+                              "a draft entry (proposed by `mapapp suggest`) in records/: drafts never enter "
+                              "the build; keep it in corpus_annotations/drafts/ and accept it with `mapapp review`")
                 elif "add_mentions_to" in entry:
                     extensions.append((r, entry))
                 else:
@@ -403,3 +407,22 @@ def _check_names_and_mentions(records: dict[str, Record]) -> list[Problem]:
                                         f"mention {m.plan} line {m.line} '{m.quote}' is listed twice"))
             seen.add(key)
     return problems
+
+
+def parse_entry(entry: LineDict, display: str, annotations: Annotations) -> tuple[Record | None, list[Problem]]:
+    """Check one records-file entry against `annotations` (its plans, vocabulary and records)
+    without adding it. Returns (the Record, or None for an add_mentions_to entry or an invalid
+    record; the problems found), each problem naming `display` and the entry's line."""
+    r = _Reader(display)
+    line = _line(entry)
+    if "add_mentions_to" not in entry:
+        return _record(r, entry, annotations.plans, annotations.vocabulary), r.problems
+    target = str(entry["add_mentions_to"])
+    unknown = set(entry) - EXTENSION_KEYS
+    if unknown:
+        r.problem(line, target, f"add_mentions_to entry has unknown keys: {', '.join(sorted(map(str, unknown)))}")
+    if target not in annotations.records:
+        r.problem(line, target, f"add_mentions_to names unknown record '{target}'")
+    _mentions(r, line, target, entry.get("mentions") or [], annotations.plans, annotations.vocabulary.statuses)
+    _str_list(r, line, target, entry.get("aliases"), "aliases")
+    return None, r.problems

@@ -23,6 +23,12 @@ def cmd_validate(args) -> int:
 
     project = _project(args)
     result = check(project, progress=_progress)
+    if result.annotations is not None:
+        from .corpus import Corpus
+        from .suggest.drafts import check_draft_folder
+
+        corpus = Corpus(project.corpus_dir) if project.corpus_dir else None
+        result.problems += check_draft_folder(project.annotations_dir, result.annotations, corpus)
     if result.problems:
         for p in result.problems:
             print(p)
@@ -218,6 +224,33 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_suggest(args) -> int:
+    from .suggest.drafts import DRAFTS_FOLDER, write_draft
+    from .suggest.progress import terminal_bar
+    from .suggest.run import draft_entries, load_inputs, suggest
+
+    project = _project(args)
+    annotations, stations = load_inputs(project)
+    result = suggest(project, Path(args.document), args.plan_id, args.exclude_plan, progress=terminal_bar(),
+                     annotations=annotations, stations=stations)
+    entries = draft_entries(result, annotations, min_score=args.min_score)
+    out = Path(args.output) if args.output else project.annotations_dir / DRAFTS_FOLDER / f"{args.plan_id}.yaml"
+    header = (f"Draft records proposed by `mapapp suggest` for plan {args.plan_id} from {Path(args.document).name}"
+              f"{' (gazetteer without ' + ', '.join(args.exclude_plan) + ')' if args.exclude_plan else ''}.\n"
+              f"Not read by the build. Review: mapapp review {out}")
+    write_draft(entries, out, header)
+    n_known = sum(1 for e in entries if "add_mentions_to" in e)
+    print(f"Wrote {out}: {n_known} known records named, {len(entries) - n_known} new candidates "
+          f"({result.characters:,} characters in {result.seconds:.1f} s).")
+    return 0
+
+
+def cmd_review(args) -> int:
+    from .suggest.cli_review import review_loop
+
+    return review_loop(_project(args), Path(args.draft), input_fn=input, show=print)
+
+
 def cmd_app(args) -> int:
     from .app.launch import launch
 
@@ -300,6 +333,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--no-browser", action="store_true")
     p.set_defaults(func=cmd_app)
+
+    p = sub.add_parser("suggest", parents=[common], help="find the entities of a new plan document, draft records",
+                       description="Read a plain-text plan document, find the lines that name known records and "
+                                   "new candidate entities, suggest geometry, and write a draft records file "
+                                   "(default corpus_annotations/drafts/PLAN.yaml) for `mapapp review`. "
+                                   "Drafts never enter the build.")
+    p.add_argument("document", metavar="DOC.txt")
+    p.add_argument("--plan-id", required=True, metavar="ID", help="the document's plan id in plans.yaml")
+    p.add_argument("--exclude-plan", action="append", default=[], metavar="ID",
+                   help="leave this plan's records out of the gazetteer (for evaluation)")
+    p.add_argument("-o", "--output", metavar="DRAFT.yaml")
+    p.add_argument("--min-score", type=float, default=0.0, metavar="S", help="drop candidates scored below S")
+    p.set_defaults(func=cmd_suggest)
+    p = sub.add_parser("review", parents=[common, corpus], help="accept, edit, merge or reject drafted records",
+                       description="Show each proposed entry of a draft with its paragraph; accept it (optionally "
+                                   "with another name or kind), merge it into an existing record, or reject it. "
+                                   "Accepted records go to corpus_annotations/records/PLAN.suggested.yaml.")
+    p.add_argument("draft", metavar="DRAFT.yaml")
+    p.set_defaults(func=cmd_review)
 
     osm = sub.add_parser("osm", help="join records to OpenStreetMap (import, fetch, stations)",
                          description="Fill the local OSM cache (next to the build) from an extract or from "
