@@ -84,7 +84,7 @@ def make_build(folder: Path, n: int, seed: int = 7) -> Path:
     context, context_meta = context_layers(admin)
     context.to_parquet(folder / CONTEXT_FILE)
     manifest = {
-        "format_version": FORMAT_VERSION, "context": context_meta,
+        "format_version": FORMAT_VERSION, "build_id": f"synthetic-{n}-{seed}", "context": context_meta,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "crs": "EPSG:4326 (WGS84)",
         "records": n, "located": n, "by_precision": {p: int((gdf.precision == p).sum()) for p in PRECISIONS},
         "boundaries": admin.metadata, "plans": [vars(p) for p in annotations.plans.values()],

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem
+from .geocheck import coordinate_problem
 from .model import GEOMETRY_TYPES, Annotations, GeometrySpec, Mention, Plan, Record, Term, Vocabulary
 from .yamlio import LineDict, load_yaml
 
@@ -22,11 +23,13 @@ RECORD_KEYS = {"id", "name", "aliases", "kind", "sectors", "status", "stated_are
                "stated_length_km", "within", "note", "geometry", "mentions"}
 EXTENSION_KEYS = {"add_mentions_to", "aliases", "mentions", "note"}
 MENTION_KEYS = {"plan", "line", "quote"}
+MENTION_OPTIONAL_KEYS = {"status"}
 GEOMETRY_KEYS = {
     "admin": {"units", "upper_bound", "uncertainty_m", "source"},
     "manual": {"file", "upper_bound", "uncertainty_m", "source"},
     "stations": {"stations", "network", "uncertainty_m", "source"},
     "point": {"lon", "lat", "uncertainty_m", "source"},
+    "water": {"river", "lake_at", "uncertainty_m", "source"},
     "osm": {"select", "fallback", "uncertainty_m", "source"},
     "none": {"reason"},
 }
@@ -35,6 +38,7 @@ GEOMETRY_REQUIRED = {
     "manual": {"file", "uncertainty_m", "source"},
     "stations": {"stations", "uncertainty_m"},
     "point": {"lon", "lat", "uncertainty_m", "source"},
+    "water": {"uncertainty_m", "source"},
     "osm": {"select", "fallback"},
     "none": {"reason"},
 }
@@ -151,7 +155,8 @@ def _number(r: _Reader, line: int, rid: str, value: Any, what: str, positive: bo
     return float(value)
 
 
-def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan]) -> list[Mention]:
+def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan],
+              statuses: dict[str, Term]) -> list[Mention]:
     if not isinstance(value, list):
         r.problem(line, rid, "'mentions' must be a list of {plan, line, quote}")
         return []
@@ -161,7 +166,7 @@ def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan
         if not isinstance(m, dict):
             r.problem(mline, rid, "a mention must be a mapping {plan, line, quote}")
             continue
-        unknown = set(m) - MENTION_KEYS
+        unknown = set(m) - MENTION_KEYS - MENTION_OPTIONAL_KEYS
         if unknown:
             r.problem(mline, rid, f"mention has unknown keys: {', '.join(sorted(map(str, unknown)))}")
         missing = MENTION_KEYS - set(m)
@@ -181,9 +186,38 @@ def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan
             ok = False
         elif len(str(quote)) > MAX_QUOTE_CHARS:
             r.problem(mline, rid, f"mention quote is {len(str(quote))} characters (at most {MAX_QUOTE_CHARS}: quote a short span)")
+        status = m.get("status")
+        if status is not None and str(status) not in statuses:
+            r.problem(mline, rid, f"mention has unknown status {status!r} (known: {', '.join(statuses)})")
+            ok = False
         if ok:
-            result.append(Mention(str(plan), lineno, str(quote), r.display, mline))
+            result.append(Mention(str(plan), lineno, str(quote), r.display, mline, str(status or "")))
     return result
+
+
+def _lonlat(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            and coordinate_problem(float(value[0]), float(value[1])) is None)
+
+
+def _water_fields_ok(r: _Reader, gline: int, rid: str, fields: dict) -> bool:
+    """Check a `water` spec: exactly one of `river` (two or more [lon, lat] waypoints) or `lake_at`
+    ([lon, lat]). Reports the problem and returns False when not."""
+    if ("river" in fields) == ("lake_at" in fields):
+        r.problem(gline, rid, "a water geometry needs exactly one of 'river' (waypoints [[lon, lat], …]) "
+                              "or 'lake_at' ([lon, lat])")
+        return False
+    if "river" in fields:
+        points = fields["river"]
+        if not isinstance(points, list) or len(points) < 2 or not all(_lonlat(p) for p in points):
+            r.problem(gline, rid, "'river' must list two or more waypoints [lon, lat] inside the region, "
+                                  f"got {points!r}")
+            return False
+    elif not _lonlat(fields["lake_at"]):
+        r.problem(gline, rid, f"'lake_at' must be one point [lon, lat] inside the region, got {fields['lake_at']!r}")
+        return False
+    return True
 
 
 def parse_geometry_spec(r: _Reader, line: int, rid: str, value: Any, depth: int = 0) -> GeometrySpec | None:
@@ -222,6 +256,8 @@ def parse_geometry_spec(r: _Reader, line: int, rid: str, value: Any, depth: int 
         if gtype == "stations" and len(items) < 2:
             r.problem(gline, rid, "a station line needs at least two stations")
             return None
+    if gtype == "water" and not _water_fields_ok(r, gline, rid, fields):
+        return None
     if gtype == "osm":
         select = fields["select"]
         if not isinstance(select, dict) or not (select.get("ids") or select.get("tags")):
@@ -264,7 +300,7 @@ def _record(r: _Reader, entry: LineDict, plans: dict[str, Plan], vocab: Vocabula
     return Record(
         id=rid, name=str(entry["name"]).strip(), kind=kind, sectors=sectors, status=status, geometry=geometry,
         aliases=_str_list(r, line, rid, entry.get("aliases"), "aliases"),
-        mentions=_mentions(r, line, rid, entry["mentions"], plans),
+        mentions=_mentions(r, line, rid, entry["mentions"], plans, vocab.statuses),
         stated_area_km2=_number(r, line, rid, entry.get("stated_area_km2"), "stated_area_km2"),
         stated_length_km=_number(r, line, rid, entry.get("stated_length_km"), "stated_length_km"),
         within=_str_list(r, line, rid, entry.get("within"), "within"),
@@ -308,6 +344,10 @@ def load_annotations(root: Path) -> tuple[Annotations | None, list[Problem]]:
             for entry in data:
                 if not isinstance(entry, dict):
                     r.problem(_line(entry), "", "each entry must be a mapping (a record or an add_mentions_to)")
+                elif "proposed" in entry:
+                    r.problem(_line(entry), str(entry.get("id") or entry.get("add_mentions_to") or ""),
+                              "a draft entry (proposed by `mapapp suggest`) in records/: drafts never enter "
+                              "the build; keep it in corpus_annotations/drafts/ and accept it with `mapapp review`")
                 elif "add_mentions_to" in entry:
                     extensions.append((r, entry))
                 else:
@@ -333,7 +373,7 @@ def load_annotations(root: Path) -> tuple[Annotations | None, list[Problem]]:
         if rec is None:
             r.problem(line, target, f"add_mentions_to names unknown record '{target}'")
         else:
-            rec.mentions += _mentions(r, line, target, entry.get("mentions") or [], plans)
+            rec.mentions += _mentions(r, line, target, entry.get("mentions") or [], plans, vocab.statuses)
             for alias in _str_list(r, line, target, entry.get("aliases"), "aliases"):
                 if alias not in rec.aliases and alias != rec.name:
                     rec.aliases.append(alias)
@@ -367,3 +407,22 @@ def _check_names_and_mentions(records: dict[str, Record]) -> list[Problem]:
                                         f"mention {m.plan} line {m.line} '{m.quote}' is listed twice"))
             seen.add(key)
     return problems
+
+
+def parse_entry(entry: LineDict, display: str, annotations: Annotations) -> tuple[Record | None, list[Problem]]:
+    """Check one records-file entry against `annotations` (its plans, vocabulary and records)
+    without adding it. Returns (the Record, or None for an add_mentions_to entry or an invalid
+    record; the problems found), each problem naming `display` and the entry's line."""
+    r = _Reader(display)
+    line = _line(entry)
+    if "add_mentions_to" not in entry:
+        return _record(r, entry, annotations.plans, annotations.vocabulary), r.problems
+    target = str(entry["add_mentions_to"])
+    unknown = set(entry) - EXTENSION_KEYS
+    if unknown:
+        r.problem(line, target, f"add_mentions_to entry has unknown keys: {', '.join(sorted(map(str, unknown)))}")
+    if target not in annotations.records:
+        r.problem(line, target, f"add_mentions_to names unknown record '{target}'")
+    _mentions(r, line, target, entry.get("mentions") or [], annotations.plans, annotations.vocabulary.statuses)
+    _str_list(r, line, target, entry.get("aliases"), "aliases")
+    return None, r.problems

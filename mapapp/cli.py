@@ -1,4 +1,4 @@
-"""The command line: `mapapp validate | build | export | app`, a thin shell over the library."""
+"""The command line: `mapapp validate | build | export | stats | compare | report | app`, a thin shell over the library."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +14,8 @@ def _progress(msg: str) -> None:
 
 
 def _project(args) -> Project:
-    return Project.from_settings(args.data, args.build_dir, getattr(args, "corpus", None))
+    return Project.from_settings(args.data, args.build_dir, getattr(args, "corpus", None),
+                                 getattr(args, "store", None))
 
 
 def cmd_validate(args) -> int:
@@ -22,6 +23,12 @@ def cmd_validate(args) -> int:
 
     project = _project(args)
     result = check(project, progress=_progress)
+    if result.annotations is not None:
+        from .corpus import Corpus
+        from .suggest.drafts import check_draft_folder
+
+        corpus = Corpus(project.corpus_dir) if project.corpus_dir else None
+        result.problems += check_draft_folder(project.annotations_dir, result.annotations, corpus)
     if result.problems:
         for p in result.problems:
             print(p)
@@ -57,16 +64,15 @@ def cmd_build(args) -> int:
 
 def cmd_export(args) -> int:
     from .export import write_export
-    from .features import FeatureFilter, filter_features
-    from .pipeline import ensure_build
+    from .features import FeatureFilter
+    from .pipeline import ensure_store
 
-    project = _project(args)
-    b = ensure_build(project, progress=_progress)
+    store = ensure_store(_project(args), progress=_progress)
     flt = FeatureFilter(plans=args.plan, sectors=args.sector, kinds=args.kind, statuses=args.status,
                         precisions=args.precision, within=args.within, query=args.name or "",
                         include_unlocated=args.include_unlocated)
-    _check_choices(b.manifest, flt)
-    selected = filter_features(b.features, flt, b.boundaries)
+    _check_choices(store.manifest(), flt)
+    selected = store.select(flt)
     fmt = write_export(selected, Path(args.output), args.format)
     print(f"Wrote {len(selected)} features to {args.output} ({fmt}).")
     return 0
@@ -147,6 +153,104 @@ def cmd_profile(args) -> int:
     return 0
 
 
+def _add_filter_options(p: argparse.ArgumentParser) -> None:
+    """The feature filters of `stats` and `report` (the same meaning as in `export`)."""
+    p.add_argument("--plan", action="append", default=[], metavar="ID")
+    p.add_argument("--sector", action="append", default=[], metavar="S")
+    p.add_argument("--kind", action="append", default=[], metavar="K")
+    p.add_argument("--status", action="append", default=[], metavar="S")
+    p.add_argument("--precision", action="append", default=[], metavar="P")
+    p.add_argument("--name", metavar="TEXT", help="keep features whose name or alias contains TEXT")
+
+
+def _filter_of(args, manifest: dict, within: list[str] | None = None):
+    from .features import FeatureFilter
+
+    flt = FeatureFilter(plans=args.plan, sectors=args.sector, kinds=args.kind, statuses=args.status,
+                        precisions=args.precision, within=within or [], query=args.name or "")
+    _check_choices(manifest, flt)
+    return flt
+
+
+def cmd_stats(args) -> int:
+    from .area_stats import area_statistics, readable_table, statistics_csv
+    from .export import write_bytes
+    from .pipeline import ensure_build
+
+    b = ensure_build(_project(args), progress=_progress)
+    table = area_statistics(b.features, b.boundaries, b.manifest, args.by, _filter_of(args, b.manifest))
+    if args.output:
+        write_bytes(statistics_csv(table), Path(args.output))
+        print(f"Wrote {len(table)} {args.by} rows to {args.output}.")
+    else:
+        print(readable_table(table))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .export import write_bytes
+    from .pipeline import ensure_build
+    from .plan_compare import compare_plans, comparison_csv, comparison_json, group_counts, readable_comparison
+
+    b = ensure_build(_project(args), progress=_progress)
+    table = compare_plans(b.features, args.plan_a, args.plan_b, [p["id"] for p in b.manifest["plans"]])
+    if args.output:
+        suffix = Path(args.output).suffix.lower()
+        if suffix not in (".csv", ".json"):
+            raise MapappError(f"cannot tell the format of {args.output}: name it .csv or .json")
+        data = comparison_csv(table) if suffix == ".csv" else comparison_json(table, args.plan_a, args.plan_b)
+        write_bytes(data, Path(args.output))
+        counts = ", ".join(f"{k} {v}" for k, v in group_counts(table).items())
+        print(f"Wrote {len(table)} rows to {args.output} ({counts}).")
+    else:
+        print(readable_comparison(table, args.plan_a, args.plan_b))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .area_report import area_report, render_report
+    from .export import write_bytes
+    from .pipeline import ensure_build
+
+    b = ensure_build(_project(args), progress=_progress)
+    rep = area_report(b.features, b.boundaries, b.manifest, args.within, _filter_of(args, b.manifest), args.lang)
+    fmt = args.format or ("html" if args.output and Path(args.output).suffix.lower() in (".html", ".htm") else "md")
+    data = render_report(rep, fmt)
+    if args.output:
+        write_bytes(data, Path(args.output))
+        print(f"Wrote the brief of {rep.unit['name']} ({len(rep.entities)} entities) to {args.output} ({fmt}).")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+    return 0
+
+
+def cmd_suggest(args) -> int:
+    from .suggest.drafts import DRAFTS_FOLDER, write_draft
+    from .suggest.progress import terminal_bar
+    from .suggest.run import draft_entries, load_inputs, suggest
+
+    project = _project(args)
+    annotations, stations = load_inputs(project)
+    result = suggest(project, Path(args.document), args.plan_id, args.exclude_plan, progress=terminal_bar(),
+                     annotations=annotations, stations=stations)
+    entries = draft_entries(result, annotations, min_score=args.min_score)
+    out = Path(args.output) if args.output else project.annotations_dir / DRAFTS_FOLDER / f"{args.plan_id}.yaml"
+    header = (f"Draft records proposed by `mapapp suggest` for plan {args.plan_id} from {Path(args.document).name}"
+              f"{' (gazetteer without ' + ', '.join(args.exclude_plan) + ')' if args.exclude_plan else ''}.\n"
+              f"Not read by the build. Review: mapapp review {out}")
+    write_draft(entries, out, header)
+    n_known = sum(1 for e in entries if "add_mentions_to" in e)
+    print(f"Wrote {out}: {n_known} known records named, {len(entries) - n_known} new candidates "
+          f"({result.characters:,} characters in {result.seconds:.1f} s).")
+    return 0
+
+
+def cmd_review(args) -> int:
+    from .suggest.cli_review import review_loop
+
+    return review_loop(_project(args), Path(args.draft), input_fn=input, show=print)
+
+
 def cmd_app(args) -> int:
     from .app.launch import launch
 
@@ -160,6 +264,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--data", metavar="DIR", help="folder with corpus_annotations/ and geodata/ "
                         "(default: $MAPAPP_DATA or the embedded data)")
     common.add_argument("--build-dir", metavar="DIR", help="build folder (default: $MAPAPP_BUILD or DATA/build)")
+    common.add_argument("--store", metavar="URL", help="keep the build in a shared PostGIS store, e.g. "
+                        "postgresql://user@host:5432/db, instead of the build folder (default: $MAPAPP_STORE)")
     corpus = argparse.ArgumentParser(add_help=False)
     corpus.add_argument("--corpus", metavar="DIR", help="folder of plan documents (default: $MAPAPP_CORPUS); "
                         "quotes are checked against it")
@@ -194,12 +300,58 @@ def parser() -> argparse.ArgumentParser:
                                    "two or more others, admin upper bounds and unlocated records.")
     p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     p.set_defaults(func=cmd_profile)
+    p = sub.add_parser("stats", parents=[common, corpus], help="statistics by county or city (查询统计)",
+                       description="One row per county (or city) holding at least one feature that matches the "
+                                   "filters: adcode, name, city, level, features (counted as `export --within` "
+                                   "counts them), precise, upper_bound, area_km2 (zones clipped to the unit, "
+                                   "equal-area), length_km (lines clipped, geodesic), then a count per plan and "
+                                   "per sector. Without -o, a table on stdout.")
+    p.add_argument("--by", choices=("county", "city"), default="county")
+    _add_filter_options(p)
+    p.add_argument("-o", "--output", metavar="FILE.csv", help="write CSV here")
+    p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("compare", parents=[common, corpus], help="compare two plans (对比分析)",
+                       description="One row per entity named by either plan: id, name, kind, in_a, in_b, the "
+                                   "status each plan states (status_a, status_b), the cited lines and the group: "
+                                   "changed (named by both, status changed), both, only_a, only_b - in that order.")
+    p.add_argument("plan_a", metavar="PLAN_A")
+    p.add_argument("plan_b", metavar="PLAN_B")
+    p.add_argument("-o", "--output", metavar="FILE.csv|FILE.json")
+    p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("report", parents=[common, corpus], help="a brief for one county or city (Markdown or HTML)",
+                       description="Write the brief of one county, city or the province: counts by plan and "
+                                   "sector, every entity in it with its precision and first quote (plan, line).")
+    p.add_argument("--within", required=True, metavar="NAME", help="a full unit name (青云谱区, 吉安市) or adcode")
+    _add_filter_options(p)
+    p.add_argument("--format", choices=("md", "html"), help="default: html for a .html file, else md")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("app", parents=[common, corpus], help="open the interactive map in the browser",
                        description="Start the Streamlit map on the build (building it first if needed).")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--no-browser", action="store_true")
     p.set_defaults(func=cmd_app)
+
+    p = sub.add_parser("suggest", parents=[common], help="find the entities of a new plan document, draft records",
+                       description="Read a plain-text plan document, find the lines that name known records and "
+                                   "new candidate entities, suggest geometry, and write a draft records file "
+                                   "(default corpus_annotations/drafts/PLAN.yaml) for `mapapp review`. "
+                                   "Drafts never enter the build.")
+    p.add_argument("document", metavar="DOC.txt")
+    p.add_argument("--plan-id", required=True, metavar="ID", help="the document's plan id in plans.yaml")
+    p.add_argument("--exclude-plan", action="append", default=[], metavar="ID",
+                   help="leave this plan's records out of the gazetteer (for evaluation)")
+    p.add_argument("-o", "--output", metavar="DRAFT.yaml")
+    p.add_argument("--min-score", type=float, default=0.0, metavar="S", help="drop candidates scored below S")
+    p.set_defaults(func=cmd_suggest)
+    p = sub.add_parser("review", parents=[common, corpus], help="accept, edit, merge or reject drafted records",
+                       description="Show each proposed entry of a draft with its paragraph; accept it (optionally "
+                                   "with another name or kind), merge it into an existing record, or reject it. "
+                                   "Accepted records go to corpus_annotations/records/PLAN.suggested.yaml.")
+    p.add_argument("draft", metavar="DRAFT.yaml")
+    p.set_defaults(func=cmd_review)
 
     osm = sub.add_parser("osm", help="join records to OpenStreetMap (import, fetch, stations)",
                          description="Fill the local OSM cache (next to the build) from an extract or from "

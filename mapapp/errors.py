@@ -42,3 +42,8 @@ class BuildOutdated(MapappError):
 
 class ForeignFolder(MapappError):
     """A folder mapapp was asked to replace holds something that is not mapapp's own."""
+
+
+class StoreError(MapappError):
+    """The build store (a PostGIS database) cannot be reached, read or written, or holds something
+    that is not a mapapp build. The message never shows a password."""

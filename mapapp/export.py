@@ -86,3 +86,20 @@ def write_export(features: gpd.GeoDataFrame, path: Path, fmt: str | None = None)
         if tmp.exists():
             tmp.unlink()
     return fmt
+
+
+def write_bytes(data: bytes, path: Path) -> None:
+    """Write `data` to `path` the way exports are written: next to the destination, then moved
+    into place, so a failure leaves an existing file intact. Raises MapappError for an unwritable path."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise MapappError(f"cannot write {path}: folder {path.parent} does not exist")
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise MapappError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()

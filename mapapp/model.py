@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-GEOMETRY_TYPES = ("admin", "manual", "stations", "point", "osm", "none")
+GEOMETRY_TYPES = ("admin", "manual", "stations", "point", "water", "osm", "none")
 PRECISIONS = ("exact", "derived", "approximate", "point")
 
 
@@ -49,13 +49,16 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Mention:
-    """A record named on one line of one plan: the quote is an exact span of that line."""
+    """A record named on one line of one plan: the quote is an exact span of that line. `status`
+    (optional, a vocabulary status key) is the record's status as this line states it; '' when
+    not annotated."""
 
     plan: str
     line: int
     quote: str
     source_file: str = ""
     source_line: int = 0
+    status: str = ""
 
 
 @dataclass

@@ -6,9 +6,8 @@ one intact. `load_build` reads a build back.
 """
 from __future__ import annotations
 
-import json
-import shutil
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,24 +19,18 @@ import numpy as np
 from .admin import AdminBoundaries, load_admin_boundaries
 from .annotation_warnings import name_containment_warnings, shape_radius_warnings
 from .annotations import load_annotations
-from .atomic import FolderKind, check_replaceable, staging_folder, swap_in
 from .context import context_layers
 from .corpus import Corpus, check_mentions
 from .errors import BuildMissing, BuildOutdated, Problem, ValidationFailed
+from .stores import BuildStore, BuildTables, open_store
+from .stores.folder import BOUNDARIES_FILE, CONTEXT_FILE, FEATURES_FILE, MANIFEST_FILE, Build, load_build  # noqa: F401
 from .measure import area_km2, length_km
 from .model import Annotations
 from .project import Project
-from .schema import FORMAT_VERSION, check_columns, normalise
+from .schema import FORMAT_VERSION, check_columns
 from .osm.cache import OsmCache
 from .resolve import ResolveContext, ResolvedGeometry, resolve_record
 from .stations import load_stations
-
-FEATURES_FILE = "features.parquet"
-BOUNDARIES_FILE = "boundaries.parquet"
-MANIFEST_FILE = "manifest.json"
-CONTEXT_FILE = "context.parquet"
-BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE,
-                                                                                CONTEXT_FILE}))
 
 Progress = Callable[[str], None]
 
@@ -117,8 +110,8 @@ def feature_table(annotations: Annotations, resolved: dict[str, ResolvedGeometry
         rows.append({
             "id": rec.id, "name": rec.name, "aliases": list(rec.aliases), "kind": rec.kind,
             "sectors": list(rec.sectors), "status": rec.status, "plans": rec.plans,
-            "mentions": [{"plan": m.plan, "doc": annotations.plans[m.plan].doc, "line": m.line, "quote": m.quote}
-                         for m in rec.mentions],
+            "mentions": [{"plan": m.plan, "doc": annotations.plans[m.plan].doc, "line": m.line, "quote": m.quote,
+                          "status": m.status} for m in rec.mentions],
             "geometry_source": res.geometry_source, **res.provenance.columns(), "precision": res.precision,
             "uncertainty_m": res.uncertainty_m, "stated_area_km2": rec.stated_area_km2,
             "stated_length_km": rec.stated_length_km, "note": rec.note, "geometry": res.geometry,
@@ -158,13 +151,15 @@ def overlapping_units(geoms: gpd.GeoSeries, units: gpd.GeoDataFrame) -> list[lis
 
 
 def build(project: Project, progress: Progress | None = None) -> dict:
-    """Validate, resolve and write the build folder atomically. Returns the manifest.
+    """Validate, resolve and write the build into the project's store atomically. Returns the manifest.
 
-    Raises ForeignFolder (before any work) when the build folder holds anything but a build, and
-    ValidationFailed (nothing written) when any input has a problem."""
+    Raises ForeignFolder (before any work) when the build folder holds anything but a build,
+    ValidationFailed (nothing written) when any input has a problem, and MapappError when the
+    store cannot be written (the previous build stays)."""
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    check_replaceable(project.build_dir, BUILD_FOLDER)
+    store = open_store(project)
+    store.check_replaceable()
     result = check(project, progress)
     if result.problems:
         raise ValidationFailed(result.problems)
@@ -175,6 +170,7 @@ def build(project: Project, progress: Progress | None = None) -> dict:
     context, context_meta = context_layers(admin)
     manifest = {
         "format_version": FORMAT_VERSION,
+        "build_id": uuid.uuid4().hex,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "crs": "EPSG:4326 (WGS84)",
         "records": int(len(gdf)),
@@ -188,76 +184,30 @@ def build(project: Project, progress: Progress | None = None) -> dict:
         "corpus_checked": bool(project.corpus_dir),
         "osm": result.osm,
     }
-    _write_atomically(project.build_dir, {FEATURES_FILE: gdf, BOUNDARIES_FILE: admin.frame, CONTEXT_FILE: context},
-                      manifest, say)
+    say(f"writing {store.where}")
+    store.write(BuildTables(gdf, admin.frame, context), manifest, say)
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     return manifest
 
 
-def _write_atomically(build_dir: Path, tables: dict[str, gpd.GeoDataFrame], manifest: dict, say: Progress) -> None:
-    tmp = staging_folder(build_dir, BUILD_FOLDER)
+def ensure_store(project: Project, progress: Progress | None = None) -> BuildStore:
+    """Return the project's store holding a current build, building it first when there is none
+    or it has another format. Raises MapappError."""
+    store = open_store(project)
     try:
-        say(f"writing {build_dir}")
-        for name, table in tables.items():
-            table.to_parquet(tmp / name)
-        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        swap_in(tmp, build_dir, BUILD_FOLDER)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-@dataclass
-class Build:
-    """A build read back: the feature table, the boundaries, the manifest and the map's context
-    (water and place names, see context.COLUMNS)."""
-
-    features: gpd.GeoDataFrame
-    boundaries: gpd.GeoDataFrame
-    manifest: dict
-    folder: Path
-    context: gpd.GeoDataFrame
-
-
-def load_build(build_dir: Path) -> Build:
-    """Return the build in `build_dir`. Raises BuildMissing when there is none or it is unreadable,
-    BuildOutdated when it was written in another format version."""
-    paths = [build_dir / f for f in (FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE, CONTEXT_FILE)]
-    missing = [p.name for p in paths if not p.is_file()]
-    if MANIFEST_FILE not in missing:
-        try:
-            manifest = json.loads(paths[2].read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
-                               f"run `mapapp build` again") from None
-        found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
-        if found != FORMAT_VERSION:
-            raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
-                                f"version {FORMAT_VERSION}: run `mapapp build` again")
-    if missing:
-        raise BuildMissing(f"no build in {build_dir} (missing {', '.join(missing)}): run `mapapp build`")
-    try:
-        features = gpd.read_parquet(paths[0])
-        boundaries = gpd.read_parquet(paths[1])
-        context = gpd.read_parquet(paths[3])
-    except Exception as exc:  # any decoding failure means the same thing to the user
-        raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
-                           f"run `mapapp build` again") from None
-    try:
-        features = normalise(check_columns(features))
-    except (KeyError, ValueError, TypeError) as exc:
-        raise BuildMissing(f"the build in {build_dir} has an unexpected feature table ({exc}): "
-                           f"run `mapapp build` again") from None
-    if features.crs is None or features.crs.to_epsg() != 4326:
-        raise BuildMissing(f"the build in {build_dir} is not in EPSG:4326: run `mapapp build` again")
-    return Build(features, boundaries, manifest, build_dir, context)
+        store.manifest()
+    except (BuildMissing, BuildOutdated):
+        build(project, progress=progress)
+    return store
 
 
 def ensure_build(project: Project, progress: Progress | None = None) -> Build:
     """Return the project's build, building it first when there is none or it has another format.
 
     Raises MapappError."""
+    store = open_store(project)
     try:
-        return load_build(project.build_dir)
+        return store.load()
     except (BuildMissing, BuildOutdated):
         build(project, progress=progress)
-        return load_build(project.build_dir)
+        return store.load()

@@ -14,11 +14,13 @@ class Project:
 
     data_dir holds corpus_annotations/ and geodata/; build_dir receives the build; corpus_dir is
     the user's folder of plan documents (optional: quotes are checked and paragraphs shown only
-    when it is set)."""
+    when it is set); store, when set, is a postgresql:// URL of a shared PostGIS store that holds
+    the build instead of build_dir."""
 
     data_dir: Path
     build_dir: Path
     corpus_dir: Path | None = None
+    store: str | None = None
 
     @property
     def annotations_dir(self) -> Path:
@@ -35,13 +37,14 @@ class Project:
 
     @classmethod
     def from_settings(cls, data_dir: str | Path | None = None, build_dir: str | Path | None = None,
-                      corpus_dir: str | Path | None = None) -> "Project":
-        """Return a Project from explicit values, else MAPAPP_DATA / MAPAPP_BUILD / MAPAPP_CORPUS,
-        else the embedded default data (the folder this package sits in) and its build/."""
+                      corpus_dir: str | Path | None = None, store: str | None = None) -> "Project":
+        """Return a Project from explicit values, else MAPAPP_DATA / MAPAPP_BUILD / MAPAPP_CORPUS /
+        MAPAPP_STORE, else the embedded default data (the folder this package sits in) and its build/."""
         data = Path(data_dir or os.environ.get("MAPAPP_DATA") or _default_data_dir())
         build = Path(build_dir or os.environ.get("MAPAPP_BUILD") or data / "build")
         corpus = corpus_dir or os.environ.get("MAPAPP_CORPUS") or None
-        return cls(data.resolve(), build.resolve(), Path(corpus).resolve() if corpus else None)
+        return cls(data.resolve(), build.resolve(), Path(corpus).resolve() if corpus else None,
+                   store or os.environ.get("MAPAPP_STORE") or None)
 
 
 def _default_data_dir() -> Path:

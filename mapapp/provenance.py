@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-METHODS = ("admin", "manual", "stations", "point", "osm", "none")
+METHODS = ("admin", "manual", "stations", "point", "water", "osm", "none")
 # Why an `osm` selector kept its fallback: '' when it resolved (or the spec is not `osm`).
 OSM_FALLBACKS = ("", "no_cache", "missing_ids", "unmatched", "ambiguous")
 OSM_LICENCE = "© OpenStreetMap contributors, ODbL"
@@ -47,6 +47,7 @@ _WORDS = {
     "en": {
         "admin": "administrative units", "upper": "upper bound: the entity lies somewhere within",
         "manual": "hand-digitised shape", "stations": "line through stations", "point": "point",
+        "water": "water body from",
         "osm": "OpenStreetMap", "none": "not located", "as_of": "data as of",
         "fallback": "OSM selector unresolved ({why}); fallback",
         "no_cache": "no OSM cache configured", "missing_ids": "OSM ids not in the cache",
@@ -56,6 +57,7 @@ _WORDS = {
     "zh": {
         "admin": "行政区划", "upper": "上限范围：该实体位于以下区域之内某处",
         "manual": "人工勾绘", "stations": "按车站连线", "point": "点位",
+        "water": "水系数据",
         "osm": "OpenStreetMap", "none": "未定位", "as_of": "数据日期",
         "fallback": "OSM 选择器未匹配（{why}），改用备选",
         "no_cache": "未配置 OSM 缓存", "missing_ids": "缓存中没有所列 OSM 编号",
@@ -104,4 +106,6 @@ def _describe_plain(row: dict, method: str, w: dict, note: str, lang: str) -> st
         return f"{w['stations']}: {w['arrow'].join(row.get('stations') or [])}{extra}{osm}"
     if method == "point":
         return f"{w['point']}: {note}"
+    if method == "water":
+        return f"{w['water']} {row.get('data_source', '')}, {row.get('data_version', '')}{extra}"
     return f"{w['none']}: {note}"

@@ -17,6 +17,7 @@ from .measure import geometry_area_km2
 from .model import GeometrySpec, Record
 from .provenance import Provenance, describe
 from .stations import Station
+from .water import lake_at, river_course, water_package
 
 STATED_AREA_TOLERANCE = 0.25
 WITHIN_MIN_SHARE = 0.90
@@ -179,6 +180,18 @@ def _resolve_spec(spec: GeometrySpec, ctx: ResolveContext) -> ResolvedGeometry:
         if problem:
             raise SpecError(problem)
         return ResolvedGeometry(Point(float(lon), float(lat)), "point", unc, Provenance("point", source_note=note))
+    if spec.type == "water":
+        try:
+            if "river" in f:
+                geom = river_course([(float(x), float(y)) for x, y in f["river"]])
+            else:
+                geom = lake_at(float(f["lake_at"][0]), float(f["lake_at"][1]))
+        except ValueError as exc:
+            raise SpecError(str(exc)) from None
+        pkg = water_package()["package"]
+        return ResolvedGeometry(geom, "approximate", unc,
+                                Provenance("water", data_source="WDBII rivers (GSHHG)" if "river" in f else
+                                           "GSHHS lakes (GSHHG)", data_version=pkg, source_note=note))
     if spec.type == "osm":
         fallback = _resolve_spec(f["fallback"], ctx)
         result = ctx.osm_lookup(f["select"]) if ctx.osm_lookup else None
@@ -208,7 +221,8 @@ def resolve_record(rec: Record, ctx: ResolveContext) -> tuple[ResolvedGeometry |
                 geometry_problems(geom, ctx.admin.province, "Jiangxi")]
     if problems:
         return None, problems
-    if resolved.method == "manual" and rec.stated_area_km2 and geom.geom_type.endswith("Polygon"):
+    if (resolved.method == "manual" and not resolved.provenance.upper_bound and rec.stated_area_km2
+            and geom.geom_type.endswith("Polygon")):
         area = geometry_area_km2(geom)
         off = abs(area - rec.stated_area_km2) / rec.stated_area_km2
         if off > STATED_AREA_TOLERANCE:

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 # Version 2: structured provenance columns (method … osm_data) replaced parsing geometry_source.
-FORMAT_VERSION = 2
+# Version 3: each mention may carry the status its plan states (mentions[].status).
+FORMAT_VERSION = 3
 
 # Column types: str (text, '' when empty), str? (text or None), bool, float? (number or NaN),
 # list (list of str), mentions (list of {plan, doc, line, quote}), geometry (WGS84 or None).
@@ -39,9 +40,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("sectors", "list", "sectors (vocabulary.yaml sectors)"),
     Column("status", "str", "latest known status (vocabulary.yaml statuses)"),
     Column("plans", "list", "ids of the plans that name it, in order of first mention"),
-    Column("mentions", "mentions", "every line naming it: plan, document file, 1-based line, quote"),
+    Column("mentions", "mentions", "every line naming it: plan, document file, 1-based line, quote, and the "
+                                   "status that plan states there (or None)"),
     Column("geometry_source", "str", "the provenance below as one English sentence (provenance.describe)"),
-    Column("method", "str", "the spec type that produced the geometry: admin, manual, stations, point, osm, none"),
+    Column("method", "str", "the spec type that produced the geometry: admin, manual, stations, point, water, "
+                            "osm, none"),
     Column("upper_bound", "bool", "the entity lies somewhere within the geometry, not on all of it"),
     Column("units", "list", "administrative units used (admin method), as 'city/county' labels"),
     Column("stations", "list", "stations the line runs through (stations method)", export=False),

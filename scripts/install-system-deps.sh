@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (headless Chromium and CJK fonts), if missing.
+# Installs the Debian packages the tests need, if missing: headless Chromium and CJK fonts (browser
+# tests, screenshots), PostgreSQL 15 with PostGIS (the shared-store tests start their own server).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -70,3 +70,17 @@ class DataFolder:
 @pytest.fixture
 def data(tmp_path) -> DataFolder:
     return DataFolder(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL + PostGIS server owned by this test run (skips, saying why, when the
+    Debian packages are not installed)."""
+    from pg_server import Server, unavailable
+
+    why = unavailable()
+    if why:
+        pytest.skip(why)
+    server = Server()
+    yield server
+    server.stop()

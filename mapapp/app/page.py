@@ -23,7 +23,7 @@ from ..features import FeatureFilter
 from ..gcj02 import gcj02_to_wgs84
 from ..pipeline import MANIFEST_FILE, load_build
 from ..project import Project
-from . import layers, render
+from . import compare_view, layers, render, stats_view, views
 from .launch import TIANDITU_KEY_ENV
 from .text import LANGS, Labels, esc, md_literal, t
 from .viewmodel import MapData
@@ -98,6 +98,7 @@ def _write_url(flt: FeatureFilter) -> None:
         want["lang"] = st.session_state["lang"]
     if st.session_state.get("selected"):
         want["id"] = st.session_state["selected"]
+    want.update(views.url_value())
     current = {k: (st.query_params.get_all(k) if k in URL_KEYS.values() else st.query_params.get(k))
                for k in st.query_params}
     if current != want:
@@ -203,6 +204,15 @@ def _page(project: Project, data: MapData, lang_hint: str) -> None:
     st.caption(t("shown", lang, n=len(positions), total=total, unlocated=unlocated_total) + " · "
                + t("datum_gcj02" if basemap.datum == "GCJ-02" else "datum_wgs84", lang))
 
+    view = views.view_selector(lang)
+    if view != "map":
+        if view == "stats":
+            stats_view.render_stats_view(data.features, data.boundaries, data.manifest, flt, lang)
+        else:
+            corpus = _corpus(str(project.corpus_dir)) if project.corpus_dir else None
+            compare_view.render_compare_view(data.features, data.boundaries, data.manifest, corpus, lang)
+        _write_url(flt)
+        return
     col_map, col_panel = st.columns([2, 1], gap="medium")
     with col_map:
         _draw_map(data, positions, basemap, lab, lang)

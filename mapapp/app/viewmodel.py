@@ -10,11 +10,12 @@ they go through `mapapp.export` at full precision.
 
 Area-wide features (`AREA_WIDE_RULE`): an upper bound (the entity lies somewhere inside), a
 geometry made of whole administrative units (method `admin`: counties, cities, the province), or a
-polygon of more than `AREA_WIDE_KM2`. On this project's build that is 185 admin features (from
-34.8 km², a city district, to 167,051 km², the province) and 4 hand-drawn polygons (鄱阳湖 and
-three basin-wide projects, 1,152 to 12,170 km²); the next largest hand-drawn polygon is 赣江新区 at
-474 km². They say where a plan puts something only at the scale of a county or more, so the map
-draws them as outlines in their own layer and the place report lists them as "covering" a point.
+polygon of more than `AREA_WIDE_KM2`. On this project's data (2026-12) the admin features run from
+34.8 km² (a city district) to 167,051 km² (the province), the hand-drawn polygons above the
+threshold are basin-wide projects of 1,152 to 12,170 km², and the largest precise polygon is
+赣江新区 at 474 km², well below it. Area-wide features say where a plan puts something only at the
+scale of a county or more, so the map draws them as outlines in their own layer and the place
+report lists them as "covering" a point.
 """
 from __future__ import annotations
 

@@ -166,7 +166,7 @@ def app_page(browser):
 @pytest.fixture(scope="session")
 def real_app(browser, real_build, tmp_path_factory):
     """The app served on the repository's real annotations (built once into a temporary folder)."""
-    project = Project.from_settings(data_dir=REPO, build_dir=real_build.folder)
+    project = Project.from_settings(data_dir=REPO, build_dir=real_build.where)
     with serve(project, tmp_path_factory.mktemp("logs") / "real.log") as url:
         yield url, real_build
 

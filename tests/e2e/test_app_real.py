@@ -107,7 +107,7 @@ def test_geojson_and_csv_downloads_equal_the_cli_export(real_app, app_page, tmp_
     got = tmp_path / "app.geojson"
     dl.value.save_as(got)
     cli = tmp_path / "cli.geojson"
-    data_dir = build.folder  # the build folder is enough: export reads the existing build
+    data_dir = build.where  # the build folder is enough: export reads the existing build
     assert cli_main(["export", "--build-dir", str(data_dir), "--kind", kind, "-o", str(cli)]) == 0
     assert got.read_text(encoding="utf-8") == cli.read_text(encoding="utf-8")
     assert len(json.loads(got.read_text(encoding="utf-8"))["features"]) == _located(build, kinds=[kind])

@@ -1,0 +1,169 @@
+"""Evaluate `mapapp suggest` on the corpus: each document with its own plan excluded from the
+gazetteer, measured against the project's own records for that plan.
+
+Prints, per document: record recall (the share of the plan's records proposed, as a mention of a
+known record or as a candidate with a matching name), mention-line recall, candidate precision
+(the share of candidates that match one of the plan's records), and the share of matched located
+records whose suggested geometry names the county (at most three counties, one of them a
+county the record lies in; a whole city is not a county suggestion). A candidate matches a record
+when its name equals the record's name or an alias (normalised, a parenthesis such as （吉安段）
+left out: "strict"), or, on a line both cite, one name contains the other and the shorter is at
+least half as long ("lenient"). Also the wall and CPU time per document.
+
+Usage: python bench/suggest_eval.py [--corpus DIR] [--min-score S] [--markdown]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mapapp.admin import load_admin_boundaries  # noqa: E402
+from mapapp.model import GeometrySpec, Record  # noqa: E402
+from mapapp.project import Project  # noqa: E402
+from mapapp.resolve import ResolveContext, resolve_record  # noqa: E402
+from mapapp.suggest.document import normalise  # noqa: E402
+from mapapp.suggest.run import load_inputs, suggest  # noqa: E402
+
+MAX_COUNTIES = 3   # a suggestion spanning more counties does not name the county
+PAREN = re.compile(r"[（(][^）)]*[）)]")
+
+
+def record_names(rec) -> set[str]:
+    out = set()
+    for n in [rec.name, *rec.aliases]:
+        out.add(normalise(n))
+        out.add(normalise(PAREN.sub("", n)))
+    return {n for n in out if n}
+
+
+def lenient(a: str, b: str) -> bool:
+    short, long_ = sorted((a, b), key=len)
+    return short in long_ and len(short) * 2 >= len(long_)
+
+
+def counties_of(geom, counties) -> set[str]:
+    if geom is None or geom.is_empty:
+        return set()
+    if geom.geom_type in ("Point", "MultiPoint"):
+        p = geom.representative_point()
+        return {u.label for u in counties if u.geometry.contains(p)}
+    out = set()
+    for u in counties:
+        if not u.geometry.intersects(geom):
+            continue
+        inter = u.geometry.intersection(geom)
+        if geom.area > 0:
+            share = inter.area / geom.area
+        else:
+            share = inter.length / geom.length if geom.length else 0
+        if share >= 0.05:
+            out.add(u.label)
+    return out
+
+
+def spec_of(d: dict) -> GeometrySpec:
+    fields = {k: v for k, v in d.items() if k != "type"}
+    if d["type"] == "osm":
+        fields["fallback"] = spec_of(fields["fallback"])
+    return GeometrySpec(d["type"], fields)
+
+
+def evaluate(project: Project, plan_id: str, annotations, stations, ctx, counties, min_score: float) -> dict:
+    plan = annotations.plans[plan_id]
+    doc = project.corpus_dir / plan.doc
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    result = suggest(project, doc, plan_id, [plan_id], annotations=annotations, stations=stations)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    own = [r for r in annotations.records.values() if plan_id in r.plans]
+    names = {r.id: record_names(r) for r in own}
+    lines_of = {r.id: {m.line for m in r.mentions if m.plan == plan_id} for r in own}
+    found_lines: dict[str, set[int]] = {r.id: set() for r in own}
+    for km in result.known:
+        if km.record.id in found_lines:
+            found_lines[km.record.id] |= set(km.lines)
+    known_ids = {km.record.id for km in result.known}
+    props = [p for p in result.proposals if p.score >= min_score]
+    strict_hits, lenient_hits, county_total, county_right = 0, 0, 0, 0
+    matched_ids = set()
+    for p in props:
+        c = p.candidate
+        strict = [rid for rid, ns in names.items() if c.name in ns]
+        loose = strict or [rid for rid, ns in names.items()
+                           if set(c.lines) & lines_of[rid] and any(lenient(c.name, n) for n in ns)]
+        strict_hits += bool(strict)
+        lenient_hits += bool(loose)
+        if not loose:
+            continue
+        rid = loose[0]
+        matched_ids |= set(loose)
+        for r in loose:
+            found_lines[r] |= set(c.lines)
+        rec = annotations.records[rid]
+        resolved, _ = resolve_record(rec, ctx)
+        truth = counties_of(resolved.geometry if resolved else None, counties)
+        if not truth:
+            continue
+        county_total += 1
+        sugg = p.suggestion.spec
+        if sugg["type"] != "none":
+            probe = Record(id="probe", name=c.name, kind=c.kind, sectors=["urban"], status="planned",
+                           geometry=spec_of(sugg))
+            got, _ = resolve_record(probe, ctx)
+            suggested = counties_of(got.geometry, counties) if got is not None else set()
+            if 0 < len(suggested) <= MAX_COUNTIES and truth & suggested:
+                county_right += 1
+    proposed = (known_ids | matched_ids) & set(names)
+    total_lines = sum(len(v) for v in lines_of.values())
+    covered = sum(len(lines_of[r] & found_lines[r]) for r in lines_of)
+    return {"plan": plan_id, "chars": result.characters, "records": len(own),
+            "known": len(known_ids & set(names)), "candidates": len(props),
+            "record_recall": len(proposed) / len(own) if own else 0,
+            "line_recall": covered / total_lines if total_lines else 0,
+            "precision_strict": strict_hits / len(props) if props else 0,
+            "precision": lenient_hits / len(props) if props else 0,
+            "county": county_right / county_total if county_total else 0, "county_n": county_total,
+            "wall_s": wall, "cpu_s": cpu}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=str(ROOT.parent.parent / "shared" / "corpus"))
+    ap.add_argument("--min-score", type=float, default=0.0)
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    corpus = Path(args.corpus)
+    if not corpus.is_dir():
+        corpus = Path("/work/shared/corpus")
+    project = Project.from_settings(ROOT, None, corpus)
+    annotations, stations = load_inputs(project)
+    admin = load_admin_boundaries()
+    ctx = ResolveContext(admin, stations, project.geodata_dir, None)
+    counties = admin.units("county")
+    rows = [evaluate(project, pid, annotations, stations, ctx, counties, args.min_score) for pid in annotations.plans]
+    head = ["plan", "characters", "records", "record recall", "mention-line recall", "candidates",
+            "precision (strict)", "precision", "county right (n)", "wall s", "CPU s"]
+    fmt = [[r["plan"], f"{r['chars']:,}", str(r["records"]), f"{r['record_recall']:.0%}", f"{r['line_recall']:.0%}",
+            str(r["candidates"]), f"{r['precision_strict']:.0%}", f"{r['precision']:.0%}",
+            f"{r['county']:.0%} ({r['county_n']})", f"{r['wall_s']:.1f}", f"{r['cpu_s']:.1f}"] for r in rows]
+    if args.markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|")
+        for f in fmt:
+            print("| " + " | ".join(f) + " |")
+    else:
+        widths = [max(len(h), *(len(f[i]) for f in fmt)) for i, h in enumerate(head)]
+        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+        for f in fmt:
+            print("  ".join(v.rjust(w) for v, w in zip(f, widths)))
+    print(f"(min score {args.min_score}; each document with its own plan excluded from the gazetteer)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

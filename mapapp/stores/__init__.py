@@ -1,0 +1,102 @@
+"""Where builds are kept, behind one interface: a folder of GeoParquet files (the embedded default)
+or a PostgreSQL/PostGIS schema shared by many readers (`postgresql://…`).
+
+`open_store(project)` returns the project's store. Every store writes a build atomically (readers see
+the previous build or the new one, never a mix), reads it back as a `Build`, tells the id of the
+build it holds (cheap, so app instances notice a rebuild) and answers a `FeatureFilter`.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Callable
+
+import geopandas as gpd
+
+from ..features import FeatureFilter, filter_features
+from ..project import Project
+from ..atomic import check_replaceable
+from ..errors import BuildMissing, BuildOutdated
+from .folder import (BOUNDARIES_FILE, BUILD_FOLDER, CONTEXT_FILE, FEATURES_FILE, Build, load_build, read_manifest,
+                     write_build)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildTables:
+    """The tables of one build: features (schema.COLUMNS), boundaries, map context."""
+
+    features: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    context: gpd.GeoDataFrame
+
+
+class BuildStore(ABC):
+    """A place that holds one current build."""
+
+    where: str
+
+    @abstractmethod
+    def check_replaceable(self) -> None:
+        """Return when a build may be written here. Raises ForeignFolder (or StoreError) when the
+        destination holds something that is not mapapp's."""
+
+    @abstractmethod
+    def write(self, tables: BuildTables, manifest: dict, say: Progress) -> None:
+        """Replace the current build by this one in one step. Raises MapappError on failure, with
+        the previous build intact."""
+
+    @abstractmethod
+    def load(self) -> Build:
+        """Return the current build. Raises BuildMissing or BuildOutdated."""
+
+    @abstractmethod
+    def manifest(self) -> dict:
+        """Return the current build's manifest. Raises BuildMissing or BuildOutdated."""
+
+    @abstractmethod
+    def build_id(self) -> str | None:
+        """Return the current build's id (from its manifest), or None when there is none."""
+
+    def select(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
+        """Return the features matching `flt`, in table order. Raises MapappError for an unknown unit."""
+        b = self.load()
+        return filter_features(b.features, flt, b.boundaries)
+
+
+class FolderStore(BuildStore):
+    """A build folder of GeoParquet files (see stores/folder.py)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.where = str(folder)
+
+    def check_replaceable(self) -> None:
+        check_replaceable(self.folder, BUILD_FOLDER)
+
+    def write(self, tables: BuildTables, manifest: dict, say: Progress) -> None:
+        write_build(self.folder, {FEATURES_FILE: tables.features, BOUNDARIES_FILE: tables.boundaries,
+                                  CONTEXT_FILE: tables.context}, manifest)
+
+    def load(self) -> Build:
+        return load_build(self.folder)
+
+    def manifest(self) -> dict:
+        return read_manifest(self.folder)
+
+    def build_id(self) -> str | None:
+        try:
+            return read_manifest(self.folder).get("build_id")
+        except (BuildMissing, BuildOutdated):
+            return None
+
+
+def open_store(project: Project) -> BuildStore:
+    """Return the project's store: PostGIS when `project.store` is a postgresql:// URL, else the
+    build folder. Raises StoreError for a store URL of another kind."""
+    if project.store:
+        from .postgis import PostgisStore
+
+        return PostgisStore(project.store)
+    return FolderStore(project.build_dir)

@@ -1,0 +1,95 @@
+"""The embedded store: a build as a folder of GeoParquet files and a manifest, replaced atomically.
+
+A failed or interrupted write leaves the previous build intact (see atomic.py); the folder is only
+ever replaced when it is a mapapp build.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from ..atomic import FolderKind, check_replaceable, staging_folder, swap_in
+from ..errors import BuildMissing, BuildOutdated
+from ..schema import FORMAT_VERSION, check_columns, normalise
+
+FEATURES_FILE = "features.parquet"
+BOUNDARIES_FILE = "boundaries.parquet"
+MANIFEST_FILE = "manifest.json"
+CONTEXT_FILE = "context.parquet"
+BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE,
+                                                                                CONTEXT_FILE}))
+
+
+
+@dataclass
+class Build:
+    """A build read back: the feature table, the boundaries, the manifest and the map's context
+    (water and place names, see context.COLUMNS). `where` names the folder or store it came from."""
+
+    features: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    manifest: dict
+    where: str
+    context: gpd.GeoDataFrame
+
+
+def write_build(build_dir: Path, tables: dict[str, gpd.GeoDataFrame], manifest: dict) -> None:
+    """Write `tables` (file name -> table) and the manifest into `build_dir`, replacing the previous
+    build in one step. Raises ForeignFolder when `build_dir` is not a build, OSError on a failed write."""
+    tmp = staging_folder(build_dir, BUILD_FOLDER)
+    try:
+        for name, table in tables.items():
+            table.to_parquet(tmp / name)
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        swap_in(tmp, build_dir, BUILD_FOLDER)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_manifest(build_dir: Path) -> dict:
+    """Return the manifest of the build in `build_dir`. Raises BuildMissing when there is none or
+    it is unreadable, BuildOutdated when the build has another format version."""
+    path = build_dir / MANIFEST_FILE
+    if not path.is_file():
+        raise BuildMissing(f"no build in {build_dir} (missing {MANIFEST_FILE}): run `mapapp build`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
+                           f"run `mapapp build` again") from None
+    found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
+    if found != FORMAT_VERSION:
+        raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
+                            f"version {FORMAT_VERSION}: run `mapapp build` again")
+    return manifest
+
+
+def load_build(build_dir: Path) -> Build:
+    """Return the build in `build_dir`. Raises BuildMissing when there is none or it is unreadable,
+    BuildOutdated when it was written in another format version."""
+    paths = [build_dir / f for f in (FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE, CONTEXT_FILE)]
+    manifest = read_manifest(build_dir)
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        raise BuildMissing(f"no build in {build_dir} (missing {', '.join(missing)}): run `mapapp build`")
+    try:
+        features = gpd.read_parquet(paths[0])
+        boundaries = gpd.read_parquet(paths[1])
+        context = gpd.read_parquet(paths[3])
+    except Exception as exc:  # any decoding failure means the same thing to the user
+        raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
+                           f"run `mapapp build` again") from None
+    try:
+        features = normalise(check_columns(features))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BuildMissing(f"the build in {build_dir} has an unexpected feature table ({exc}): "
+                           f"run `mapapp build` again") from None
+    if features.crs is None or features.crs.to_epsg() != 4326:
+        raise BuildMissing(f"the build in {build_dir} is not in EPSG:4326: run `mapapp build` again")
+    return Build(features, boundaries, manifest, str(build_dir), context)
+
+

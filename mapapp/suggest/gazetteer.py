@@ -1,0 +1,117 @@
+"""The gazetteer `mapapp suggest` works from: the names of known records (with the variants plans
+use), the administrative units of the boundary package and the station tables.
+
+A record is known when a plan other than the excluded ones mentions it; only its name and the
+aliases quoted by those plans' mentions count, so an excluded plan leaks nothing into the
+gazetteer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..admin import AdminBoundaries, AdminUnit
+from ..model import Annotations, Record
+from ..stations import Station
+from .document import normalise
+from .lexicon import ABBREVIATIONS, GENERIC_WORDS, HEAD_KIND, STOP_WORDS
+from .names import NameIndex
+
+ADMIN_SUFFIXES = ("市", "县", "区")
+
+
+def is_generic(name: str) -> bool:
+    """Return whether `name` is made only of generic modifiers and head words (not a name)."""
+    rest = name
+    while rest:
+        for n in range(min(len(rest), 6), 0, -1):
+            if rest[:n] in GENERIC_WORDS or rest[:n] in HEAD_KIND or rest[:n] in STOP_WORDS:
+                rest = rest[n:]
+                break
+        else:
+            return False
+    return True
+
+
+def name_variants(name: str, admin_prefixes: list[str]) -> set[str]:
+    """Return the normalised forms plans use for `name`: itself, abbreviated (经开区, 高铁,
+    机场 for 国际机场) and without a leading administrative name (南昌昌北国际机场 -> 昌北国际机场).
+    Generic forms are left out, also when a record uses one as an alias (经开区, 临空经济区 name
+    a different place in every plan)."""
+    base = normalise(name)
+    forms = {base}
+    for long, short in ABBREVIATIONS:
+        forms |= {f.replace(long, short) for f in forms if long in f}
+    for f in list(forms):
+        for prefix in admin_prefixes:
+            if f.startswith(prefix) and len(f) - len(prefix) >= 3:
+                forms.add(f[len(prefix):])
+    return {f for f in forms if len(f) >= 2 and not is_generic(f)}
+
+
+@dataclass
+class Gazetteer:
+    """Known names (normalised) -> record id, administrative units by name and short name, and
+    stations by name (without 站)."""
+
+    records: dict[str, Record]
+    known: NameIndex[str] = field(default_factory=NameIndex)
+    admin: NameIndex[AdminUnit] = field(default_factory=NameIndex)
+    stations: dict[str, Station] = field(default_factory=dict)
+
+    def user_words(self) -> list[tuple[str, str]]:
+        """Return (word, part-of-speech tag) pairs for the segmenter's user dictionary."""
+        words = [(n, "nz") for n in self.known.names()]
+        words += [(n, "ns") for n in self.admin.names()]
+        words += [(n + "站", "ns") for n in self.stations] + [(n, "ns") for n in self.stations if len(n) >= 2]
+        return words
+
+
+def admin_names(unit: AdminUnit) -> list[str]:
+    """Return the names a plan uses for a unit: its full name and, when not a common word, the
+    name without 市/县/区 (南昌市 -> 南昌; 新建区 keeps only 新建区 since 新建 means 'newly built')."""
+    names = [unit.name]
+    if unit.level == "province":
+        names.append(unit.name.removesuffix("省"))
+    elif unit.name.endswith(ADMIN_SUFFIXES) and len(unit.name) >= 3:
+        short = unit.name[:-1]
+        if short not in STOP_WORDS and short not in GENERIC_WORDS:
+            names.append(short)
+    return names
+
+
+def build_gazetteer(annotations: Annotations, admin: AdminBoundaries, stations: dict[tuple[str, str], Station],
+                    exclude_plans: set[str] = frozenset()) -> Gazetteer:
+    """Return the gazetteer of `annotations` without what only `exclude_plans` contributed."""
+    gaz = Gazetteer(records={})
+    # Cities before counties, full names before short ones: a short name shared by a city and a
+    # county (吉安) means the city.
+    for level in ("province", "city", "county"):
+        for unit in admin.units(level):
+            for i, name in enumerate(admin_names(unit)):
+                if name in gaz.admin and i > 0:
+                    continue
+                gaz.admin.add(name, unit)
+    for (network, name), st in sorted(stations.items()):
+        if network == "rail":
+            gaz.stations.setdefault(normalise(name), st)
+    prefixes = sorted(gaz.admin.names(), key=len, reverse=True)
+
+    owners: dict[str, set[str]] = {}
+    for rec in annotations.records.values():
+        kept = [m for m in rec.mentions if m.plan not in exclude_plans]
+        if not kept:
+            continue
+        gaz.records[rec.id] = rec
+        quotes = [normalise(m.quote) for m in kept]
+        names = [rec.name] + [a for a in rec.aliases if any(normalise(a) in q for q in quotes)]
+        for name in names:
+            for form in name_variants(name, prefixes):
+                owners.setdefault(form, set()).add(rec.id)
+    # A form shared by two records is ambiguous unless it is one record's exact name or alias.
+    exact = {normalise(n): rec.id for rec in gaz.records.values() for n in [rec.name, *rec.aliases]}
+    for form, ids in owners.items():
+        if len(ids) == 1:
+            gaz.known.add(form, next(iter(ids)))
+        elif form in exact:
+            gaz.known.add(form, exact[form])
+    return gaz

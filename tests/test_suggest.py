@@ -1,0 +1,236 @@
+"""`mapapp suggest` and `mapapp review` on a small document written for the test, on the
+repository's real annotations (copied into a temporary project)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mapapp.annotations import load_annotations
+from mapapp.cli import main
+from mapapp.corpus import Corpus
+from mapapp.errors import MapappError
+from mapapp.project import Project
+from mapapp.suggest.cli_review import review_loop
+from mapapp.suggest.document import read_document
+from mapapp.suggest.drafts import check_draft, check_draft_folder, write_draft
+from mapapp.suggest.review import ReviewSession
+from mapapp.suggest.run import draft_entries, suggest
+
+REPO = Path(__file__).resolve().parent.parent
+PLAN = "test-plan"
+DOC = "test_plan.txt"
+# Two known entities (吉泰走廊, and 南昌昌北国际机场 written as 昌北机场), one of them split by a
+# PDF gap on line 5 (吉泰 走廊); two unknown ones (桃溪湾新城 in 吉水县, 云岭风电场).
+TEXT = """第一章 总体布局
+
+加快建设吉泰走廊，推进昌北机场三期扩建。
+在吉水县规划建设桃溪湾新城，同步建设云岭风电场。
+做强吉泰 走廊，桃溪湾新城力争建成。
+"""
+
+
+@pytest.fixture()
+def project(tmp_path) -> Project:
+    """A copy of the repository's annotations and geodata with `test-plan` registered, and a
+    corpus folder holding the test document."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "corpus_annotations", data / "corpus_annotations",
+                    ignore=shutil.ignore_patterns("drafts"))
+    shutil.copytree(REPO / "geodata", data / "geodata")
+    plans = data / "corpus_annotations" / "plans.yaml"
+    plans.write_text(plans.read_text(encoding="utf-8") + f"""  - id: {PLAN}
+    doc: {DOC}
+    title: 测试规划
+    level: city
+    region: 吉安市
+    period: 2021-2025
+""", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / DOC).write_text(TEXT, encoding="utf-8")
+    return Project.from_settings(data, tmp_path / "build", corpus)
+
+
+def _draft(project: Project) -> tuple[list[dict], Path]:
+    result = suggest(project, project.corpus_dir / DOC, PLAN)
+    annotations, _ = load_annotations(project.annotations_dir)
+    entries = draft_entries(result, annotations)
+    path = project.annotations_dir / "drafts" / f"{PLAN}.yaml"
+    write_draft(entries, path, "test draft")
+    return entries, path
+
+
+def test_known_entities_and_candidates_with_lines_and_quotes(project):
+    entries, _ = _draft(project)
+    known = {e["add_mentions_to"]: e for e in entries if "add_mentions_to" in e}
+    assert set(known) == {"jitai-corridor", "nanchang-changbei-airport"}
+    assert known["jitai-corridor"]["mentions"] == [
+        {"plan": PLAN, "line": 3, "quote": "吉泰走廊"}, {"plan": PLAN, "line": 5, "quote": "吉泰 走廊"}]
+    assert known["nanchang-changbei-airport"]["mentions"] == [{"plan": PLAN, "line": 3, "quote": "昌北机场"}]
+    assert known["nanchang-changbei-airport"]["proposed"]["score"] == 1.0   # an alias as written
+
+    new = {e["name"]: e for e in entries if "name" in e}
+    assert set(new) == {"桃溪湾新城", "云岭风电场"}
+    town = new["桃溪湾新城"]
+    assert town["kind"] == "zone"
+    assert town["mentions"] == [{"plan": PLAN, "line": 4, "quote": "桃溪湾新城"},
+                                {"plan": PLAN, "line": 5, "quote": "桃溪湾新城"}]
+    assert town["geometry"]["type"] == "admin" and town["geometry"]["units"] == ["吉安市/吉水县"]
+    assert town["geometry"]["upper_bound"] is True
+    assert "吉水县" in town["proposed"]["why"]
+    assert "建成" in town["proposed"]["status_words"]
+    assert new["云岭风电场"]["kind"] == "energy"
+    assert new["云岭风电场"]["mentions"] == [{"plan": PLAN, "line": 4, "quote": "云岭风电场"}]
+    assert all(0 < e["proposed"]["score"] <= 1 for e in entries)
+
+
+def test_excluded_plan_leaves_the_gazetteer(project):
+    result = suggest(project, project.corpus_dir / DOC, PLAN, ["jian-14th"])
+    assert "jitai-corridor" not in {k.record.id for k in result.known}
+    # Without the record, 吉泰走廊 is found as a new corridor by the suffix grammar.
+    assert "吉泰走廊" in {p.candidate.name for p in result.proposals}
+
+
+def test_draft_is_valid_only_as_a_draft_and_never_enters_the_build(project):
+    entries, path = _draft(project)
+    annotations, problems = load_annotations(project.annotations_dir)
+    assert problems == []
+    assert check_draft(path, annotations, corpus=Corpus(project.corpus_dir)) == []   # quotes on their lines
+    assert check_draft_folder(project.annotations_dir, annotations) == []
+    assert not {e.get("id") for e in entries} & set(annotations.records)   # not loaded
+    assert main(["validate", "--data", str(project.data_dir)]) == 0
+
+    # The same file in records/ is refused, naming the file and the entry.
+    moved = project.annotations_dir / "records" / "draft.yaml"
+    shutil.copy(path, moved)
+    _, problems = load_annotations(project.annotations_dir)
+    assert problems and all(p.file.endswith("records/draft.yaml") for p in problems)
+    assert "draft entry" in problems[0].message
+    moved.unlink()
+
+    # An entry without its proposed mark is not a draft.
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data[-1]["proposed"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert any("proposed" in p.message for p in check_draft(path, annotations))
+    assert main(["validate", "--data", str(project.data_dir)]) == 1
+
+
+def test_drafts_are_not_written_into_records(project, tmp_path):
+    with pytest.raises(MapappError, match="records/"):
+        write_draft([], project.annotations_dir / "records" / "x.yaml", "")
+
+
+def test_review_accept_edit_merge_reject_writes_valid_records(project):
+    _, path = _draft(project)
+    session = ReviewSession.open(project, path)
+    by_name = {e.get("name") or e.get("add_mentions_to"): i for i, e in enumerate(session.entries)}
+    accepted = session.accept(by_name["桃溪湾新城"], kind="zone")
+    session.accept(by_name["jitai-corridor"])
+    session.merge(by_name["云岭风电场"], "jitai-corridor")
+    session.reject(by_name["nanchang-changbei-airport"])
+    written = session.save()
+    assert written.name == f"{PLAN}.suggested.yaml"
+
+    annotations, problems = load_annotations(project.annotations_dir)
+    assert problems == []
+    rec = annotations.records[accepted["id"]]
+    assert rec.id == "test-plan-tao-xi-wan-xin-cheng"       # stable: plan id + pinyin of the name
+    assert rec.name == "桃溪湾新城" and rec.geometry.type == "admin"
+    assert [(m.line, m.quote) for m in rec.mentions] == [(4, "桃溪湾新城"), (5, "桃溪湾新城")]
+    corridor = annotations.records["jitai-corridor"]
+    assert {(m.plan, m.line, m.quote) for m in corridor.mentions if m.plan == PLAN} == {
+        (PLAN, 3, "吉泰走廊"), (PLAN, 5, "吉泰 走廊"), (PLAN, 4, "云岭风电场")}
+    assert "云岭风电场" in corridor.aliases
+    assert yaml.safe_load(path.read_text(encoding="utf-8")) == []   # everything decided
+    from mapapp.corpus import check_mentions
+    assert check_mentions(annotations, Corpus(project.corpus_dir)) == [
+        p for p in check_mentions(annotations, Corpus(project.corpus_dir)) if "not found in corpus" in p.message]
+
+
+def test_review_edit_name_gives_a_new_stable_id_and_bad_edits_are_refused(project):
+    _, path = _draft(project)
+    session = ReviewSession.open(project, path)
+    i = next(i for i, e in enumerate(session.entries) if e.get("name") == "云岭风电场")
+    with pytest.raises(MapappError, match="unknown kind"):
+        session.accept(i, kind="windmill")
+    entry = session.accept(i, name="云岭风电场一期")
+    assert entry["id"] == "test-plan-yun-ling-feng-dian-chang-yi-qi"
+    with pytest.raises(MapappError, match="no record"):
+        session.merge(0, "no-such-record")
+
+
+def test_review_dialogue_accepts_and_saves_on_end_of_input(project):
+    _, path = _draft(project)
+    answers = iter(["a"])          # accept the best entry, then the input ends
+
+    def ask(_prompt):
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
+
+    shown = []
+    assert review_loop(project, path, ask, shown.append) == 0
+    assert any("accepted" in s for s in shown)
+    assert (project.annotations_dir / "records" / f"{PLAN}.suggested.yaml").is_file()
+    assert len(yaml.safe_load(path.read_text(encoding="utf-8"))) == 3
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b"  \n\n", "empty"),
+    ("吉泰走廊".encode("gb18030"), "not UTF-8"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    (b"hello world, no Chinese here", "no Chinese"),
+])
+def test_bad_documents_get_a_clear_error(tmp_path, content, message):
+    doc = tmp_path / "bad.txt"
+    doc.write_bytes(content)
+    with pytest.raises(MapappError, match=message) as exc:
+        read_document(doc)
+    assert str(doc) in str(exc.value)
+
+
+def test_a_50_mb_file_is_refused_before_reading(tmp_path, project, capsys):
+    doc = tmp_path / "huge.txt"
+    with doc.open("wb") as f:
+        f.truncate(50 * 1024 * 1024)
+    assert main(["suggest", str(doc), "--plan-id", PLAN, "--data", str(project.data_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "too large" in err and "huge.txt" in err and "Traceback" not in err
+
+
+def test_cli_suggest_writes_a_draft_and_refuses_unknown_plans(project, capsys):
+    out = project.annotations_dir / "drafts" / "cli.yaml"
+    doc = str(project.corpus_dir / DOC)
+    assert main(["suggest", doc, "--plan-id", PLAN, "--data", str(project.data_dir), "-o", str(out)]) == 0
+    assert len(yaml.safe_load(out.read_text(encoding="utf-8"))) == 4
+    assert main(["suggest", doc, "--plan-id", "no-such-plan", "--data", str(project.data_dir)]) == 1
+    assert "not registered" in capsys.readouterr().err
+    assert main(["suggest", doc, "--plan-id", PLAN, "--exclude-plan", "nope", "--data", str(project.data_dir)]) == 1
+    assert "unknown plan nope" in capsys.readouterr().err
+
+
+def test_normalised_lines_quote_the_original_span():
+    from mapapp.suggest.document import normalise_line
+
+    line = normalise_line(7, "推进南昌 ＶＲ 科创城和“长 片区”建设")
+    assert line.text == "推进南昌VR科创城和长片区建设"
+    i = line.text.index("VR科创城")
+    assert line.quote(i, i + 5) == "ＶＲ 科创城"
+    j = line.text.index("长片区")
+    assert line.quote(j, j + 3) == "长 片区"
+
+
+def test_name_variants_are_the_forms_plans_use_and_never_generic():
+    from mapapp.suggest.gazetteer import name_variants
+
+    prefixes = ["南昌市", "南昌", "江西"]
+    assert {"昌北国际机场", "昌北机场", "南昌昌北机场"} <= name_variants("南昌昌北国际机场", prefixes)
+    forms = name_variants("南昌经济技术开发区", prefixes)
+    assert "南昌经开区" in forms
+    assert not {"经开区", "经济技术开发区", "开发区"} & forms
