@@ -11,9 +11,9 @@ they go through `mapapp.export` at full precision.
 Area-wide features (`AREA_WIDE_RULE`): an upper bound (the entity lies somewhere inside), a
 geometry made of whole administrative units (method `admin`: counties, cities, the province), or a
 polygon of more than `AREA_WIDE_KM2`. On this project's data (2026-12) the admin features run from
-34.8 km² (a city district) to 167,051 km² (the province), the hand-drawn polygons above the
-threshold are basin-wide projects of 1,152 to 12,170 km², and the largest precise polygon is
-赣江新区 at 474 km², well below it. Area-wide features say where a plan puts something only at the
+34.8 km² (a city district) to 167,051 km² (the province); four hand-drawn polygons lie above the
+threshold (鄱阳湖, two basin-wide water projects of 7,958 and 12,170 km², and 1,152 km² drawn for
+江西飞行学院); the largest precise polygon is 赣江新区 at 474 km², well below it. Area-wide features say where a plan puts something only at the
 scale of a county or more, so the map draws them as outlines in their own layer and the place
 report lists them as "covering" a point.
 """

@@ -43,6 +43,7 @@ def _choose(page, label: str, option_prefix: str):
     """Pick an option of a sidebar multiselect as a person does: open it, click the option."""
     box = page.locator("[data-testid='stMultiSelect']").filter(has_text=label).first
     box.locator("input").click()
+    page.keyboard.type(option_prefix.split(" (")[0])  # the list shows only what fits: narrow it first
     page.get_by_role("option").filter(has_text=option_prefix).first.click()
     page.keyboard.press("Escape")
 
