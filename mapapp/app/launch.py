@@ -13,7 +13,7 @@ import webbrowser
 from pathlib import Path
 
 from ..errors import MapappError
-from ..pipeline import ensure_build
+from ..pipeline import ensure_store
 from ..project import Project
 from .assets import STUB_NAME, runtime_dir
 
@@ -31,10 +31,15 @@ def streamlit_command(host: str = "127.0.0.1", port: int = 8501, script: Path | 
 
 
 def streamlit_env(project: Project, base: dict | None = None) -> dict[str, str]:
-    """Return the environment that tells the page which project to show (MAPAPP_DATA/BUILD/CORPUS)."""
+    """Return the environment that tells the page which project to show
+    (MAPAPP_DATA/BUILD/CORPUS/STORE)."""
     env = dict(os.environ if base is None else base)
     env["MAPAPP_DATA"] = str(project.data_dir)
     env["MAPAPP_BUILD"] = str(project.build_dir)
+    if project.store:
+        env["MAPAPP_STORE"] = project.store
+    else:
+        env.pop("MAPAPP_STORE", None)
     if project.corpus_dir is not None:
         env["MAPAPP_CORPUS"] = str(project.corpus_dir)
     else:
@@ -105,7 +110,7 @@ def launch(project: Project, host: str = "127.0.0.1", port: int = 8501, open_bro
     if project.corpus_dir is None:
         print(NO_CORPUS_NOTE, file=sys.stderr, flush=True)
     print("  … checking the build", file=sys.stderr, flush=True)
-    ensure_build(project, progress=lambda msg: print(f"  … {msg}", file=sys.stderr, flush=True))
+    ensure_store(project, progress=lambda msg: print(f"  … {msg}", file=sys.stderr, flush=True))
     proc = start_server(project, host, port)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     url = f"http://{shown_host}:{port}"

@@ -3,7 +3,9 @@
 selected feature live in the URL; a click on the map gives a place report.
 
 Run through `mapapp app` (see launch.py), which passes the project as MAPAPP_DATA / MAPAPP_BUILD /
-MAPAPP_CORPUS. The page only reads the build; it never changes data.
+MAPAPP_CORPUS / MAPAPP_STORE. The page only reads the build, from the project's store (a build
+folder or a shared PostGIS store); it never changes data. Every rerun asks the store for its build
+id, so a rebuild is picked up without a restart, by every app instance on the same store.
 """
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ from ..errors import MapappError
 from ..export import geojson_text, write_export
 from ..features import FeatureFilter
 from ..gcj02 import gcj02_to_wgs84
-from ..pipeline import MANIFEST_FILE, load_build
 from ..project import Project
+from ..stores import BuildStore, open_store
 from . import compare_view, layers, render, stats_view, views
 from .launch import TIANDITU_KEY_ENV
 from .text import LANGS, Labels, esc, md_literal, t
@@ -38,8 +40,9 @@ MAP_HEIGHT = 640
 # ---- data ---------------------------------------------------------------------------------
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _map_data(build_dir: str, stamp: tuple) -> MapData:
-    b = load_build(Path(build_dir))
+def _map_data(where: str, build_id: str | None, _store: BuildStore) -> MapData:
+    """The view-model of the build `build_id` in the store at `where` (cached per build)."""
+    b = _store.load()
     data = MapData(b.features, b.boundaries, b.manifest, b.context)
     data.feature_strings("WGS84")  # warm the cache once per build
     return data
@@ -51,14 +54,6 @@ def _corpus(folder: str) -> Corpus | None:
         return Corpus(Path(folder))
     except MapappError:
         return None
-
-
-def _stamp(build_dir: Path) -> tuple:
-    try:
-        st_ = (build_dir / MANIFEST_FILE).stat()
-        return (st_.st_mtime_ns, st_.st_size)
-    except OSError:
-        return (0, 0)
 
 
 # ---- state <-> URL --------------------------------------------------------------------------
@@ -141,7 +136,8 @@ def _main() -> None:
     lang = st.session_state.get("lang", st.query_params.get("lang", "zh"))
     lang = lang if lang in LANGS else "zh"
     try:
-        data = _map_data(str(project.build_dir), _stamp(project.build_dir))
+        store = open_store(project)
+        data = _map_data(store.where, store.build_id(), store)
         if not {"vocabulary", "plans"} <= set(data.manifest):
             raise KeyError("the build's manifest has no vocabulary or plans: run `mapapp build` again")
     except (MapappError, KeyError, ValueError, TypeError, OSError) as exc:
