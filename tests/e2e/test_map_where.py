@@ -106,7 +106,8 @@ def test_a_search_with_one_hit_selects_and_shows_that_feature(real_app, app_page
     _wait_url_id(p, "hongdu-new-town")
     p.page.locator(".mapapp-panel[data-feature-id='hongdu-new-town']").wait_for(timeout=20000)
     assert p.wait_feature_count(1) == 1
-    assert p.map.locator(".mapapp-highlight").count() >= 1 and _in_view(p, "hongdu-new-town")
+    p.map.locator(".mapapp-highlight").first.wait_for(timeout=10000)   # drawn once the map has the selection
+    assert _in_view(p, "hongdu-new-town")
     assert p.map_eval("() => window.map.getZoom()") >= 11
 
 
