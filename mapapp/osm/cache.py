@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..atomic import FolderKind, staging_folder, swap_in
 from ..errors import MapappError
-from ..resolve import OsmMatch, OsmMiss
+from ..geometry_types import OsmMatch, OsmMiss
 from .tags import names_of
 
 TABLE_FILE = "objects.parquet"
