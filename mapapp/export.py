@@ -1,16 +1,18 @@
 """Exporting features: GeoJSON (RFC 7946), GeoPackage and CSV, with full provenance per feature."""
 from __future__ import annotations
 
+import csv
 import json
 import math
-import os
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio.errors
 import shapely
 from shapely.geometry import mapping
 
-from .errors import MapappError
+from .atomic import write_file
+from .errors import MapappError, OutputRefused
 
 EXPORT_PROPERTIES = ("id", "name", "aliases", "kind", "sectors", "status", "plans", "mentions",
                      "geometry_source", "method", "upper_bound", "units", "osm_ids", "data_source",
@@ -21,9 +23,21 @@ _NESTED = ("aliases", "sectors", "plans", "mentions", "units", "osm_ids")
 _SUFFIX_FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv"}
 
 
+# Characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _clean(value):
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
+    return value
+
+
+def neutralise_cell(value):
+    """Return a CSV cell value a spreadsheet will not run as a formula: text starting with = + - @,
+    tab or carriage return gets a leading apostrophe (as OWASP recommends); numbers are kept."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return value
 
 
@@ -43,6 +57,7 @@ def to_geojson(features: gpd.GeoDataFrame) -> dict:
                     "geometry": mapping(geom) if geom is not None else None,
                     "properties": feature_properties(row)})
     collection = {"type": "FeatureCollection", "features": out}
+    json.dumps(collection, allow_nan=False)     # raises ValueError on a non-finite number: never invalid JSON
     if len(features) and features["osm_data"].any():
         collection["attribution"] = OSM_ATTRIBUTION
     return collection
@@ -50,7 +65,7 @@ def to_geojson(features: gpd.GeoDataFrame) -> dict:
 
 def geojson_text(features: gpd.GeoDataFrame) -> str:
     """Return the RFC 7946 GeoJSON of `features` as UTF-8 text."""
-    return json.dumps(to_geojson(features), ensure_ascii=False)
+    return json.dumps(to_geojson(features), ensure_ascii=False, allow_nan=False)
 
 
 def _flat(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -60,31 +75,39 @@ def _flat(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return flat
 
 
+def csv_frame(features: gpd.GeoDataFrame):
+    """Return the CSV export table: flat properties, geometry as WKT, every text cell neutralised."""
+    flat = _flat(features)
+    flat["wkt"] = [g.wkt if g is not None else "" for g in flat.geometry]
+    flat = flat.drop(columns="geometry")
+    for col in flat.columns:
+        if flat[col].dtype == object:
+            flat[col] = [neutralise_cell(v) for v in flat[col]]
+    return flat
+
+
 def write_export(features: gpd.GeoDataFrame, path: Path, fmt: str | None = None) -> str:
     """Write `features` to `path` in `fmt` (default: from the file suffix). Returns the format.
 
     The file is written next to its destination and moved into place, so a failed export leaves
-    an existing file intact. Raises MapappError for an unknown format or an unwritable path."""
+    an existing file intact. CSV follows RFC 4180 (CRLF rows, fields holding a line break quoted).
+    Raises MapappError for an unknown format, OutputRefused for a target that is not a writable
+    regular file or a failed write (disk full)."""
     path = Path(path)
     fmt = fmt or _SUFFIX_FORMATS.get(path.suffix.lower(), path.suffix.lstrip("."))
     if fmt not in FORMATS:
         raise MapappError(f"unknown export format '{fmt}' (known: {', '.join(FORMATS)})")
-    if not path.parent.is_dir():
-        raise MapappError(f"cannot write {path}: folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
-    try:
+
+    def write(tmp: Path) -> None:
         if fmt == "geojson":
             tmp.write_text(geojson_text(features), encoding="utf-8")
         elif fmt == "gpkg":
-            _flat(features).to_file(tmp, driver="GPKG", layer="features")
+            try:
+                _flat(features).to_file(tmp, driver="GPKG", layer="features")
+            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+                raise OSError(str(exc)) from None
         else:
-            flat = _flat(features)
-            flat["wkt"] = [g.wkt if g is not None else "" for g in flat.geometry]
-            flat.drop(columns="geometry").to_csv(tmp, index=False, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise MapappError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+            csv_frame(features).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n",
+                                       quoting=csv.QUOTE_MINIMAL)
+    write_file(path, write)
     return fmt

@@ -20,9 +20,10 @@ import pandas as pd
 
 from .admin import AdminBoundaries, load_admin_boundaries
 from .annotations import load_annotations
-from .atomic import FolderKind, check_replaceable, staging_folder, swap_in
+from .atomic import FolderKind, FolderLock, check_replaceable, recover, staging_folder, swap_in
 from .corpus import Corpus, check_mentions
-from .errors import BuildMissing, BuildOutdated, Problem, ValidationFailed
+from .errors import (BuildMissing, BuildOutdated, BuildUnreadable, BuildUnusable, BuildWrongCRS, MapappError,
+                     Problem, ValidationFailed)
 from .measure import area_km2, length_km
 from .model import Annotations
 from .project import Project
@@ -154,8 +155,15 @@ def overlapping_units(geoms: gpd.GeoSeries, units: gpd.GeoDataFrame) -> list[lis
 def build(project: Project, progress: Progress | None = None) -> dict:
     """Validate, resolve and write the build folder atomically. Returns the manifest.
 
-    Raises ForeignFolder (before any work) when the build folder holds anything but a build, and
-    ValidationFailed (nothing written) when any input has a problem."""
+    Raises ForeignFolder (before any work) when the build folder holds anything but a build,
+    BuildBusy (before any work) when another build is writing it, ValidationFailed (nothing
+    written) when any input has a problem, and MapappError when writing fails (disk full); the
+    previous build is then intact."""
+    with FolderLock(project.build_dir, BUILD_FOLDER):
+        return _build(project, progress)
+
+
+def _build(project: Project, progress: Progress | None) -> dict:
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     check_replaceable(project.build_dir, BUILD_FOLDER)
@@ -186,13 +194,20 @@ def build(project: Project, progress: Progress | None = None) -> dict:
 
 def _write_atomically(build_dir: Path, gdf: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame,
                       manifest: dict, say: Progress) -> None:
-    tmp = staging_folder(build_dir, BUILD_FOLDER)
+    try:
+        tmp = staging_folder(build_dir, BUILD_FOLDER)
+    except OSError as exc:
+        raise MapappError(f"cannot write the build next to {build_dir}: {exc.strerror or exc}") from None
     try:
         say(f"writing {build_dir}")
         gdf.to_parquet(tmp / FEATURES_FILE)
         boundaries.to_parquet(tmp / BOUNDARIES_FILE)
-        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, allow_nan=False),
+                                         encoding="utf-8")
         swap_in(tmp, build_dir, BUILD_FOLDER)
+    except OSError as exc:
+        raise MapappError(f"cannot write the build {build_dir}: {exc.strerror or exc}; "
+                          f"the previous build is intact") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -219,7 +234,13 @@ class Build:
 
 
 def load_build(build_dir: Path) -> Build:
-    """Return the build in `build_dir`. Raises BuildMissing when there is none or it is unreadable."""
+    """Return the build in `build_dir`.
+
+    Raises BuildMissing when there is none, BuildUnreadable when its files cannot be decoded,
+    BuildWrongCRS when it is not in EPSG:4326 and BuildOutdated when it has another format version
+    (all BuildUnusable). A build a killed writer left beside the folder is put back first."""
+    if not build_dir.exists():
+        recover(build_dir, BUILD_FOLDER)
     paths = [build_dir / f for f in (FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE)]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
@@ -229,22 +250,26 @@ def load_build(build_dir: Path) -> Build:
         boundaries = gpd.read_parquet(paths[1])
         manifest = json.loads(paths[2].read_text(encoding="utf-8"))
     except Exception as exc:  # any decoding failure means the same thing to the user
-        raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
+        raise BuildUnreadable(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
                            f"run `mapapp build` again") from None
     found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
     if found != FORMAT_VERSION:
         raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
                             f"version {FORMAT_VERSION}: run `mapapp build` again")
-    for col in LIST_COLUMNS:
-        features[col] = [_plain(v) if v is not None else [] for v in features[col]]
-    for col in ("upper_bound", "osm_data"):
-        features[col] = features[col].astype(bool)
-    for col in ("precision", "note"):
-        features[col] = features[col].astype(object).where(features[col].notna(), None)
-    for col in ("uncertainty_m", "stated_area_km2", "stated_length_km", "area_km2", "length_km"):
-        features[col] = pd.to_numeric(features[col]).astype(float)
+    try:
+        for col in LIST_COLUMNS:
+            features[col] = [_plain(v) if v is not None else [] for v in features[col]]
+        for col in ("upper_bound", "osm_data"):
+            features[col] = features[col].astype(bool)
+        for col in ("precision", "note"):
+            features[col] = features[col].astype(object).where(features[col].notna(), None)
+        for col in ("uncertainty_m", "stated_area_km2", "stated_length_km", "area_km2", "length_km"):
+            features[col] = pd.to_numeric(features[col]).astype(float)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BuildUnreadable(f"the build in {build_dir} lacks or garbles a column ({type(exc).__name__}: {exc}): "
+                              f"run `mapapp build` again") from None
     if features.crs is None or features.crs.to_epsg() != 4326:
-        raise BuildMissing(f"the build in {build_dir} is not in EPSG:4326: run `mapapp build` again")
+        raise BuildWrongCRS(f"the build in {build_dir} is not in EPSG:4326: run `mapapp build` again")
     return Build(features, boundaries, manifest, build_dir)
 
 
@@ -254,6 +279,6 @@ def ensure_build(project: Project, progress: Progress | None = None) -> Build:
     Raises MapappError."""
     try:
         return load_build(project.build_dir)
-    except (BuildMissing, BuildOutdated):
+    except BuildUnusable:
         build(project, progress=progress)
         return load_build(project.build_dir)
