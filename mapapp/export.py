@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio.errors
 import shapely
 from shapely.geometry import mapping
@@ -81,7 +82,7 @@ def csv_frame(features: gpd.GeoDataFrame):
     flat["wkt"] = [g.wkt if g is not None else "" for g in flat.geometry]
     flat = flat.drop(columns="geometry")
     for col in flat.columns:
-        if flat[col].dtype == object:
+        if pd.api.types.is_object_dtype(flat[col]) or pd.api.types.is_string_dtype(flat[col]):
             flat[col] = [neutralise_cell(v) for v in flat[col]]
     return flat
 
