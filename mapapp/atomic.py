@@ -89,8 +89,8 @@ def _is_own(folder: Path, kind: FolderKind) -> bool:
 
 def recover(dest: Path, kind: FolderKind) -> None:
     """Repair what a killed writer left next to `dest`: put its previous folder back when `dest` is
-    missing (a kill between the two renames of a swap), and delete stale temporaries. Folders of
-    writers that are still running are left alone."""
+    missing (a kill between the two renames of a swap), and delete stale temporaries and lock
+    files. What belongs to writers that are still running is left alone."""
     dest = Path(dest)
     stale_old = [p for p, pid in _leftovers(dest, "old") if not _alive(pid) and _is_own(p, kind)]
     if not dest.exists() and not dest.is_symlink() and stale_old:
@@ -102,6 +102,13 @@ def recover(dest: Path, kind: FolderKind) -> None:
     for p, pid in _leftovers(dest, "old") + _leftovers(dest, "tmp"):
         if not _alive(pid) and p.exists():
             shutil.rmtree(p, ignore_errors=True)
+    lock = FolderLock(dest, kind)
+    if lock.path.exists():          # a killed writer's lock file: remove it unless someone holds it
+        try:
+            with lock:
+                pass
+        except (BuildBusy, OSError):
+            pass
 
 
 class FolderLock:
