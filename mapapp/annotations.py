@@ -92,7 +92,8 @@ def load_vocabulary(path: Path, display: str) -> tuple[Vocabulary | None, list[P
         return None, r.problems
     unknown = sorted(str(k) for k in data if k not in VOCABULARY_GROUPS)
     if unknown:
-        r.problem(_line(data), "", f"unknown vocabularies: {', '.join(unknown)} (allowed: {', '.join(VOCABULARY_GROUPS)})")
+        r.problem(_line(data), "", f"unknown vocabularies: {', '.join(unknown)} "
+                                   f"(allowed: {', '.join(VOCABULARY_GROUPS)})")
     groups: dict[str, dict[str, Term]] = {}
     for group in VOCABULARY_GROUPS:
         entries = data.get(group)

@@ -14,6 +14,7 @@ are not regular files (devices, FIFOs, symbolic links) or are read-only.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -21,9 +22,9 @@ import os
 import re
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .errors import BuildBusy, ForeignFolder, OutputRefused
 
@@ -84,7 +85,9 @@ def _alive(pid: int) -> bool:
 
 
 def _is_own(folder: Path, kind: FolderKind) -> bool:
-    return folder.is_dir() and ((folder / kind.marker).is_file() or {p.name for p in folder.iterdir()} <= kind.own_files)
+    if not folder.is_dir():
+        return False
+    return (folder / kind.marker).is_file() or {p.name for p in folder.iterdir()} <= kind.own_files
 
 
 def recover(dest: Path, kind: FolderKind) -> None:
@@ -95,10 +98,8 @@ def recover(dest: Path, kind: FolderKind) -> None:
     stale_old = [p for p, pid in _leftovers(dest, "old") if not _alive(pid) and _is_own(p, kind)]
     if not dest.exists() and not dest.is_symlink() and stale_old:
         newest = max(stale_old, key=lambda p: p.stat().st_mtime)
-        try:
+        with contextlib.suppress(OSError):      # another reader restored it first
             newest.rename(dest)
-        except OSError:
-            pass
     for p, pid in _leftovers(dest, "old") + _leftovers(dest, "tmp"):
         if not _alive(pid) and p.exists():
             shutil.rmtree(p, ignore_errors=True)
@@ -122,7 +123,7 @@ class FolderLock:
         self.path = self.dest.with_name(f".{self.dest.name}.lock")
         self.fd: int | None = None
 
-    def __enter__(self) -> "FolderLock":
+    def __enter__(self) -> FolderLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -147,10 +148,8 @@ class FolderLock:
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
-            except FileNotFoundError:
-                pass
             os.close(self.fd)
             self.fd = None
 

@@ -97,7 +97,8 @@ def check_mentions(annotations: Annotations, corpus: Corpus) -> list[Problem]:
                 problems.append(Problem(m.source_file, m.source_line, rec.id,
                                         f"mention cites {doc} line {m.line}, but it has {len(lines)} lines"))
             elif m.quote not in lines[m.line - 1]:
-                near = [n for n in range(max(1, m.line - 3), min(len(lines), m.line + 3) + 1) if m.quote in lines[n - 1]]
+                near = [n for n in range(max(1, m.line - 3), min(len(lines), m.line + 3) + 1)
+                        if m.quote in lines[n - 1]]
                 hint = f" (it is on line {near[0]})" if near else ""
                 problems.append(Problem(m.source_file, m.source_line, rec.id,
                                         f"quote '{m.quote}' is not on {doc} line {m.line}{hint}"))

@@ -13,11 +13,12 @@ import shapely
 from shapely.geometry import mapping
 
 from .atomic import write_file
-from .errors import MapappError, OutputRefused
+from .errors import MapappError
 
 EXPORT_PROPERTIES = ("id", "name", "aliases", "kind", "sectors", "status", "plans", "mentions",
                      "geometry_source", "method", "upper_bound", "units", "osm_ids", "data_source",
-                     "data_version", "source_note", "precision", "uncertainty_m", "stated_area_km2", "area_km2", "length_km")
+                     "data_version", "source_note", "precision", "uncertainty_m", "stated_area_km2", "area_km2",
+                     "length_km")
 FORMATS = ("geojson", "gpkg", "csv")
 OSM_ATTRIBUTION = "Contains OpenStreetMap data © OpenStreetMap contributors, ODbL 1.0 (openstreetmap.org/copyright)"
 _NESTED = ("aliases", "sectors", "plans", "mentions", "units", "osm_ids")
@@ -70,7 +71,7 @@ def geojson_text(features: gpd.GeoDataFrame) -> str:
 
 
 def _flat(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    flat = features[list(EXPORT_PROPERTIES) + ["geometry"]].copy()
+    flat = features[[*EXPORT_PROPERTIES, "geometry"]].copy()
     for col in _NESTED:
         flat[col] = [json.dumps(v, ensure_ascii=False) for v in flat[col]]
     return flat

@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 Checker = Callable[[Any], Any]
 
@@ -88,7 +89,8 @@ def number(low: float, high: float, unit: str = "") -> Checker:
         if isinstance(value, float) and not math.isfinite(value):
             raise FieldError(f"must be a finite number, got {value}")
         if not low <= value <= high:
-            shown = f"{value:.6g}" if isinstance(value, float) or abs(value) < 10 ** 15 else f"a {len(str(abs(value)))}-digit number"
+            shown = (f"{value:.6g}" if isinstance(value, float) or abs(value) < 10 ** 15
+                     else f"a {len(str(abs(value)))}-digit number")
             raise FieldError(f"must be between {low:g} and {high:g}{' ' + unit if unit else ''}, got {shown}")
         return float(value)
     return check

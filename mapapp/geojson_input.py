@@ -113,7 +113,8 @@ def _geometries(data: Any) -> list[Any]:
 def _check_crs(crs: Any) -> None:
     if crs is None:
         return
-    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) and isinstance(crs.get("properties"), dict) else None
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    name = properties.get("name") if isinstance(properties, dict) else None
     if not isinstance(name, str) or name.strip() not in WGS84_CRS_NAMES:
         shown = json.dumps(crs, ensure_ascii=False)[:120]
         raise _Bad(f"crs {shown} is not WGS84 lon/lat; digitise in WGS84 (EPSG:4326), not GCJ-02, BD-09 or "
@@ -146,7 +147,8 @@ def _check_coordinates(coords: Any, kind: str, depth: int, i: int) -> None:
     if depth == 0:
         if (not isinstance(coords, list) or len(coords) not in (2, 3)
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in coords)):
-            raise _Bad(f"{where}: a position must be [lon, lat] numbers, got {json.dumps(coords, ensure_ascii=False)[:60]}")
+            shown = json.dumps(coords, ensure_ascii=False)[:60]
+            raise _Bad(f"{where}: a position must be [lon, lat] numbers, got {shown}")
         return
     if not isinstance(coords, list) or not coords:
         raise _Bad(f"{where}: coordinates must be a non-empty list, nested {depth} deep")

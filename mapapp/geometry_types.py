@@ -8,9 +8,10 @@ resolver (`mapapp.resolve`) calls the type's `resolve`. Adding a type means addi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
@@ -179,7 +180,8 @@ def osm_select(value: Any) -> dict:
     if value.get("tags") is not None:
         tags = value["tags"]
         if not isinstance(tags, dict) or not tags:
-            raise FieldError(f"'tags' must be a mapping of OSM keys to a value, a list of values or '*', got {tags!r:.60}")
+            raise FieldError(f"'tags' must be a mapping of OSM keys to a value, a list of values or '*', "
+                             f"got {tags!r:.60}")
         out["tags"] = {}
         for k, v in tags.items():
             key = text(max_chars=100)(k)
@@ -229,7 +231,8 @@ REGISTRY: dict[str, GeometryType] = {t.name: t for t in (
 )}
 
 
-def parse_spec(value: Any, file: str = "", line: int = 0, nested: bool = False) -> tuple[GeometrySpec | None, list[str]]:
+def parse_spec(value: Any, file: str = "", line: int = 0,
+               nested: bool = False) -> tuple[GeometrySpec | None, list[str]]:
     """Return (the checked GeometrySpec, or None, and the problems found) for a `geometry:` mapping.
 
     `nested` is True for an `osm` fallback, which may not itself be an `osm` spec."""

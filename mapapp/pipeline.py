@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -22,13 +22,13 @@ from .admin import AdminBoundaries, load_admin_boundaries
 from .annotations import load_annotations
 from .atomic import FolderKind, FolderLock, check_replaceable, recover, staging_folder, swap_in
 from .corpus import Corpus, check_mentions
-from .errors import (BuildMissing, BuildOutdated, BuildUnreadable, BuildUnusable, BuildWrongCRS, MapappError,
-                     Problem, ValidationFailed)
+from .errors import (BuildMissing, BuildOutdated, BuildUnreadable, BuildUnusable, BuildWrongCRS, MapappError, Problem,
+                     ValidationFailed)
 from .measure import area_km2, length_km
 from .model import Annotations
+from .osm.cache import OsmCache
 from .project import Project
 from .provenance import LIST_COLUMNS as PROVENANCE_LISTS
-from .osm.cache import OsmCache
 from .resolve import ResolveContext, ResolvedGeometry, resolve_record
 from .stations import load_stations
 
@@ -177,7 +177,7 @@ def _build(project: Project, progress: Progress | None) -> dict:
         "format_version": FORMAT_VERSION,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "crs": "EPSG:4326 (WGS84)",
-        "records": int(len(gdf)),
+        "records": len(gdf),
         "located": int(gdf.geometry.notna().sum()),
         "by_precision": {str(k): int(v) for k, v in gdf.precision.value_counts().items()},
         "boundaries": admin.metadata,

@@ -6,8 +6,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .errors import Problem, SpecError
 from .geocheck import geometry_problems
-from .geometry_types import (  # noqa: F401  (re-exported: the resolution types live with the registry)
-    OsmLookup, OsmMatch, OsmMiss, ResolveContext, ResolvedGeometry, resolve_spec)
+from .geometry_types import OsmLookup, OsmMatch, OsmMiss, ResolveContext, ResolvedGeometry, resolve_spec  # noqa: F401  (re-exported: the resolution types live with the registry)
 from .measure import geometry_area_km2
 from .model import Record
 

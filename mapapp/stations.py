@@ -74,7 +74,8 @@ def load_stations(folder: Path, display_root: Path) -> tuple[dict[tuple[str, str
         try:
             text = read_text_file(path, display, max_bytes=MAX_TABLE_BYTES).removeprefix("\ufeff")
         except InputFileError as exc:
-            problems.append(Problem(display, 0, "", f"cannot read station table: {str(exc).removeprefix(display + ': ')}"))
+            why = str(exc).removeprefix(display + ": ")
+            problems.append(Problem(display, 0, "", f"cannot read station table: {why}"))
             continue
         found, p = read_table(text, display)
         problems += p
@@ -108,7 +109,8 @@ def load_stations(folder: Path, display_root: Path) -> tuple[dict[tuple[str, str
             if key in stations:
                 other = stations[key]
                 problems.append(Problem(display, lineno, name,
-                                        f"station '{name}' ({network}) is already defined at {other.file}:{other.line}"))
+                                        f"station '{name}' ({network}) is already defined at "
+                                        f"{other.file}:{other.line}"))
                 continue
             stations[key] = Station(network, name, lon, lat, source, display, lineno)
     return stations, problems

@@ -12,12 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_bad_input import GOOD_STATIONS, record
 
 from mapapp.atomic import FolderLock
 from mapapp.errors import BuildBusy
 from mapapp.pipeline import BUILD_FOLDER, build, load_build
-
-from test_bad_input import GOOD_STATIONS, record
 
 REPO = Path(__file__).resolve().parent.parent
 KILLS = int(os.environ.get("MAPAPP_KILLS", "20"))

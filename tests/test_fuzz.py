@@ -73,19 +73,22 @@ HOSTILE = st.one_of(
     st.booleans(), st.none(),
     st.lists(st.one_of(st.integers(), st.text(max_size=4)), max_size=3),
     st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
-    st.sampled_from([_nested(60), _nested(300)]),
+    st.sampled_from([_nested(45), _nested(100)]),
 )
 
 
-def _paths(value, prefix=()) -> list[tuple]:
-    """Every path (tuple of keys/indexes) into a nested structure, containers included."""
+def _paths(value, prefix=(), max_depth=6) -> list[tuple]:
+    """Every path (tuple of keys/indexes) into a nested structure, containers included, at most
+    `max_depth` deep (not into the deeply nested hostile values themselves)."""
     out = [prefix]
+    if len(prefix) >= max_depth:
+        return out
     if isinstance(value, dict):
         for k, v in value.items():
-            out += _paths(v, prefix + (k,))
+            out += _paths(v, (*prefix, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            out += _paths(v, prefix + (i,))
+            out += _paths(v, (*prefix, i))
     return out
 
 

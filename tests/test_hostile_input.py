@@ -11,15 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_bad_input import GOOD_STATIONS, record, square
 
 from mapapp.cli import main
 from mapapp.corpus import Corpus, split_lines
-from mapapp.errors import BuildUnreadable, BuildWrongCRS, OsmDataError, OutputRefused
+from mapapp.errors import BuildUnreadable, BuildWrongCRS, OsmDataError
 from mapapp.export import write_export
 from mapapp.osm.pbf_import import import_extract
 from mapapp.pipeline import build, check, load_build
-
-from test_bad_input import GOOD_STATIONS, record, square
 
 REPO = Path(__file__).resolve().parent.parent
 POINT = "{type: point, lon: 115.90, lat: 28.86, uncertainty_m: 500, source: test}"

@@ -58,7 +58,8 @@ class CacheWriter:
         """Add one object (tags as a dict, geometry in WGS84); objects outside the bbox are skipped."""
         if geometry is None or geometry.is_empty or (self.bbox is not None and not self.bbox.intersects(geometry)):
             return
-        kind = "point" if geometry.geom_type == "Point" else "area" if geometry.geom_type.endswith("Polygon") else "line"
+        gtype = geometry.geom_type
+        kind = "point" if gtype == "Point" else "area" if gtype.endswith("Polygon") else "line"
         names = names_of(tags)
         self.rows.append((osm_id, kind, names[0] if names else "", "|".join(names),
                           json.dumps(tags, ensure_ascii=False), shapely.to_wkb(geometry)))
@@ -118,7 +119,7 @@ class OsmCache:
                 self.by_name.setdefault(name, []).append(i)
 
     @classmethod
-    def open(cls, folder: Path) -> "OsmCache | None":
+    def open(cls, folder: Path) -> OsmCache | None:
         """Return the cache in `folder`, or None when there is none. Raises OsmDataError if unreadable."""
         folder = Path(folder)
         if not (folder / META_FILE).is_file():
@@ -169,8 +170,9 @@ class OsmCache:
         picked = [i for i in rows if self.kinds[i] == best]
         spread = _spread_m([self.geometries[i] for i in rows])
         if spread > AMBIGUITY_M:
-            ids = ", ".join(f"{self.ids[i]} ({sorted(self.names[i])[0] if self.names[i] else 'unnamed'})" for i in rows[:8])
-            return OsmMiss("ambiguous", f"ambiguous: {len(rows)} OSM objects {spread / 1000:.1f} km apart match {what}: {ids}")
+            ids = ", ".join(f"{self.ids[i]} ({min(self.names[i]) if self.names[i] else 'unnamed'})" for i in rows[:8])
+            return OsmMiss("ambiguous",
+                           f"ambiguous: {len(rows)} OSM objects {spread / 1000:.1f} km apart match {what}: {ids}")
         geom = shapely.union_all([self.geometries[i] for i in picked]) if best == "area" else self.geometries[picked[0]]
         return OsmMatch(geom, [self.ids[i] for i in picked], self.meta["data_timestamp"])
 

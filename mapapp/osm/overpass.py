@@ -5,6 +5,7 @@ Retry-After), and each answer is cached on disk by the hash of its query, so a r
 failure only asks for what is missing. Offline or refused requests give a clear OverpassError."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import socket
@@ -12,8 +13,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import shapely
 from shapely.geometry import LineString, Point, Polygon
@@ -66,15 +67,16 @@ def fetch_query(endpoint: str, query: str, answers_dir: Path, retries: int = 5, 
             if not isinstance(answer, dict):
                 raise json.JSONDecodeError("not a JSON object", "", 0)
             answers_dir.mkdir(parents=True, exist_ok=True)
-            write_file(cached, lambda tmp: tmp.write_bytes(body))
+            write_file(cached, functools.partial(Path.write_bytes, data=body))
             return answer
         except urllib.error.HTTPError as exc:
             if exc.code not in RETRY_STATUSES:
-                raise OverpassError(f"Overpass refused the request: HTTP {exc.code} {exc.reason} from {endpoint}") from None
+                raise OverpassError(f"Overpass refused the request: HTTP {exc.code} {exc.reason} "
+                                    f"from {endpoint}") from None
             last_error = f"HTTP {exc.code} {exc.reason}"
             wait = exc.headers.get("Retry-After") if exc.headers else None
             delay = float(wait) if wait and wait.isdigit() else backoff_s * 2 ** attempt
-        except (urllib.error.URLError, socket.timeout, ConnectionError) as exc:
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, (ConnectionRefusedError, socket.gaierror)) or "Name or service" in str(reason):
                 raise OverpassError(f"cannot reach Overpass at {endpoint} ({reason}): are you offline? "

@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import osmium
 import osmium.filter
@@ -93,10 +93,9 @@ def import_extract(path: Path, cache_dir: Path, bbox=JIANGXI_BBOX, node_index: s
                 elif obj.is_way():
                     if is_linear(tags) or not obj.is_closed():
                         geom_wkb, oid = wkb.create_linestring(obj), f"w{obj.id}"
-                elif obj.is_area():
-                    if not is_linear(tags):
-                        oid = f"w{obj.orig_id()}" if obj.from_way() else f"r{obj.orig_id()}"
-                        geom_wkb = wkb.create_multipolygon(obj)
+                elif obj.is_area() and not is_linear(tags):
+                    oid = f"w{obj.orig_id()}" if obj.from_way() else f"r{obj.orig_id()}"
+                    geom_wkb = wkb.create_multipolygon(obj)
             except (osmium.InvalidLocationError, RuntimeError):
                 skipped += 1   # an object whose nodes are outside the extract
                 continue
@@ -114,7 +113,8 @@ def import_extract(path: Path, cache_dir: Path, bbox=JIANGXI_BBOX, node_index: s
         meta = writer.commit(header_ts, skipped_objects=skipped)
     except BaseException as exc:
         writer.abort()
-        if isinstance(exc, (RuntimeError, ValueError, osmium.InvalidLocationError)) and not isinstance(exc, MapappError):
+        corrupt = isinstance(exc, (RuntimeError, ValueError, osmium.InvalidLocationError))
+        if corrupt and not isinstance(exc, MapappError):
             raise OsmDataError(f"{path.name}: corrupt OSM data after {seen:,} objects ({exc}); nothing imported, "
                                f"the previous cache is intact") from None
         raise

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,5 +89,5 @@ def refresh_stations(stations_dir: Path, cache: OsmCache, network: str = "rail",
         if write and changed:
             out = io.StringIO()
             csv.writer(out, lineterminator="\n").writerows([header, *body])
-            write_file(path, lambda tmp: tmp.write_text(out.getvalue(), encoding="utf-8"))
+            write_file(path, functools.partial(Path.write_text, data=out.getvalue(), encoding="utf-8"))
     return changes, missing
