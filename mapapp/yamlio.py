@@ -105,8 +105,9 @@ def load_yaml(path: Path, display: str) -> tuple[object, list[Problem]]:
         text = read_text_file(path, display, max_bytes=MAX_YAML_BYTES)
     except InputFileError as exc:
         return None, [Problem(display, 0, "", str(exc).removeprefix(f"{display}: "))]
-    loader = _LineLoader(text)
+    loader = None
     try:
+        loader = _LineLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None, []
@@ -116,6 +117,10 @@ def load_yaml(path: Path, display: str) -> tuple[object, list[Problem]]:
         return None, [Problem(display, exc.mark.line + 1 if exc.mark else 0, "", f"refused YAML: {exc.message}")]
     except RecursionError:
         return None, [Problem(display, 0, "", f"refused YAML: nested more than {MAX_DEPTH} levels deep")]
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        return None, [Problem(display, line, "", f"refused YAML: the control character U+{exc.character:04X} "
+                                                 f"is not allowed in YAML")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -124,4 +129,5 @@ def load_yaml(path: Path, display: str) -> tuple[object, list[Problem]]:
     except yaml.YAMLError as exc:
         return None, [Problem(display, 0, "", f"malformed YAML: {exc}")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

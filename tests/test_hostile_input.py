@@ -419,3 +419,9 @@ def test_quote_after_a_form_feed_line_keeps_grep_numbering(data, capsys, tmp_pat
     data.records(record(mentions="[{plan: nanchang-14th, line: 3, quote: 南昌空港新城}]"))
     problems = [str(p) for p in check(data.project(corpus)).problems]
     assert not any("test-zone" in p for p in problems), problems
+
+
+def test_raw_control_character_in_yaml(data, capsys):
+    """Found by the fuzzer: a raw NUL in a YAML file raised from the YAML reader's constructor."""
+    data.records(record() + "\x00\n")
+    validate_fails(data, capsys, "test.yaml:8: refused YAML: the control character U+0000 is not allowed in YAML")
