@@ -128,6 +128,8 @@ def _shape(geom: Any, i: int) -> BaseGeometry:
     if not isinstance(geom, dict):
         raise _Bad(f"feature {i}: geometry must be a GeoJSON object")
     kind = geom.get("type")
+    if not isinstance(kind, str):
+        raise _Bad(f"feature {i}: geometry 'type' must be a name like Polygon, got {json.dumps(kind)[:40]}")
     if kind in ("Point", "MultiPoint"):
         raise _Bad(f"feature {i} is a {kind}: a manual file holds areas or lines; use a `point` spec for a place")
     if kind == "GeometryCollection":

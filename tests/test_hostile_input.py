@@ -195,6 +195,8 @@ RING = square(115.80, 28.60, 0.05)
      "feature 1 (Polygon): a position must be [lon, lat] numbers, got [\"115.8\", \"28.6\"]"),
     ({"type": "Polygon", "coordinates": [RING[:-1]]}, "feature 1 (Polygon): ring is not closed"),
     ({"type": "LineString", "coordinates": [[115.9, 28.6]]}, "feature 1 (LineString): a line needs at least 2 positions"),
+    ({"type": ["Polygon"], "coordinates": [RING]},            # found by the fuzzer (unhashable type)
+     "feature 1: geometry 'type' must be a name like Polygon, got [\"Polygon\"]"),
 ])
 def test_bad_manual_geojson_is_refused(data, capsys, geojson, expected):
     data.file("geodata/manual/m.geojson", json.dumps(geojson))
