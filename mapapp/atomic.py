@@ -115,7 +115,8 @@ def recover(dest: Path, kind: FolderKind) -> None:
 class FolderLock:
     """An exclusive lock for writing `dest` (a `.NAME.lock` file beside it, removed on release).
 
-    Entering raises BuildBusy at once when another process holds it."""
+    Entering raises BuildBusy at once when another process holds it, OutputRefused when the lock
+    file cannot be made (a missing or read-only folder)."""
 
     def __init__(self, dest: Path, kind: FolderKind):
         self.dest = Path(dest)
@@ -124,7 +125,13 @@ class FolderLock:
         self.fd: int | None = None
 
     def __enter__(self) -> FolderLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return self._acquire()
+        except OSError as exc:
+            raise OutputRefused(f"cannot write the {self.kind.label} {self.dest}: {exc.strerror or exc}") from None
+
+    def _acquire(self) -> FolderLock:
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:

@@ -427,3 +427,9 @@ def test_raw_control_character_in_yaml(data, capsys):
     """Found by the fuzzer: a raw NUL in a YAML file raised from the YAML reader's constructor."""
     data.records(record() + "\x00\n")
     validate_fails(data, capsys, "test.yaml:8: refused YAML: the control character U+0000 is not allowed in YAML")
+
+
+def test_build_dir_that_cannot_be_made(data, capsys):
+    data.records(record())
+    code, text = cli(capsys, "build", "--data", str(data.root), "--build-dir", "/proc/no-such/build")
+    assert code == 1 and "cannot write the mapapp build /proc/no-such/build: No such file or directory" in text
