@@ -118,9 +118,13 @@ def _certainly_invalid(value) -> bool:
 
 @st.composite
 def mutated(draw, original, free_keys=("tags",)):
-    """Return (a mutated deep copy of `original`, whether the mutation is certainly invalid)."""
+    """Return (a mutated deep copy of `original`, whether the result is certainly invalid).
+
+    Invalidity is judged on the final document (a later operation may delete or overwrite what an
+    earlier one added): a non-finite number or forbidden character anywhere (the real data has
+    none), or an added unknown key still present outside the free-form mappings (OSM tags)."""
     doc = copy.deepcopy(original)
-    invalid = False
+    added: list[tuple[tuple, str]] = []
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(doc)
         path = draw(st.sampled_from(paths))
@@ -129,21 +133,28 @@ def mutated(draw, original, free_keys=("tags",)):
             continue
         parent, key = _get(doc, path[:-1]), path[-1]
         if op == "replace":
-            value = draw(HOSTILE)
-            parent[key] = value
-            invalid |= _certainly_invalid(value)
+            parent[key] = draw(HOSTILE)
         elif op == "delete":
             del parent[key]
         elif op == "add_key" and isinstance(parent, dict):
-            target = parent[key] if isinstance(parent[key], dict) else parent
+            where = path if isinstance(parent[key], dict) else path[:-1]
+            target = _get(doc, where)
             name = draw(st.sampled_from(["colour", "soruce", "typ", "extra_key", "id2"]))
             if name not in target:
                 target[name] = draw(HOSTILE)
-                invalid |= key not in free_keys and path[-2:-1] not in [(k,) for k in free_keys] \
-                    and not any(k in free_keys for k in path)
+                if not any(k in free_keys for k in where):
+                    added.append((where, name))
         elif op == "duplicate" and isinstance(parent, list):
             parent.append(copy.deepcopy(parent[key]))
-    return doc, invalid
+    return doc, _certainly_invalid(doc) or any(_still_there(doc, where, name) for where, name in added)
+
+
+def _still_there(doc, where: tuple, name: str) -> bool:
+    try:
+        target = _get(doc, where)
+    except (KeyError, IndexError, TypeError):
+        return False
+    return isinstance(target, dict) and name in target
 
 
 def _yaml(doc) -> str:
@@ -235,6 +246,7 @@ class Target:
             raise
         if certainly_invalid:
             STATS[cls]["silent"] += 1
+            self.snapshot = self._snapshot()       # it was built: later cases compare with this build
             raise AssertionError(f"{cls}: a certainly invalid mutation was accepted")
         STATS[cls]["accepted"] += 1
         assert check(self.project).problems == []
