@@ -224,6 +224,7 @@ class Target:
             if elapsed > TIME_BOUND_S:
                 STATS[cls]["hangs"] += 1
             STATS[cls]["max_ms"] = max(STATS[cls]["max_ms"], int(elapsed * 1000))
+            _write_report()
         assert elapsed <= TIME_BOUND_S, f"{cls}: one case took {elapsed:.1f} s"
         assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss <= MEMORY_BOUND_KB
 
@@ -278,12 +279,17 @@ def target(tmp_path_factory):
     return Target(tmp_path_factory.mktemp("fuzz") / "data")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def report():
-    yield
+def _write_report() -> None:
+    """Write the figures so far to MAPAPP_FUZZ_REPORT (after every case: a long run may be stopped)."""
     out = os.environ.get("MAPAPP_FUZZ_REPORT")
     if out:
         Path(out).write_text(json.dumps({"profile": PROFILE, "classes": STATS}, indent=2), encoding="utf-8")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report():
+    yield
+    _write_report()
 
 
 # --- The input classes ---------------------------------------------------------------------------
@@ -448,6 +454,7 @@ class OsmTarget:
             STATS[cls]["max_ms"] = max(STATS[cls]["max_ms"], int(elapsed * 1000))
             if elapsed > TIME_BOUND_S:
                 STATS[cls]["hangs"] += 1
+            _write_report()
         assert elapsed <= TIME_BOUND_S
         assert sorted(p.name for p in self.root.iterdir()) == ["good.osm", "good.osm.pbf", "osm-cache"]
 
