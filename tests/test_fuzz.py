@@ -132,8 +132,8 @@ def mutated(draw, original, free_keys=("tags",)):
         if not path:
             continue
         parent, key = _get(doc, path[:-1]), path[-1]
-        if op == "replace":
-            parent[key] = draw(HOSTILE)
+        if op == "replace":                        # a copy: sampled values are shared between cases
+            parent[key] = copy.deepcopy(draw(HOSTILE))
         elif op == "delete":
             del parent[key]
         elif op == "add_key" and isinstance(parent, dict):
@@ -141,7 +141,7 @@ def mutated(draw, original, free_keys=("tags",)):
             target = _get(doc, where)
             name = draw(st.sampled_from(["colour", "soruce", "typ", "extra_key", "id2"]))
             if name not in target:
-                target[name] = draw(HOSTILE)
+                target[name] = copy.deepcopy(draw(HOSTILE))
                 if not any(k in free_keys for k in where):
                     added.append((where, name))
         elif op == "duplicate" and isinstance(parent, list):
