@@ -7,7 +7,7 @@ CORPUS ?= $(firstword $(wildcard ../shared/corpus))
 PORT   ?=
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps test app bench clean
+.PHONY: setup system-deps test lint fuzz app bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ system-deps:
 
 test: setup system-deps
 	$(VENV)/bin/python -m pytest -q -rs
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+# The long fuzz profile: >= 5,000 generated cases per input class (about an hour on 2 cores).
+fuzz: setup
+	$(VENV)/bin/python bench/fuzz_long.py
 
 app: setup
 	$(VENV)/bin/mapapp app $(if $(CORPUS),--corpus $(CORPUS)) $(if $(PORT),--port $(PORT))

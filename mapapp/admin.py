@@ -14,6 +14,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from .errors import UnknownUnit
+
 PROVINCE_NAME = "江西省"
 LEVELS = ("province", "city", "county")
 
@@ -59,19 +61,19 @@ class AdminBoundaries:
     def lookup(self, name: str | int) -> AdminUnit:
         """Return the unit named `name` (full name, adcode, or 'city/county').
 
-        Raises KeyError with a message that suggests close names when none or several match."""
+        Raises UnknownUnit (a KeyError) with a message that suggests close names when none or several match."""
         key = str(name).strip()
         found = self._index.get(key, [])
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            raise KeyError(f"'{key}' is ambiguous: {', '.join(u.label for u in found)}")
+            raise UnknownUnit(f"'{key}' is ambiguous: {', '.join(u.label for u in found)}")
         close = [u.label for u in self._units if key and (key in u.name or u.name.startswith(key[:2]))][:6]
         hint = f" (did you mean: {', '.join(close)}?)" if close else ""
-        raise KeyError(f"unknown administrative unit '{key}' in {PROVINCE_NAME}{hint}")
+        raise UnknownUnit(f"unknown administrative unit '{key}' in {PROVINCE_NAME}{hint}")
 
     def union(self, names: list[str | int]) -> tuple[BaseGeometry, list[AdminUnit]]:
-        """Return the union of the named units and the units. Raises KeyError for an unknown name."""
+        """Return the union of the named units and the units. Raises UnknownUnit (a KeyError) for an unknown name."""
         units = [self.lookup(n) for n in names]
         return shapely.union_all([u.geometry for u in units]), units
 

@@ -11,37 +11,51 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem
-from .geocheck import coordinate_problem
-from .model import GEOMETRY_TYPES, Annotations, GeometrySpec, Mention, Plan, Record, Term, Vocabulary
+from .fieldtypes import (Field, FieldError, check_mapping, file_name, one_of, positive_number, text, text_list,
+                         whole_number)
+from .geometry_types import parse_spec
+from .model import PRECISIONS, Annotations, Mention, Plan, Record, Term, Vocabulary
 from .yamlio import LineDict, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TERM_KEY = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
 MAX_QUOTE_CHARS = 60
+MAX_LINE = 10_000_000
 PLAN_LEVELS = ("province", "city", "district")
+VOCABULARY_GROUPS = ("kinds", "sectors", "statuses", "precisions")
 
-RECORD_KEYS = {"id", "name", "aliases", "kind", "sectors", "status", "stated_area_km2",
-               "stated_length_km", "within", "note", "geometry", "mentions"}
-EXTENSION_KEYS = {"add_mentions_to", "aliases", "mentions", "note"}
-MENTION_KEYS = {"plan", "line", "quote"}
-MENTION_OPTIONAL_KEYS = {"status"}
-GEOMETRY_KEYS = {
-    "admin": {"units", "upper_bound", "uncertainty_m", "source"},
-    "manual": {"file", "upper_bound", "uncertainty_m", "source"},
-    "stations": {"stations", "network", "uncertainty_m", "source"},
-    "point": {"lon", "lat", "uncertainty_m", "source"},
-    "water": {"river", "lake_at", "uncertainty_m", "source"},
-    "osm": {"select", "fallback", "uncertainty_m", "source"},
-    "none": {"reason"},
+
+def slug(value) -> str:
+    """Check an id: a lowercase ascii slug [a-z0-9-]."""
+    s = text(max_chars=100)(value)
+    if not ID_PATTERN.match(s):
+        raise FieldError(f"must be a lowercase ascii slug [a-z0-9-], got {s[:40]!r}")
+    return s
+
+
+_NAME = text(max_chars=200)
+PLAN_FIELDS = {"id": Field(slug, required=True), "doc": Field(file_name, required=True),
+               "title": Field(_NAME, required=True), "title_en": Field(_NAME),
+               "level": Field(one_of(PLAN_LEVELS), required=True), "region": Field(_NAME, required=True),
+               "period": Field(text(max_chars=40)), "date": Field(text(max_chars=40))}
+TERM_FIELDS = {"zh": Field(_NAME, required=True), "en": Field(_NAME, required=True),
+               "note": Field(text(max_chars=2000, allow="\n\t"))}
+RECORD_FIELDS = {
+    "id": Field(text(max_chars=100), required=True), "name": Field(_NAME, required=True),
+    "aliases": Field(text_list(_NAME)), "kind": Field(text(max_chars=100), required=True),
+    "sectors": Field(text_list(text(max_chars=100), min_items=1), required=True),
+    "status": Field(text(max_chars=100), required=True),
+    "stated_area_km2": Field(positive_number(10_000_000, "km²")),
+    "stated_length_km": Field(positive_number(100_000, "km")),
+    "within": Field(text_list(_NAME)), "note": Field(text(max_chars=5000, allow="\n\t")),
+    "geometry": Field(lambda v: v, required=True), "mentions": Field(lambda v: v, required=True),
 }
-GEOMETRY_REQUIRED = {
-    "admin": {"units"},
-    "manual": {"file", "uncertainty_m", "source"},
-    "stations": {"stations", "uncertainty_m"},
-    "point": {"lon", "lat", "uncertainty_m", "source"},
-    "water": {"uncertainty_m", "source"},
-    "osm": {"select", "fallback"},
-    "none": {"reason"},
-}
+EXTENSION_FIELDS = {"add_mentions_to": Field(slug, required=True), "aliases": Field(text_list(_NAME)),
+                    "mentions": Field(lambda v: v), "note": Field(text(max_chars=5000, allow="\n\t"))}
+MENTION_FIELDS = {"plan": Field(text(max_chars=100), required=True),
+                  "line": Field(whole_number(1, MAX_LINE), required=True),
+                  "quote": Field(text(max_chars=MAX_QUOTE_CHARS, allow="\t"), required=True),
+                  "status": Field(text(max_chars=100))}
 
 
 class _Reader:
@@ -67,16 +81,22 @@ def _display(path: Path, root: Path) -> str:
 
 
 def load_vocabulary(path: Path, display: str) -> tuple[Vocabulary | None, list[Problem]]:
-    """Return the vocabularies of `vocabulary.yaml` and the problems found in it."""
+    """Return the vocabularies of `vocabulary.yaml` and the problems found in it.
+
+    Every precision mapapp assigns (model.PRECISIONS) must be defined."""
     data, problems = load_yaml(path, display)
     if problems:
         return None, problems
     r = _Reader(display)
-    groups: dict[str, dict[str, Term]] = {}
     if not isinstance(data, dict):
-        r.problem(0, "", "expected a mapping with kinds, sectors, statuses, precisions")
+        r.problem(0, "", f"expected a mapping with {', '.join(VOCABULARY_GROUPS)}")
         return None, r.problems
-    for group in ("kinds", "sectors", "statuses", "precisions"):
+    unknown = sorted(str(k) for k in data if k not in VOCABULARY_GROUPS)
+    if unknown:
+        r.problem(_line(data), "", f"unknown vocabularies: {', '.join(unknown)} "
+                                   f"(allowed: {', '.join(VOCABULARY_GROUPS)})")
+    groups: dict[str, dict[str, Term]] = {}
+    for group in VOCABULARY_GROUPS:
         entries = data.get(group)
         if not isinstance(entries, dict) or not entries:
             r.problem(_line(data), "", f"missing or empty vocabulary '{group}'")
@@ -85,11 +105,19 @@ def load_vocabulary(path: Path, display: str) -> tuple[Vocabulary | None, list[P
         terms = {}
         for key, value in entries.items():
             line = _line(value, _line(entries))
-            if not isinstance(value, dict) or not value.get("zh") or not value.get("en"):
-                r.problem(line, "", f"{group}.{key}: needs both a 'zh' and an 'en' label")
+            if not isinstance(key, str) or not TERM_KEY.match(key):
+                r.problem(line, "", f"{group}: key {str(key)[:40]!r} must be lowercase ascii [a-z0-9_-]")
                 continue
-            terms[str(key)] = Term(str(key), str(value["zh"]), str(value["en"]), str(value.get("note", "")))
+            clean, found = check_mapping(value, TERM_FIELDS, f"{group}.{key}")
+            for message in found:
+                r.problem(line, "", message)
+            if not found:
+                terms[key] = Term(key, clean["zh"], clean["en"], clean.get("note", ""))
         groups[group] = terms
+    dropped = [p for p in PRECISIONS if groups["precisions"] and p not in groups["precisions"]]
+    if dropped:
+        r.problem(_line(data.get("precisions"), _line(data)), "",
+                  f"precisions: {', '.join(dropped)} missing; mapapp assigns every one of {', '.join(PRECISIONS)}")
     if r.problems:
         return None, r.problems
     return Vocabulary(**groups), []
@@ -105,54 +133,27 @@ def load_plans(path: Path, display: str) -> tuple[dict[str, Plan], list[Problem]
     if not isinstance(entries, list) or not entries:
         r.problem(0, "", "expected a mapping with a non-empty list 'plans'")
         return {}, r.problems
+    unknown = sorted(str(k) for k in data if k != "plans")
+    if unknown:
+        r.problem(_line(data), "", f"unknown keys: {', '.join(unknown)} (allowed: plans)")
     plans: dict[str, Plan] = {}
     docs: dict[str, str] = {}
     for entry in entries:
         line = _line(entry)
-        if not isinstance(entry, dict):
-            r.problem(line, "", "each plan must be a mapping")
+        pid = str(entry.get("id", ""))[:100] if isinstance(entry, dict) else ""
+        clean, found = check_mapping(entry, PLAN_FIELDS, "plan")
+        for message in found:
+            r.problem(line, pid, message)
+        if found:
             continue
-        missing = [k for k in ("id", "doc", "title", "level", "region") if not entry.get(k)]
-        if missing:
-            r.problem(line, str(entry.get("id", "")), f"plan is missing {', '.join(missing)}")
-            continue
-        pid = str(entry["id"])
-        if not ID_PATTERN.match(pid):
-            r.problem(line, pid, "plan id must be a lowercase slug [a-z0-9-]")
-        if entry["level"] not in PLAN_LEVELS:
-            r.problem(line, pid, f"unknown level '{entry['level']}' (known: {', '.join(PLAN_LEVELS)})")
+        pid = clean["id"]
         if pid in plans:
             r.problem(line, pid, "duplicate plan id")
-        if entry["doc"] in docs:
-            r.problem(line, pid, f"document {entry['doc']} is already registered as plan '{docs[entry['doc']]}'")
-        docs[str(entry["doc"])] = pid
-        plans[pid] = Plan(id=pid, doc=str(entry["doc"]), title=str(entry["title"]), level=str(entry["level"]),
-                          region=str(entry["region"]), period=str(entry.get("period", "")),
-                          date=str(entry.get("date", "")), title_en=str(entry.get("title_en", "")))
+        if clean["doc"] in docs:
+            r.problem(line, pid, f"document {clean['doc']} is already registered as plan '{docs[clean['doc']]}'")
+        docs[clean["doc"]] = pid
+        plans[pid] = Plan(**{k: clean.get(k, "") for k in PLAN_FIELDS})
     return plans, r.problems
-
-
-def _str_list(r: _Reader, line: int, rid: str, value: Any, what: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and str(v).strip() for v in value):
-        r.problem(line, rid, f"'{what}' must be a list of non-empty strings")
-        return []
-    return [str(v).strip() for v in value]
-
-
-def _number(r: _Reader, line: int, rid: str, value: Any, what: str, positive: bool = True) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        r.problem(line, rid, f"'{what}' must be a number, got {value!r}")
-        return None
-    if positive and value <= 0:
-        r.problem(line, rid, f"'{what}' must be positive, got {value}")
-        return None
-    return float(value)
 
 
 def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan],
@@ -163,148 +164,50 @@ def _mentions(r: _Reader, line: int, rid: str, value: Any, plans: dict[str, Plan
     result = []
     for m in value:
         mline = _line(m, line)
-        if not isinstance(m, dict):
-            r.problem(mline, rid, "a mention must be a mapping {plan, line, quote}")
+        clean, found = check_mapping(m, MENTION_FIELDS, "mention")
+        for message in found:
+            r.problem(mline, rid, message)
+        if found:
             continue
-        unknown = set(m) - MENTION_KEYS - MENTION_OPTIONAL_KEYS
-        if unknown:
-            r.problem(mline, rid, f"mention has unknown keys: {', '.join(sorted(map(str, unknown)))}")
-        missing = MENTION_KEYS - set(m)
-        if missing:
-            r.problem(mline, rid, f"mention is missing {', '.join(sorted(missing))}")
+        if clean["plan"] not in plans:
+            r.problem(mline, rid, f"mention cites unknown plan '{clean['plan']}' (known: {', '.join(plans)})")
             continue
-        plan, lineno, quote = m["plan"], m["line"], m["quote"]
-        ok = True
-        if plan not in plans:
-            r.problem(mline, rid, f"mention cites unknown plan '{plan}' (known: {', '.join(plans)})")
-            ok = False
-        if isinstance(lineno, bool) or not isinstance(lineno, int) or lineno < 1:
-            r.problem(mline, rid, f"mention line must be a positive whole number, got {lineno!r}")
-            ok = False
-        if not isinstance(quote, (str, int)) or not str(quote).strip():
-            r.problem(mline, rid, "mention quote must be a non-empty string")
-            ok = False
-        elif len(str(quote)) > MAX_QUOTE_CHARS:
-            r.problem(mline, rid, f"mention quote is {len(str(quote))} characters (at most {MAX_QUOTE_CHARS}: quote a short span)")
-        status = m.get("status")
-        if status is not None and str(status) not in statuses:
+        status = clean.get("status", "")
+        if status and status not in statuses:
             r.problem(mline, rid, f"mention has unknown status {status!r} (known: {', '.join(statuses)})")
-            ok = False
-        if ok:
-            result.append(Mention(str(plan), lineno, str(quote), r.display, mline, str(status or "")))
+            continue
+        result.append(Mention(clean["plan"], clean["line"], clean["quote"], r.display, mline, status))
     return result
-
-
-def _lonlat(value: Any) -> bool:
-    return (isinstance(value, list) and len(value) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-            and coordinate_problem(float(value[0]), float(value[1])) is None)
-
-
-def _water_fields_ok(r: _Reader, gline: int, rid: str, fields: dict) -> bool:
-    """Check a `water` spec: exactly one of `river` (two or more [lon, lat] waypoints) or `lake_at`
-    ([lon, lat]). Reports the problem and returns False when not."""
-    if ("river" in fields) == ("lake_at" in fields):
-        r.problem(gline, rid, "a water geometry needs exactly one of 'river' (waypoints [[lon, lat], …]) "
-                              "or 'lake_at' ([lon, lat])")
-        return False
-    if "river" in fields:
-        points = fields["river"]
-        if not isinstance(points, list) or len(points) < 2 or not all(_lonlat(p) for p in points):
-            r.problem(gline, rid, "'river' must list two or more waypoints [lon, lat] inside the region, "
-                                  f"got {points!r}")
-            return False
-    elif not _lonlat(fields["lake_at"]):
-        r.problem(gline, rid, f"'lake_at' must be one point [lon, lat] inside the region, got {fields['lake_at']!r}")
-        return False
-    return True
-
-
-def parse_geometry_spec(r: _Reader, line: int, rid: str, value: Any, depth: int = 0) -> GeometrySpec | None:
-    """Return the GeometrySpec of a record's `geometry:` mapping, or None after reporting problems."""
-    if not isinstance(value, dict):
-        r.problem(line, rid, f"'geometry' must be a mapping with a 'type' ({', '.join(GEOMETRY_TYPES)})")
-        return None
-    gline = _line(value, line)
-    gtype = value.get("type")
-    if gtype not in GEOMETRY_TYPES:
-        r.problem(gline, rid, f"unknown geometry type {gtype!r} (known: {', '.join(GEOMETRY_TYPES)})")
-        return None
-    fields = {k: v for k, v in value.items() if k != "type"}
-    unknown = set(fields) - GEOMETRY_KEYS[gtype]
-    if unknown:
-        r.problem(gline, rid, f"geometry type '{gtype}' has unknown keys: {', '.join(sorted(map(str, unknown)))} "
-                              f"(allowed: {', '.join(sorted(GEOMETRY_KEYS[gtype]))})")
-    missing = GEOMETRY_REQUIRED[gtype] - set(k for k, v in fields.items() if v not in (None, "", []))
-    if missing:
-        r.problem(gline, rid, f"geometry type '{gtype}' is missing {', '.join(sorted(missing))}")
-        return None
-    if "uncertainty_m" in fields:
-        u = fields["uncertainty_m"]
-        if isinstance(u, bool) or not isinstance(u, (int, float)) or u < 0:
-            r.problem(gline, rid, f"uncertainty_m must be a number of metres >= 0, got {u!r}")
-            return None
-    if not isinstance(fields.get("upper_bound", False), bool):
-        r.problem(gline, rid, f"upper_bound must be true or false, got {fields['upper_bound']!r}")
-        return None
-    if gtype in ("admin", "stations"):
-        key = "units" if gtype == "admin" else "stations"
-        items = fields[key]
-        if not isinstance(items, list) or not all(isinstance(v, (str, int)) for v in items):
-            r.problem(gline, rid, f"'{key}' must be a list of names")
-            return None
-        if gtype == "stations" and len(items) < 2:
-            r.problem(gline, rid, "a station line needs at least two stations")
-            return None
-    if gtype == "water" and not _water_fields_ok(r, gline, rid, fields):
-        return None
-    if gtype == "osm":
-        select = fields["select"]
-        if not isinstance(select, dict) or not (select.get("ids") or select.get("tags")):
-            r.problem(gline, rid, "osm 'select' needs 'ids' (e.g. [w123, n456]) or 'tags' (with an optional 'name')")
-            return None
-        if depth > 0:
-            r.problem(gline, rid, "an osm fallback cannot itself be an osm spec")
-            return None
-        fallback = parse_geometry_spec(r, gline, rid, fields["fallback"], depth + 1)
-        if fallback is None:
-            return None
-        fields = dict(fields, fallback=fallback)
-    return GeometrySpec(gtype, dict(fields), r.display, gline)
 
 
 def _record(r: _Reader, entry: LineDict, plans: dict[str, Plan], vocab: Vocabulary) -> Record | None:
     line = _line(entry)
-    rid = str(entry.get("id", ""))
-    unknown = set(entry) - RECORD_KEYS
-    if unknown:
-        r.problem(line, rid, f"unknown keys: {', '.join(sorted(map(str, unknown)))} (allowed: {', '.join(sorted(RECORD_KEYS))})")
-    missing = [k for k in ("id", "name", "kind", "sectors", "status", "geometry", "mentions") if entry.get(k) in (None, "", [])]
-    if missing:
-        r.problem(line, rid, f"record is missing {', '.join(missing)}")
+    rid = str(entry.get("id", ""))[:100] if isinstance(entry.get("id", ""), (str, int)) else ""
+    clean, found = check_mapping(entry, RECORD_FIELDS, "record")
+    for message in found:
+        r.problem(line, rid, message)
+    if any(k not in clean for k, f in RECORD_FIELDS.items() if f.required):
         return None
     if not ID_PATTERN.match(rid):
         r.problem(line, rid, "id must be a lowercase ascii slug [a-z0-9-]")
-    kind, status = str(entry["kind"]), str(entry["status"])
+    kind, status, sectors = clean["kind"], clean["status"], clean["sectors"]
     if kind not in vocab.kinds:
         r.problem(line, rid, f"unknown kind '{kind}' (known: {', '.join(vocab.kinds)})")
     if status not in vocab.statuses:
         r.problem(line, rid, f"unknown status '{status}' (known: {', '.join(vocab.statuses)})")
-    sectors = _str_list(r, line, rid, entry["sectors"], "sectors")
     for s in sectors:
         if s not in vocab.sectors:
             r.problem(line, rid, f"unknown sector '{s}' (known: {', '.join(vocab.sectors)})")
-    geometry = parse_geometry_spec(r, line, rid, entry["geometry"])
+    geometry, found = parse_spec(entry["geometry"], r.display, line)
+    for message in found:
+        r.problem(_line(entry["geometry"], line), rid, message)
     if geometry is None:
         return None
     return Record(
-        id=rid, name=str(entry["name"]).strip(), kind=kind, sectors=sectors, status=status, geometry=geometry,
-        aliases=_str_list(r, line, rid, entry.get("aliases"), "aliases"),
-        mentions=_mentions(r, line, rid, entry["mentions"], plans, vocab.statuses),
-        stated_area_km2=_number(r, line, rid, entry.get("stated_area_km2"), "stated_area_km2"),
-        stated_length_km=_number(r, line, rid, entry.get("stated_length_km"), "stated_length_km"),
-        within=_str_list(r, line, rid, entry.get("within"), "within"),
-        note=str(entry.get("note") or ""), source_file=r.display, source_line=line)
+        id=rid, name=clean["name"], kind=kind, sectors=sectors, status=status, geometry=geometry,
+        aliases=clean.get("aliases", []), mentions=_mentions(r, line, rid, entry["mentions"], plans, vocab.statuses),
+        stated_area_km2=clean.get("stated_area_km2"), stated_length_km=clean.get("stated_length_km"),
+        within=clean.get("within", []), note=clean.get("note", ""), source_file=r.display, source_line=line)
 
 
 def load_annotations(root: Path) -> tuple[Annotations | None, list[Problem]]:
@@ -345,7 +248,7 @@ def load_annotations(root: Path) -> tuple[Annotations | None, list[Problem]]:
                 if not isinstance(entry, dict):
                     r.problem(_line(entry), "", "each entry must be a mapping (a record or an add_mentions_to)")
                 elif "proposed" in entry:
-                    r.problem(_line(entry), str(entry.get("id") or entry.get("add_mentions_to") or ""),
+                    r.problem(_line(entry), str(entry.get("id") or entry.get("add_mentions_to") or "")[:100],
                               "a draft entry (proposed by `mapapp suggest`) in records/: drafts never enter "
                               "the build; keep it in corpus_annotations/drafts/ and accept it with `mapapp review`")
                 elif "add_mentions_to" in entry:
@@ -364,22 +267,24 @@ def load_annotations(root: Path) -> tuple[Annotations | None, list[Problem]]:
 
     for r, entry in extensions:
         line = _line(entry)
-        target = str(entry["add_mentions_to"])
-        unknown = set(entry) - EXTENSION_KEYS
-        if unknown:
-            r.problem(line, target, f"add_mentions_to entry has unknown keys: {', '.join(sorted(map(str, unknown)))} "
-                                    f"(allowed: {', '.join(sorted(EXTENSION_KEYS))})")
+        clean, found = check_mapping(entry, EXTENSION_FIELDS, "add_mentions_to entry")
+        target = clean.get("add_mentions_to", str(entry.get("add_mentions_to"))[:100])
+        for message in found:
+            r.problem(line, target, message)
         rec = records.get(target)
         if rec is None:
-            r.problem(line, target, f"add_mentions_to names unknown record '{target}'")
-        else:
+            if "add_mentions_to" in clean:
+                r.problem(line, target, f"add_mentions_to names unknown record '{target}'")
+        elif not found:
             rec.mentions += _mentions(r, line, target, entry.get("mentions") or [], plans, vocab.statuses)
-            for alias in _str_list(r, line, target, entry.get("aliases"), "aliases"):
+            for alias in clean.get("aliases", []):
                 if alias not in rec.aliases and alias != rec.name:
                     rec.aliases.append(alias)
         problems += r.problems
         r.problems = []
 
+    if files and not records and not problems:
+        problems.append(Problem(_display(root / "records", root), 0, "", "the records files hold no record"))
     problems += _check_names_and_mentions(records)
     return Annotations(plans=plans, vocabulary=vocab, records=records), problems
 
@@ -414,15 +319,14 @@ def parse_entry(entry: LineDict, display: str, annotations: Annotations) -> tupl
     without adding it. Returns (the Record, or None for an add_mentions_to entry or an invalid
     record; the problems found), each problem naming `display` and the entry's line."""
     r = _Reader(display)
-    line = _line(entry)
     if "add_mentions_to" not in entry:
         return _record(r, entry, annotations.plans, annotations.vocabulary), r.problems
-    target = str(entry["add_mentions_to"])
-    unknown = set(entry) - EXTENSION_KEYS
-    if unknown:
-        r.problem(line, target, f"add_mentions_to entry has unknown keys: {', '.join(sorted(map(str, unknown)))}")
-    if target not in annotations.records:
+    line = _line(entry)
+    clean, found = check_mapping(entry, EXTENSION_FIELDS, "add_mentions_to entry")
+    target = clean.get("add_mentions_to", str(entry.get("add_mentions_to"))[:100])
+    for message in found:
+        r.problem(line, target, message)
+    if "add_mentions_to" in clean and target not in annotations.records:
         r.problem(line, target, f"add_mentions_to names unknown record '{target}'")
     _mentions(r, line, target, entry.get("mentions") or [], annotations.plans, annotations.vocabulary.statuses)
-    _str_list(r, line, target, entry.get("aliases"), "aliases")
     return None, r.problems

@@ -118,7 +118,8 @@ def cmd_osm_stations(args) -> int:
     project = _project(args)
     cache = OsmCache.open(project.osm_cache_dir)
     if cache is None:
-        raise MapappError(f"no OSM cache in {project.osm_cache_dir}: run `mapapp osm import FILE` or `mapapp osm fetch`")
+        raise MapappError(f"no OSM cache in {project.osm_cache_dir}: "
+                          f"run `mapapp osm import FILE` or `mapapp osm fetch`")
     changes, missing = refresh_stations(project.geodata_dir / "stations", cache, write=args.write)
     moved = [c for c in changes if c.distance_m > MOVED_M]
     print(f"{len(changes)} stations found in OSM, {len(missing)} not found, {len(moved)} moved by more than {MOVED_M:.0f} m:")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from .errors import MapappError
+from .errors import UnknownUnit
 
 
 @dataclass
@@ -37,7 +37,7 @@ def _within_mask(features: gpd.GeoDataFrame, names: list[str], boundaries: gpd.G
         hit = None if boundaries is None else boundaries[
             (boundaries["name"] == name) | (boundaries["adcode"].astype(str) == str(name))]
         if hit is None or hit.empty:
-            raise MapappError(f"unknown administrative unit '{name}' for --within "
+            raise UnknownUnit(f"unknown administrative unit '{name}' for --within "
                               f"(use a full name such as 南昌市, 青云谱区 or 江西省)")
         unit = hit.iloc[0]
         whole_province |= unit["level"] == "province"
@@ -52,7 +52,7 @@ def filter_features(features: gpd.GeoDataFrame, flt: FeatureFilter,
                     boundaries: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Return the rows of `features` that match `flt`, in table order.
 
-    Raises MapappError for an unknown administrative unit in `within`."""
+    Raises UnknownUnit (a MapappError) for an unknown administrative unit in `within`."""
     mask = pd.Series(True, index=features.index)
     if not flt.include_unlocated:
         mask &= features.geometry.notna()

@@ -15,7 +15,8 @@ def coordinate_problem(lon: float, lat: float) -> str | None:
     if not (np.isfinite(lon) and np.isfinite(lat)):
         return f"coordinate ({lon}, {lat}) is not a finite number"
     if CHINA_LAT[0] <= lon <= CHINA_LAT[1] and CHINA_LON[0] <= lat <= CHINA_LON[1]:
-        return f"coordinate ({lon}, {lat}) looks swapped: lon/lat must be in that order (lon ≈ 113-119, lat ≈ 24-31 in Jiangxi)"
+        return (f"coordinate ({lon}, {lat}) looks swapped: lon/lat must be in that order "
+                f"(lon ≈ 113-119, lat ≈ 24-31 in Jiangxi)")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         return f"coordinate ({lon}, {lat}) is outside WGS84 lon/lat ranges (are these projected metres?)"
     if not (CHINA_LON[0] <= lon <= CHINA_LON[1] and CHINA_LAT[0] <= lat <= CHINA_LAT[1]):

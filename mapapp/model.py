@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-GEOMETRY_TYPES = ("admin", "manual", "stations", "point", "water", "osm", "none")
 PRECISIONS = ("exact", "derived", "approximate", "point")
 
 
@@ -63,7 +62,8 @@ class Mention:
 
 @dataclass
 class GeometrySpec:
-    """How a record gets its geometry: `type` is one of GEOMETRY_TYPES; `fields` the rest."""
+    """How a record gets its geometry: `type` names a geometry_types.REGISTRY entry; `fields` holds
+    its checked field values (an `osm` spec's `fallback` is itself a GeometrySpec)."""
 
     type: str
     fields: dict[str, Any]

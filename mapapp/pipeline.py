@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -21,14 +21,14 @@ from .annotation_warnings import name_containment_warnings, shape_radius_warning
 from .annotations import load_annotations
 from .context import context_layers
 from .corpus import Corpus, check_mentions
-from .errors import BuildMissing, BuildOutdated, Problem, ValidationFailed
+from .errors import BuildUnusable, Problem, ValidationFailed
 from .stores import BuildStore, BuildTables, open_store
 from .stores.folder import BOUNDARIES_FILE, CONTEXT_FILE, FEATURES_FILE, MANIFEST_FILE, Build, load_build  # noqa: F401
 from .measure import area_km2, length_km
 from .model import Annotations
+from .osm.cache import OsmCache
 from .project import Project
 from .schema import FORMAT_VERSION, check_columns
-from .osm.cache import OsmCache
 from .resolve import ResolveContext, ResolvedGeometry, resolve_record
 from .stations import load_stations
 
@@ -154,11 +154,17 @@ def build(project: Project, progress: Progress | None = None) -> dict:
     """Validate, resolve and write the build into the project's store atomically. Returns the manifest.
 
     Raises ForeignFolder (before any work) when the build folder holds anything but a build,
-    ValidationFailed (nothing written) when any input has a problem, and MapappError when the
-    store cannot be written (the previous build stays)."""
+    BuildBusy (before any work) when another build is writing the same folder, ValidationFailed
+    (nothing written) when any input has a problem, and MapappError when writing fails (disk full,
+    an unreachable store); the previous build is then intact."""
+    store = open_store(project)
+    with store.writing():
+        return _build(project, store, progress)
+
+
+def _build(project: Project, store: BuildStore, progress: Progress | None) -> dict:
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    store = open_store(project)
     store.check_replaceable()
     result = check(project, progress)
     if result.problems:
@@ -173,7 +179,7 @@ def build(project: Project, progress: Progress | None = None) -> dict:
         "build_id": uuid.uuid4().hex,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "crs": "EPSG:4326 (WGS84)",
-        "records": int(len(gdf)),
+        "records": len(gdf),
         "located": int(gdf.geometry.notna().sum()),
         "by_precision": {str(k): int(v) for k, v in gdf.precision.value_counts().items()},
         "boundaries": admin.metadata,
@@ -196,7 +202,7 @@ def ensure_store(project: Project, progress: Progress | None = None) -> BuildSto
     store = open_store(project)
     try:
         store.manifest()
-    except (BuildMissing, BuildOutdated):
+    except BuildUnusable:
         build(project, progress=progress)
     return store
 
@@ -208,6 +214,6 @@ def ensure_build(project: Project, progress: Progress | None = None) -> Build:
     store = open_store(project)
     try:
         return store.load()
-    except (BuildMissing, BuildOutdated):
+    except BuildUnusable:
         build(project, progress=progress)
         return store.load()

@@ -41,7 +41,7 @@ def test_valid_folder_has_no_problems(data, corpus_dir):
     ({"sectors": "[urban, spaceport]"}, "test.yaml:1: [test-zone] unknown sector 'spaceport'"),
     ({"status": "maybe"}, "test.yaml:1: [test-zone] unknown status 'maybe'"),
     ({"mentions": "[{plan: shanghai-15th, line: 3, quote: x}]"}, "[test-zone] mention cites unknown plan 'shanghai-15th'"),
-    ({"mentions": "[{plan: nanchang-14th, line: 0, quote: x}]"}, "mention line must be a positive whole number"),
+    ({"mentions": "[{plan: nanchang-14th, line: 0, quote: x}]"}, "mention: 'line' must be between 1 and 10000000, got 0"),
     ({"rid": "Bad_Id"}, "[Bad_Id] id must be a lowercase ascii slug"),
     ({"geometry": "{type: admin, units: [南昌新区]}"}, "[test-zone] geometry (admin): unknown administrative unit '南昌新区'"),
     ({"geometry": "{type: stations, stations: [南昌西, 火星站], uncertainty_m: 2000}"},
@@ -50,7 +50,7 @@ def test_valid_folder_has_no_problems(data, corpus_dir):
     ({"geometry": "{type: point, lon: 121.47, lat: 31.23, uncertainty_m: 500, source: Shanghai}"}, "lies outside Jiangxi"),
     ({"geometry": "{type: polygon, file: x}"}, "unknown geometry type 'polygon'"),
     ({"geometry": "{type: point, lon: 115.9, lat: 28.8}"}, "geometry type 'point' is missing source, uncertainty_m"),
-    ({"extra": "  colour: red\n"}, "[test-zone] unknown keys: colour"),
+    ({"extra": "  colour: red\n"}, "[test-zone] record has unknown keys: colour"),
 ])
 def test_record_problems_are_named(data, kwargs, expected):
     data.file("geodata/stations/rail.csv", GOOD_STATIONS)
@@ -115,7 +115,7 @@ def test_malformed_geojson_names_file_and_line(data):
     data.file("geodata/manual/bad.geojson", '{"type": "Feature",\n "geometry": {"type": "Polygon" "coordinates": []}}')
     data.records(record(geometry="{type: manual, file: manual/bad.geojson, uncertainty_m: 500, source: test}"))
     found = problems_of(data)
-    assert any("[test-zone] geometry (manual): malformed JSON in bad.geojson line 2" in p for p in found), found
+    assert any("[test-zone] geometry (manual): malformed JSON in geodata/manual/bad.geojson line 2" in p for p in found), found
 
 
 def test_invalid_polygon(data):

@@ -11,9 +11,9 @@ from shapely.geometry import shape
 
 import mapapp.pipeline as pipeline
 from mapapp.cli import main
-from mapapp.errors import BuildMissing, BuildOutdated, ValidationFailed
-from mapapp.schema import EXPORT_PROPERTIES, FORMAT_VERSION
+from mapapp.errors import BuildOutdated, BuildUnreadable, MapappError, ValidationFailed
 from mapapp.pipeline import build, load_build
+from mapapp.schema import EXPORT_PROPERTIES, FORMAT_VERSION
 
 STATIONS = """\
 network,name,lon,lat,source
@@ -129,7 +129,7 @@ def test_crash_while_writing_keeps_previous_build(good, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(MapappError, match="No space left on device; the previous build is intact"):
         build(good.project())
     assert {p.name: p.read_bytes() for p in (good.root / "build").iterdir()} == before
     assert sorted(p.name for p in good.root.iterdir()) == ["build", "corpus_annotations", "geodata"]
@@ -138,7 +138,7 @@ def test_crash_while_writing_keeps_previous_build(good, monkeypatch):
 def test_corrupt_build_is_reported(good):
     build(good.project())
     (good.root / "build" / "features.parquet").write_bytes(b"not parquet")
-    with pytest.raises(BuildMissing, match="unreadable"):
+    with pytest.raises(BuildUnreadable, match="unreadable"):
         load_build(good.root / "build")
 
 

@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ..atomic import FolderKind, staging_folder, swap_in
-from ..errors import MapappError
-from ..resolve import OsmMatch, OsmMiss
+from ..atomic import FolderKind, FolderLock, staging_folder, swap_in
+from ..errors import OsmDataError
+from ..geometry_types import OsmMatch, OsmMiss
 from .tags import names_of
 
 TABLE_FILE = "objects.parquet"
@@ -40,7 +40,12 @@ class CacheWriter:
     def __init__(self, cache_dir: Path, source: str, bbox: tuple[float, float, float, float] | None = JIANGXI_BBOX,
                  batch_size: int = 20_000):
         self.cache_dir = Path(cache_dir)
-        self.tmp = staging_folder(self.cache_dir, CACHE_FOLDER)
+        self.lock = FolderLock(self.cache_dir, CACHE_FOLDER).__enter__()
+        try:
+            self.tmp = staging_folder(self.cache_dir, CACHE_FOLDER)
+        except BaseException:
+            self.lock.__exit__()
+            raise
         self.source = source
         self.bbox = shapely.box(*bbox) if bbox else None
         self.batch_size = batch_size
@@ -53,7 +58,8 @@ class CacheWriter:
         """Add one object (tags as a dict, geometry in WGS84); objects outside the bbox are skipped."""
         if geometry is None or geometry.is_empty or (self.bbox is not None and not self.bbox.intersects(geometry)):
             return
-        kind = "point" if geometry.geom_type == "Point" else "area" if geometry.geom_type.endswith("Polygon") else "line"
+        gtype = geometry.geom_type
+        kind = "point" if gtype == "Point" else "area" if gtype.endswith("Polygon") else "line"
         names = names_of(tags)
         self.rows.append((osm_id, kind, names[0] if names else "", "|".join(names),
                           json.dumps(tags, ensure_ascii=False), shapely.to_wkb(geometry)))
@@ -69,16 +75,20 @@ class CacheWriter:
             self.count += len(self.rows)
             self.rows = []
 
-    def commit(self, timestamp: str = "") -> dict:
-        """Finish writing and replace the previous cache. Returns the cache metadata."""
+    def commit(self, timestamp: str = "", skipped_objects: int = 0) -> dict:
+        """Finish writing and replace the previous cache. Returns the cache metadata (with the count of
+        objects the reader had to skip)."""
         self._flush()
         self.writer.close()
         meta = {"source": self.source, "data_timestamp": timestamp or self.timestamp or "unknown",
                 "objects": self.count, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "bbox": list(self.bbox.bounds) if self.bbox is not None else None,
-                "licence": "© OpenStreetMap contributors, ODbL 1.0"}
-        (self.tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        swap_in(self.tmp, self.cache_dir, CACHE_FOLDER)
+                "licence": "© OpenStreetMap contributors, ODbL 1.0", "skipped_objects": skipped_objects}
+        try:
+            (self.tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+            swap_in(self.tmp, self.cache_dir, CACHE_FOLDER)
+        finally:
+            self.lock.__exit__()
         return meta
 
     def abort(self) -> None:
@@ -87,6 +97,7 @@ class CacheWriter:
             self.writer.close()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            self.lock.__exit__()
 
 
 @dataclass
@@ -108,8 +119,8 @@ class OsmCache:
                 self.by_name.setdefault(name, []).append(i)
 
     @classmethod
-    def open(cls, folder: Path) -> "OsmCache | None":
-        """Return the cache in `folder`, or None when there is none. Raises MapappError if unreadable."""
+    def open(cls, folder: Path) -> OsmCache | None:
+        """Return the cache in `folder`, or None when there is none. Raises OsmDataError if unreadable."""
         folder = Path(folder)
         if not (folder / META_FILE).is_file():
             return None
@@ -117,7 +128,7 @@ class OsmCache:
             meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
             table = pq.read_table(folder / TABLE_FILE)
         except Exception as exc:
-            raise MapappError(f"the OSM cache in {folder} is unreadable ({exc}): import or fetch again") from None
+            raise OsmDataError(f"the OSM cache in {folder} is unreadable ({exc}): import or fetch again") from None
         d = table.to_pydict()
         return cls(folder, meta, np.array(d["osm_id"], dtype=object), np.array(d["kind"], dtype=object),
                    [set(n.split("|")) if n else set() for n in d["names"]], [json.loads(t) for t in d["tags"]],
@@ -159,8 +170,9 @@ class OsmCache:
         picked = [i for i in rows if self.kinds[i] == best]
         spread = _spread_m([self.geometries[i] for i in rows])
         if spread > AMBIGUITY_M:
-            ids = ", ".join(f"{self.ids[i]} ({sorted(self.names[i])[0] if self.names[i] else 'unnamed'})" for i in rows[:8])
-            return OsmMiss("ambiguous", f"ambiguous: {len(rows)} OSM objects {spread / 1000:.1f} km apart match {what}: {ids}")
+            ids = ", ".join(f"{self.ids[i]} ({min(self.names[i]) if self.names[i] else 'unnamed'})" for i in rows[:8])
+            return OsmMiss("ambiguous",
+                           f"ambiguous: {len(rows)} OSM objects {spread / 1000:.1f} km apart match {what}: {ids}")
         geom = shapely.union_all([self.geometries[i] for i in picked]) if best == "area" else self.geometries[picked[0]]
         return OsmMatch(geom, [self.ids[i] for i in picked], self.meta["data_timestamp"])
 

@@ -2,9 +2,10 @@
 
 Queries are batched (one per tag key), retried with exponential backoff on 429 and 5xx (honouring
 Retry-After), and each answer is cached on disk by the hash of its query, so a rerun after a
-failure only asks for what is missing. Offline or refused requests give a clear MapappError."""
+failure only asks for what is missing. Offline or refused requests give a clear OverpassError."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import socket
@@ -12,13 +13,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
-from ..errors import MapappError
+from ..atomic import write_file
+from ..errors import OsmDataError, OverpassError
 from .cache import JIANGXI_BBOX, CacheWriter
 from .tags import ANY, WANTED, is_linear, is_wanted
 
@@ -47,40 +49,46 @@ def fetch_query(endpoint: str, query: str, answers_dir: Path, retries: int = 5, 
                 timeout: float = 200.0, sleep: Callable[[float], None] = time.sleep) -> dict:
     """Return the JSON answer to `query`, from the answers cache or the endpoint (with retries).
 
-    Raises MapappError when offline, refused (4xx other than 429) or still failing after `retries`."""
+    Raises OverpassError when offline, refused (4xx other than 429) or still failing after `retries`."""
     key = hashlib.sha256(f"{endpoint}\n{query}".encode()).hexdigest()[:24]
     cached = answers_dir / f"{key}.json"
     if cached.is_file():
-        return json.loads(cached.read_text(encoding="utf-8"))
+        try:
+            answer = json.loads(cached.read_text(encoding="utf-8"))
+            if isinstance(answer, dict):
+                return answer
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+            pass                     # a damaged cached answer is asked again
     last_error = ""
     for attempt in range(retries + 1):
         try:
             body = _post(endpoint, query, timeout)
             answer = json.loads(body)
+            if not isinstance(answer, dict):
+                raise json.JSONDecodeError("not a JSON object", "", 0)
             answers_dir.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp")
-            tmp.write_bytes(body)
-            tmp.replace(cached)
+            write_file(cached, functools.partial(Path.write_bytes, data=body))
             return answer
         except urllib.error.HTTPError as exc:
             if exc.code not in RETRY_STATUSES:
-                raise MapappError(f"Overpass refused the request: HTTP {exc.code} {exc.reason} from {endpoint}") from None
+                raise OverpassError(f"Overpass refused the request: HTTP {exc.code} {exc.reason} "
+                                    f"from {endpoint}") from None
             last_error = f"HTTP {exc.code} {exc.reason}"
             wait = exc.headers.get("Retry-After") if exc.headers else None
             delay = float(wait) if wait and wait.isdigit() else backoff_s * 2 ** attempt
-        except (urllib.error.URLError, socket.timeout, ConnectionError) as exc:
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, (ConnectionRefusedError, socket.gaierror)) or "Name or service" in str(reason):
-                raise MapappError(f"cannot reach Overpass at {endpoint} ({reason}): are you offline? "
+                raise OverpassError(f"cannot reach Overpass at {endpoint} ({reason}): are you offline? "
                                   f"Use `mapapp osm import FILE.osm.pbf` with a downloaded extract instead") from None
             last_error = str(reason)
             delay = backoff_s * 2 ** attempt
-        except json.JSONDecodeError:
-            last_error = "the answer is not JSON"
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            last_error = "the answer is not a JSON object"
             delay = backoff_s * 2 ** attempt
         if attempt < retries:
             sleep(delay)
-    raise MapappError(f"Overpass at {endpoint} still failing after {retries + 1} attempts ({last_error})")
+    raise OverpassError(f"Overpass at {endpoint} still failing after {retries + 1} attempts ({last_error})")
 
 
 def element_geometry(el: dict):
@@ -123,14 +131,18 @@ def fetch_overpass(cache_dir: Path, endpoint: str = DEFAULT_ENDPOINT, bbox=JIANG
         seen = set()
         stamps = []
         for answer in answers:
-            stamps.append((answer.get("osm3s") or {}).get("timestamp_osm_base", ""))
+            stamps.append(str((answer.get("osm3s") or {}).get("timestamp_osm_base", "")))
             for el in answer.get("elements") or []:
-                oid = el["type"][0] + str(el["id"])
-                tags = el.get("tags") or {}
-                if oid in seen or not is_wanted(tags):
-                    continue
-                seen.add(oid)
-                geom = element_geometry(el)
+                try:
+                    oid = el["type"][0] + str(int(el["id"]))
+                    tags = {str(k): str(v) for k, v in (el.get("tags") or {}).items()}
+                    if oid in seen or not is_wanted(tags):
+                        continue
+                    seen.add(oid)
+                    geom = element_geometry(el)
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                    raise OsmDataError(f"Overpass answer from {endpoint} holds a malformed element "
+                                       f"({type(exc).__name__}: {exc}): {json.dumps(el)[:200]}") from None
                 if geom is not None and not geom.is_empty:
                     writer.add(oid, tags, geom)
         return writer.commit(max(stamps) if stamps else "")

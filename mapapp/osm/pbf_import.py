@@ -4,14 +4,14 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import osmium
 import osmium.filter
 import shapely
 
-from ..errors import MapappError
+from ..errors import MapappError, OsmDataError
 from .cache import JIANGXI_BBOX, CacheWriter
 from .tags import is_linear, is_wanted, osm_filter_keys
 
@@ -60,18 +60,21 @@ def import_extract(path: Path, cache_dir: Path, bbox=JIANGXI_BBOX, node_index: s
 
     One streaming pass (node locations in `node_index`, e.g. 'sparse_file_array,/tmp/idx' for
     bounded memory on a national extract); rows go to disk in batches. A failure or interruption
-    leaves the previous cache intact (rerun to restart). Raises MapappError for a missing or
-    unreadable file."""
+    leaves the previous cache intact (rerun to restart). The metadata counts the objects skipped
+    because their nodes lie outside the extract (`skipped_objects`). Raises MapappError for a
+    missing file, OsmDataError for corrupt data."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise MapappError(f"OSM file not found: {path}")
+    if not path.is_file():
+        raise MapappError(f"{path}: not a regular file (a folder, FIFO or device): refusing to read it")
     if not path.name.endswith((".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")):
         raise MapappError(f"{path.name}: expected an OSM extract (.osm.pbf or .osm)")
     total = path.stat().st_size
     position = _read_position(path)
     writer = CacheWriter(cache_dir, source=f"extract {path.name} ({total / 1e6:.1f} MB)", bbox=bbox)
     wkb = osmium.geom.WKBFactory()
-    seen = kept = 0
+    seen = kept = skipped = 0
     header_ts = ""
     last = time.monotonic()
     try:
@@ -90,12 +93,12 @@ def import_extract(path: Path, cache_dir: Path, bbox=JIANGXI_BBOX, node_index: s
                 elif obj.is_way():
                     if is_linear(tags) or not obj.is_closed():
                         geom_wkb, oid = wkb.create_linestring(obj), f"w{obj.id}"
-                elif obj.is_area():
-                    if not is_linear(tags):
-                        oid = f"w{obj.orig_id()}" if obj.from_way() else f"r{obj.orig_id()}"
-                        geom_wkb = wkb.create_multipolygon(obj)
+                elif obj.is_area() and not is_linear(tags):
+                    oid = f"w{obj.orig_id()}" if obj.from_way() else f"r{obj.orig_id()}"
+                    geom_wkb = wkb.create_multipolygon(obj)
             except (osmium.InvalidLocationError, RuntimeError):
-                continue   # an object whose nodes are outside the extract
+                skipped += 1   # an object whose nodes are outside the extract
+                continue
             if geom_wkb is None:
                 continue
             geom = shapely.from_wkb(bytes.fromhex(geom_wkb) if isinstance(geom_wkb, str) else geom_wkb)
@@ -107,11 +110,13 @@ def import_extract(path: Path, cache_dir: Path, bbox=JIANGXI_BBOX, node_index: s
                 pos = position()
                 progress(min(pos / total, 1.0) if pos >= 0 and total else -1, seen, kept)
                 last = time.monotonic()
-        meta = writer.commit(header_ts)
+        meta = writer.commit(header_ts, skipped_objects=skipped)
     except BaseException as exc:
         writer.abort()
-        if isinstance(exc, RuntimeError) and not isinstance(exc, MapappError):
-            raise MapappError(f"{path.name}: cannot read OSM data ({exc})") from None
+        corrupt = isinstance(exc, (RuntimeError, ValueError, osmium.InvalidLocationError))
+        if corrupt and not isinstance(exc, MapappError):
+            raise OsmDataError(f"{path.name}: corrupt OSM data after {seen:,} objects ({exc}); nothing imported, "
+                               f"the previous cache is intact") from None
         raise
     if progress:
         progress(1.0, seen, kept)

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyproj import Geod
 
+from ..atomic import write_file
+from ..errors import InputFileError, Problem, ValidationFailed
+from ..inputfile import read_text_file
+from ..stations import COLUMNS, read_table
 from .cache import OsmCache
 
 MOVED_M = 200.0
@@ -45,27 +49,36 @@ def refresh_stations(stations_dir: Path, cache: OsmCache, network: str = "rail",
     """Match each station of `network` in the tables to OSM by name ('南昌西' or '南昌西站').
 
     Returns (changes for every matched station, names not found in OSM). With write=True, each
-    table is rewritten atomically with the OSM coordinates and sources of the matched stations."""
+    table is rewritten atomically with the OSM coordinates and sources of the matched stations.
+    Raises ValidationFailed when a table is malformed (as `mapapp validate` reports it)."""
     osm = _osm_stations(cache)
     changes, missing = [], []
     stamp = cache.meta.get("data_timestamp", "")
     for path in sorted(Path(stations_dir).glob("*.csv")):
-        text = path.read_text(encoding="utf-8-sig")
-        rows = list(csv.reader(text.splitlines()))
-        if not rows:
+        try:
+            text = read_text_file(path).removeprefix("\ufeff")
+        except InputFileError as exc:
+            raise ValidationFailed([Problem(str(path), 0, "", str(exc))]) from None
+        numbered, problems = read_table(text, str(path))
+        if problems:
+            raise ValidationFailed(problems)
+        if not numbered:
             continue
-        header, body = rows[0], rows[1:]
+        header, body = list(COLUMNS), [row for _, row in numbered]
         changed = False
         for row in body:
             if len(row) != 5 or row[0].strip() != network:
                 continue
+            try:
+                old = (float(row[2]), float(row[3]))
+            except ValueError:
+                continue      # `mapapp validate` names the row
             name = row[1].strip()
             hit = osm.get(name) or osm.get(name + "站") or osm.get(name.removesuffix("站"))
             if hit is None:
                 missing.append(name)
                 continue
             oid, lon, lat = hit
-            old = (float(row[2]), float(row[3]))
             _, _, dist = _GEOD.inv(old[0], old[1], lon, lat)
             changes.append(StationChange(path, name, old, (lon, lat), oid, dist))
             if write:
@@ -76,7 +89,5 @@ def refresh_stations(stations_dir: Path, cache: OsmCache, network: str = "rail",
         if write and changed:
             out = io.StringIO()
             csv.writer(out, lineterminator="\n").writerows([header, *body])
-            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-            tmp.write_text(out.getvalue(), encoding="utf-8")
-            os.replace(tmp, path)
+            write_file(path, functools.partial(Path.write_text, data=out.getvalue(), encoding="utf-8"))
     return changes, missing

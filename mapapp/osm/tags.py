@@ -51,10 +51,7 @@ def names_of(tags: dict[str, str]) -> list[str]:
 def is_wanted(tags: dict[str, str]) -> bool:
     """Return whether an object with these tags belongs in mapapp's OSM cache."""
     named = bool(tags.get("name") or tags.get("name:zh"))
-    for key, value in tags.items():
-        if _matches(WANTED, key, value) and (named or (key, value) in UNNAMED_OK):
-            return True
-    return False
+    return any(_matches(WANTED, key, value) and (named or (key, value) in UNNAMED_OK) for key, value in tags.items())
 
 
 def is_linear(tags: dict[str, str]) -> bool:

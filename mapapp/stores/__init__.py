@@ -8,6 +8,7 @@ build it holds (cheap, so app instances notice a rebuild) and answers a `Feature
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -15,8 +16,8 @@ import geopandas as gpd
 
 from ..features import FeatureFilter, filter_features
 from ..project import Project
-from ..atomic import check_replaceable
-from ..errors import BuildMissing, BuildOutdated
+from ..atomic import FolderLock, check_replaceable
+from ..errors import BuildUnusable
 from .folder import (BOUNDARIES_FILE, BUILD_FOLDER, CONTEXT_FILE, FEATURES_FILE, Build, load_build, read_manifest,
                      write_build)
 
@@ -41,6 +42,11 @@ class BuildStore(ABC):
     def check_replaceable(self) -> None:
         """Return when a build may be written here. Raises ForeignFolder (or StoreError) when the
         destination holds something that is not mapapp's."""
+
+    @abstractmethod
+    def writing(self) -> AbstractContextManager:
+        """Return a context held for the whole of a build. Raises BuildBusy on entering when
+        another process is writing a build here and the store cannot let both finish whole."""
 
     @abstractmethod
     def write(self, tables: BuildTables, manifest: dict, say: Progress) -> None:
@@ -75,6 +81,9 @@ class FolderStore(BuildStore):
     def check_replaceable(self) -> None:
         check_replaceable(self.folder, BUILD_FOLDER)
 
+    def writing(self) -> AbstractContextManager:
+        return FolderLock(self.folder, BUILD_FOLDER)
+
     def write(self, tables: BuildTables, manifest: dict, say: Progress) -> None:
         write_build(self.folder, {FEATURES_FILE: tables.features, BOUNDARIES_FILE: tables.boundaries,
                                   CONTEXT_FILE: tables.context}, manifest)
@@ -88,7 +97,7 @@ class FolderStore(BuildStore):
     def build_id(self) -> str | None:
         try:
             return read_manifest(self.folder).get("build_id")
-        except (BuildMissing, BuildOutdated):
+        except BuildUnusable:
             return None
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from ..atomic import FolderKind, check_replaceable, staging_folder, swap_in
-from ..errors import BuildMissing, BuildOutdated
+from ..atomic import FolderKind, recover, staging_folder, swap_in
+from ..errors import BuildMissing, BuildOutdated, BuildUnreadable, BuildWrongCRS, MapappError
 from ..schema import FORMAT_VERSION, check_columns, normalise
 
 FEATURES_FILE = "features.parquet"
@@ -39,28 +39,36 @@ class Build:
 
 def write_build(build_dir: Path, tables: dict[str, gpd.GeoDataFrame], manifest: dict) -> None:
     """Write `tables` (file name -> table) and the manifest into `build_dir`, replacing the previous
-    build in one step. Raises ForeignFolder when `build_dir` is not a build, OSError on a failed write."""
-    tmp = staging_folder(build_dir, BUILD_FOLDER)
+    build in one step. Raises ForeignFolder when `build_dir` is not a build, MapappError when
+    writing fails (disk full); the previous build is then intact."""
+    try:
+        tmp = staging_folder(build_dir, BUILD_FOLDER)
+    except OSError as exc:
+        raise MapappError(f"cannot write the build next to {build_dir}: {exc.strerror or exc}") from None
     try:
         for name, table in tables.items():
             table.to_parquet(tmp / name)
-        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, allow_nan=False),
+                                         encoding="utf-8")
         swap_in(tmp, build_dir, BUILD_FOLDER)
+    except OSError as exc:
+        raise MapappError(f"cannot write the build {build_dir}: {exc.strerror or exc}; "
+                          f"the previous build is intact") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def read_manifest(build_dir: Path) -> dict:
-    """Return the manifest of the build in `build_dir`. Raises BuildMissing when there is none or
-    it is unreadable, BuildOutdated when the build has another format version."""
+    """Return the manifest of the build in `build_dir`. Raises BuildMissing when there is none,
+    BuildUnreadable when it cannot be decoded, BuildOutdated when the build has another format version."""
     path = build_dir / MANIFEST_FILE
     if not path.is_file():
         raise BuildMissing(f"no build in {build_dir} (missing {MANIFEST_FILE}): run `mapapp build`")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
-                           f"run `mapapp build` again") from None
+        raise BuildUnreadable(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
+                              f"run `mapapp build` again") from None
     found = manifest.get("format_version", 1) if isinstance(manifest, dict) else None
     if found != FORMAT_VERSION:
         raise BuildOutdated(f"the build in {build_dir} has format version {found}, this mapapp reads format "
@@ -69,8 +77,13 @@ def read_manifest(build_dir: Path) -> dict:
 
 
 def load_build(build_dir: Path) -> Build:
-    """Return the build in `build_dir`. Raises BuildMissing when there is none or it is unreadable,
-    BuildOutdated when it was written in another format version."""
+    """Return the build in `build_dir`.
+
+    Raises BuildMissing when there is none, BuildUnreadable when its files cannot be decoded,
+    BuildWrongCRS when it is not in EPSG:4326 and BuildOutdated when it has another format version
+    (all BuildUnusable). A build a killed writer left beside the folder is put back first."""
+    if not build_dir.exists():
+        recover(build_dir, BUILD_FOLDER)
     paths = [build_dir / f for f in (FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE, CONTEXT_FILE)]
     manifest = read_manifest(build_dir)
     missing = [p.name for p in paths if not p.is_file()]
@@ -81,15 +94,15 @@ def load_build(build_dir: Path) -> Build:
         boundaries = gpd.read_parquet(paths[1])
         context = gpd.read_parquet(paths[3])
     except Exception as exc:  # any decoding failure means the same thing to the user
-        raise BuildMissing(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
-                           f"run `mapapp build` again") from None
+        raise BuildUnreadable(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
+                              f"run `mapapp build` again") from None
     try:
         features = normalise(check_columns(features))
     except (KeyError, ValueError, TypeError) as exc:
-        raise BuildMissing(f"the build in {build_dir} has an unexpected feature table ({exc}): "
-                           f"run `mapapp build` again") from None
+        raise BuildUnreadable(f"the build in {build_dir} lacks or garbles a column ({type(exc).__name__}: {exc}): "
+                              f"run `mapapp build` again") from None
     if features.crs is None or features.crs.to_epsg() != 4326:
-        raise BuildMissing(f"the build in {build_dir} is not in EPSG:4326: run `mapapp build` again")
+        raise BuildWrongCRS(f"the build in {build_dir} is not in EPSG:4326: run `mapapp build` again")
     return Build(features, boundaries, manifest, str(build_dir), context)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import AbstractContextManager, nullcontext
 from urllib.parse import urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -82,6 +83,11 @@ class PostgisStore:
             if not cur.fetchone()[0]:
                 raise StoreError(f"schema '{SCHEMA}' in {self.where} exists and is not a mapapp build (no "
                                  f"{MARKER_TABLE} table): refusing to replace it")
+
+    def writing(self) -> AbstractContextManager:
+        """Concurrent builds each write their own schema; the swap is serialised by the advisory
+        lock, so the last writer wins with a whole build and no lock is held while building."""
+        return nullcontext()
 
     def write(self, tables, manifest: dict, say) -> None:
         """Write the build into a new schema and swap it in. Raises StoreError; the previous build
