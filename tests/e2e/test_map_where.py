@@ -32,6 +32,22 @@ def _click_at(p, lon: float, lat: float) -> None:
     p.page.mouse.click(box["x"] + x, box["y"] + y)
 
 
+def _empty_spot(p, build) -> tuple[float, float]:
+    """Return a point in the current view as far as possible from every precise feature (a click
+    there is a click on empty ground, which gives a place report)."""
+    import numpy as np
+    import shapely
+
+    b = p.map_eval("() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }")
+    w, s, e, n = b
+    grid = [(w + (e - w) * i / 6, s + (n - s) * j / 6) for i in range(1, 6) for j in range(1, 6)]
+    f = build.features
+    precise = f[f.geometry.notna() & ~f["upper_bound"].astype(bool) & (f["method"] != "admin")].geometry.values
+    tree = shapely.STRtree(precise)
+    far = [float(shapely.distance(precise[tree.nearest(shapely.Point(x, y))], shapely.Point(x, y))) for x, y in grid]
+    return grid[int(np.argmax(far))]
+
+
 def _in_view(p, feature_id: str) -> bool:
     return p.map_eval(f"""() => {{ const l = window.mapapp.byId[{feature_id!r}];
         const b = l.getBounds ? l.getBounds() : L.latLngBounds(l.getLatLng(), l.getLatLng());
@@ -244,8 +260,9 @@ def test_the_chinese_ui_shows_no_program_written_english(real_app, app_page):
     for fid in (fallback, upper):
         p = app_page(url).open(f"id={fid}")
         p.page.locator(f".mapapp-panel[data-feature-id='{fid}']").wait_for(timeout=20000)
-        c = p.map_eval("() => window.map.getCenter()")
-        _click_at(p, c["lng"], c["lat"])  # a place report too
+        # a place report too: zoomed out far enough to show empty ground, clicked away from features
+        p.map_eval("() => window.map.setZoom(Math.min(window.map.getZoom(), 9), {animate: false})")
+        _click_at(p, *_empty_spot(p, build))
         p.page.locator(".mapapp-report").wait_for(timeout=20000)
         p.page.get_by_text("未定位记录").click()  # the ledger
         p.page.locator(".mapapp-ledger").wait_for(timeout=10000)
