@@ -21,6 +21,8 @@ Needs chromium (/usr/bin/chromium). Prints a table; paste it into bench/RESULTS.
 """
 from __future__ import annotations
 
+import contextlib
+
 import argparse
 import os
 import shutil
@@ -34,11 +36,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from app_synthetic import make_build
+from app_synthetic import make_build  # noqa: E402  (found through the sys.path entry above)
 
-from mapapp.app.assets import runtime_dir
-from mapapp.app.launch import stop_server, streamlit_command, wait_until_up
-from mapapp.pipeline import load_build
+from mapapp.app.assets import runtime_dir  # noqa: E402
+from mapapp.app.launch import stop_server, streamlit_command, wait_until_up  # noqa: E402
+from mapapp.pipeline import load_build  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -69,10 +71,8 @@ class Meter:
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _finished(self, request):
-        try:
+        with contextlib.suppress(Exception):  # a request whose sizes are gone (navigated away)
             self.bytes += max(0, request.sizes()["responseBodySize"])
-        except Exception:  # a request whose sizes are gone (navigated away)
-            pass
 
     def _frame(self, payload):
         self.bytes += len(payload)

@@ -20,8 +20,8 @@ from pathlib import Path
 import osmium
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mapapp.osm.cache import OsmCache  # noqa: E402
-from mapapp.osm.tags import osm_filter_keys  # noqa: E402
+from mapapp.osm.cache import OsmCache
+from mapapp.osm.tags import osm_filter_keys
 
 
 def write_synthetic(path: Path, n_nodes: int, seed: int = 7) -> tuple[int, int]:
@@ -54,7 +54,7 @@ def write_synthetic(path: Path, n_nodes: int, seed: int = 7) -> tuple[int, int]:
                 tags = {"building": "yes"}
             nodes = list(range(start, start + 10))
             if tags.get("leisure") or tags.get("natural") or tags.get("building"):
-                nodes = nodes[:4] + [nodes[0]]
+                nodes = [*nodes[:4], nodes[0]]
             w.add_way(osmium.osm.mutable.Way(id=ways, nodes=nodes, tags=tags))
     return n_nodes, ways
 

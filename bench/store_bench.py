@@ -47,7 +47,7 @@ store = PostgisStore({where!r}) if {where!r}.startswith("postgresql") else Folde
 t = time.perf_counter()
 n = len(store.select(FeatureFilter(kinds=["park"], statuses=["planned"])))
 print(n, round(time.perf_counter() - t, 3), rss() - base)
-"""
+"""  # noqa: E501
 
 
 def _median(fn, runs: int = 5) -> tuple[float, int]:
@@ -87,9 +87,10 @@ def main(sizes: list[int]) -> int:
                 for name, store in (("folder", fstore), ("postgis", pstore)):
                     cells = []
                     for flt in QUERIES.values():
-                        s, rows = _median(lambda: store.select(flt))
+                        s, rows = _median(lambda store=store, flt=flt: store.select(flt))
                         cells.append(f"{s:.3f} s ({rows})")
-                    print(f"| {n:,} | {name} | " + " | ".join(cells) + f" | {_child(store.where if name == 'postgis' else str(folder))} |",
+                    child = _child(store.where if name == "postgis" else str(folder))
+                    print(f"| {n:,} | {name} | " + " | ".join(cells) + f" | {child} |",
                           flush=True)
                 print(f"(PostGIS write of {n:,} features: {write_s:.1f} s)", flush=True)
     finally:

@@ -21,7 +21,7 @@ COLUMNS = ("plan", "records", "within_2km", "within_2km_share", "points", "stack
 def within_2km(features: gpd.GeoDataFrame) -> pd.Series:
     """Return a boolean Series: the feature is placed within 2 km (see module docstring)."""
     located = features.geometry.notna() & ~features["upper_bound"].astype(bool)
-    tight = features["precision"].isin(["exact", "derived"]) | (features["uncertainty_m"].fillna(float("inf")) <= WITHIN_M)
+    tight = features["precision"].isin(["exact", "derived"]) | (features["uncertainty_m"].fillna(float("inf")) <= WITHIN_M)  # noqa: E501
     return located & tight
 
 
@@ -43,7 +43,7 @@ def placement_profile(features: gpd.GeoDataFrame) -> pd.DataFrame:
                         _unlocated=features.geometry.isna())
     rows = []
     plans = list(dict.fromkeys(p for ps in f["plans"] for p in ps))
-    for plan in plans + ["all"]:
+    for plan in [*plans, "all"]:
         part = f if plan == "all" else f[[plan in ps for ps in f["plans"]]]
         n, points = len(part), int(part["_point"].sum())
         rows.append({"plan": plan, "records": n, "within_2km": int(part["_within"].sum()),

@@ -37,7 +37,7 @@ class Project:
 
     @classmethod
     def from_settings(cls, data_dir: str | Path | None = None, build_dir: str | Path | None = None,
-                      corpus_dir: str | Path | None = None, store: str | None = None) -> "Project":
+                      corpus_dir: str | Path | None = None, store: str | None = None) -> Project:
         """Return a Project from explicit values, else MAPAPP_DATA / MAPAPP_BUILD / MAPAPP_CORPUS /
         MAPAPP_STORE, else the embedded default data (the folder this package sits in) and its build/."""
         data = Path(data_dir or os.environ.get("MAPAPP_DATA") or _default_data_dir())

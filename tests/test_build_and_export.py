@@ -92,7 +92,7 @@ def test_each_geometry_kind_resolves(good):
     assert f.loc["airport-town", "precision"] == "approximate"
     assert f.loc["airport-town", "uncertainty_m"] == 1000
     assert f.loc["changgan", "precision"] == "derived"
-    assert list(f.loc["changgan", "geometry"].coords)[0] == (115.787711, 28.625729)
+    assert next(iter(f.loc["changgan", "geometry"].coords)) == (115.787711, 28.625729)
     assert 190 < f.loc["changgan", "length_km"] < 230 and pipeline.np.isnan(f.loc["changgan", "area_km2"])
     assert f.loc["airport", "precision"] == "point"
     assert (f.loc["airport", "method"], f.loc["airport", "osm_fallback"]) == ("point", "no_cache")

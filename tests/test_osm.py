@@ -93,7 +93,7 @@ def test_failed_import_keeps_previous_cache(pbf, tmp_path):
     before = (tmp_path / "cache" / "objects.parquet").read_bytes()
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(pbf.read_bytes()[:300])
-    with pytest.raises(MapappError, match="broken.osm.pbf"):
+    with pytest.raises(MapappError, match=r"broken\.osm\.pbf"):
         import_extract(broken, tmp_path / "cache")
     assert (tmp_path / "cache" / "objects.parquet").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.osm.pbf", "cache", "jiangxi-like.osm.pbf"]

@@ -57,7 +57,7 @@ def test_every_feature_carries_its_provenance(real_build):
 def test_most_records_of_each_plan_are_located(real_build):
     f = real_build.features
     for plan in (p["id"] for p in real_build.manifest["plans"]):
-        of_plan = f[f.plans.map(lambda ps: plan in ps)]
+        of_plan = f[[plan in ps for ps in f.plans]]
         if plan == "jiangxi-livelihood-2025" and len(of_plan) < 5:
             continue  # a commentary that names few places
         share = of_plan.geometry.notna().mean()
@@ -133,12 +133,14 @@ def test_hsr_lines_follow_the_osm_reference(real_build, reference_dir):
 
 
 def test_station_table_matches_osm_stations(reference_dir):
-    ref = {r["station_name"]: (float(r["lon"]), float(r["lat"])) for r in
-           csv.DictReader(open(reference_dir / "osm-stations-wensimehrp/jiangxi_railway_stations_osm_wgs84.csv",
-                               encoding="utf-8"))}
+    table = reference_dir / "osm-stations-wensimehrp/jiangxi_railway_stations_osm_wgs84.csv"
+    with open(table, encoding="utf-8") as fh:
+        ref = {r["station_name"]: (float(r["lon"]), float(r["lat"])) for r in csv.DictReader(fh)}
     ours = {}
     for path in (REPO / "geodata" / "stations").glob("*.csv"):
-        for r in csv.DictReader(open(path, encoding="utf-8")):
+        with open(path, encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        for r in rows:
             if r["network"] == "rail":
                 ours[re.sub(r"站$", "", r["name"])] = (float(r["lon"]), float(r["lat"]))
     common = sorted(set(ours) & set(ref))

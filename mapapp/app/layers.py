@@ -51,7 +51,7 @@ def basemaps(tianditu_key: str | None) -> dict[str, Basemap]:
     }
     if tianditu_key:
         tk = html.escape(tianditu_key.strip(), quote=True)
-        base = "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk=" + tk
+        base = "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk=" + tk  # noqa: E501
         out["tianditu"] = Basemap("tianditu", base.format(s="{s}", layer="vec"), "&copy; 天地图 Tianditu", "WGS84",
                                   subdomains="01234567", overlay_url=base.format(s="{s}", layer="cva"))
     return out
@@ -99,7 +99,7 @@ class MapappLayer(_ScriptOnly):
             .addTo({{ this._parent.get_name() }});
         {% if this.last %}window.mapapp.setLegend({{ this.legend }}); window.mapapp.drawn();{% endif %}
         {% endmacro %}
-    """)
+    """)  # noqa: E501
 
     def __init__(self, layer: str, data_literal: str, canvas: bool, first: bool, last: bool, legend_html: str = ""):
         super().__init__()
@@ -120,7 +120,7 @@ class BoundaryGeoJson(_ScriptOnly):
         var {{ this.get_name() }} = window.mapapp.fetchedLayer({{ this.url }}, {{ this.style }}, {pane: 'mapappBoundaries'})
             .addTo({{ this._parent.get_name() }});
         {% endmacro %}
-    """)
+    """)  # noqa: E501
 
     def __init__(self, url: str, style: dict):
         super().__init__()

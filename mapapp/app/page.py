@@ -310,7 +310,7 @@ def _evidence_panel(project: Project, data: MapData, positions, lab: Labels, lan
     st.markdown(f"#### {esc(t('evidence', lang))}", unsafe_allow_html=True)
     f = data.features
     if len(positions) <= MAX_PICK:
-        ids = [None] + list(f["id"].iloc[positions])
+        ids = [None, *list(f["id"].iloc[positions])]
         names = dict(zip(f["id"], f["name"]))
         if st.session_state.get("selected") in ids and st.session_state.get("pick") != st.session_state.get("selected"):
             st.session_state["pick"] = st.session_state["selected"]

@@ -126,7 +126,7 @@ def _breaks(tok: Token, seg: Segmenter) -> bool:
         return True
     if tok.flag in BREAKING_WORD_TAGS and len(tok.word) > 1 and seg.in_dictionary(tok.word):
         return True
-    return tok.flag[:1] in BREAKING_FAMILIES or tok.flag in BREAKING_TAGS or tok.flag == "m" and len(tok.word) > 4
+    return tok.flag[:1] in BREAKING_FAMILIES or tok.flag in BREAKING_TAGS or (tok.flag == "m" and len(tok.word) > 4)
 
 
 def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: Segmenter) -> str | None:
@@ -205,7 +205,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
             pieces[0] = Token(pieces[0].word[1:], pieces[0].flag, pieces[0].start + 1)
             if not pieces[0].word:
                 pieces.pop(0)
-        if not pieces or all(QUANTITY.fullmatch(p.word) for p in pieces) and head not in NUMBERED_HEADS:
+        if not pieces or (all(QUANTITY.fullmatch(p.word) for p in pieces) and head not in NUMBERED_HEADS):
             continue
         prefix = "".join(p.word for p in pieces)
         proper = any(p.flag in PROPER_TAGS or p.word in seg.user_words for p in pieces)

@@ -150,7 +150,7 @@ def slug(text: str) -> str:
     """Return a lowercase ascii slug of `text` (Chinese as toneless pinyin)."""
     from pypinyin import lazy_pinyin
 
-    parts = lazy_pinyin(text, errors=lambda chars: [c for c in chars])
+    parts = lazy_pinyin(text, errors=lambda chars: list(chars))
     words = []
     for p in parts:
         w = re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-")

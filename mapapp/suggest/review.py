@@ -30,7 +30,7 @@ class ReviewSession:
     decided: set[int] = field(default_factory=set)
 
     @classmethod
-    def open(cls, project: Project, draft: Path) -> "ReviewSession":
+    def open(cls, project: Project, draft: Path) -> ReviewSession:
         """Return a session on `draft`. Raises ValidationFailed when the draft is not a valid draft
         and MapappError when the annotations cannot be read."""
         annotations, problems = load_annotations(project.annotations_dir)
@@ -119,7 +119,7 @@ class ReviewSession:
             have = {(m.plan, m.line, m.quote) for m in self.annotations.records[target].mentions}
             have |= {(m["plan"], m["line"], m["quote"]) for a in self.accepted if a.get("add_mentions_to") == target
                      for m in a["mentions"]}
-            entry["mentions"] = [m for m in entry.get("mentions") or [] if (m["plan"], m["line"], m["quote"]) not in have]
+            entry["mentions"] = [m for m in entry.get("mentions") or [] if (m["plan"], m["line"], m["quote"]) not in have]  # noqa: E501
             if not entry["mentions"] and not entry.get("aliases"):
                 self.decided.add(i)
                 return None     # every mention is already recorded: nothing to write
@@ -145,7 +145,7 @@ class ReviewSession:
             if corpus.has(doc):
                 lines = corpus.lines(doc)
                 if m["line"] > len(lines) or m["quote"] not in lines[m["line"] - 1]:
-                    out.append(Problem(str(self.draft), 0, "", f"quote '{m['quote']}' is not on {doc} line {m['line']}"))
+                    out.append(Problem(str(self.draft), 0, "", f"quote '{m['quote']}' is not on {doc} line {m['line']}"))  # noqa: E501
         return out
 
     def save(self) -> Path | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from ..admin import load_admin_boundaries
 from ..annotations import ID_PATTERN, load_annotations
@@ -110,7 +110,7 @@ def suggest(project: Project, doc: Path, plan_id: str, exclude_plans: list[str] 
         proposals.append(Proposal(cand, sugg, words, guess_status(words), score(cand, sugg, words)))
     proposals.sort(key=lambda p: (-p.score, p.candidate.lines[0]))
     say("done", 1.0)
-    return SuggestResult(plan_id, Path(doc), sum(len(l.original) for l in lines), list(known.values()), proposals,
+    return SuggestResult(plan_id, Path(doc), sum(len(line.original) for line in lines), list(known.values()), proposals,
                          time.perf_counter() - t0, gaz)
 
 
@@ -184,7 +184,7 @@ def draft_entries(result: SuggestResult, annotations: Annotations, min_score: fl
     for km in sorted(result.known, key=lambda k: k.lines[0]):
         rec = km.record
         exact = {rec.name, *rec.aliases}
-        variant = [f for f in km.forms if f not in {n for n in exact}]
+        variant = [f for f in km.forms if f not in set(exact)]
         why = (f"names record {rec.id} ({rec.name}) as {'、'.join(km.forms)}"
                + (" (a variant of its name)" if variant else ""))
         entries.append(entry_of({"add_mentions_to": rec.id, "mentions": _mentions(result.plan_id, km.occurrences)},

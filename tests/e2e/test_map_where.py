@@ -96,7 +96,7 @@ def test_a_link_with_id_opens_zoomed_to_the_feature_and_highlights_it(real_app, 
 
 
 def test_picking_from_the_list_zooms_to_the_feature(real_app, app_page):
-    url, build = real_app
+    url, _build = real_app
     p = app_page(url).open()
     assert p.map_eval("() => window.map.getZoom()") < 9
     p.page.locator("[data-testid='stSelectbox']").filter(has_text="或从列表选择要素").locator("input").click()
@@ -187,7 +187,7 @@ def _largest_stack(build):
     f = build.features
     pts = f[f.geometry.geom_type == "Point"]
     keys = Counter(zip(pts.geometry.x.round(7), pts.geometry.y.round(7)))
-    (lon, lat), n = keys.most_common(1)[0]
+    (lon, lat), _n = keys.most_common(1)[0]
     ids = pts[(pts.geometry.x.round(7) == lon) & (pts.geometry.y.round(7) == lat)]["id"].tolist()
     return lon, lat, ids
 
@@ -287,7 +287,7 @@ def test_a_tile_basemap_that_cannot_load_says_so_on_the_map(real_app, app_page):
 
 
 def test_default_basemap_fetches_nothing_outside_127_0_0_1_while_used(real_app, app_page):
-    url, build = real_app
+    url, _build = real_app
     p = app_page(url).open()
     _click_at(p, 115.905, 28.665)
     p.page.locator(".mapapp-report").wait_for(timeout=20000)
