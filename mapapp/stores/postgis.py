@@ -23,6 +23,7 @@ from psycopg import sql
 from ..errors import BuildMissing, BuildOutdated, MapappError, StoreError
 from ..features import FeatureFilter
 from ..schema import COLUMNS, FORMAT_VERSION, NAMES, check_columns, normalise
+from . import BuildStore
 from .folder import Build
 
 SCHEMA = "mapapp"
@@ -44,8 +45,8 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class PostgisStore:
-    """A build in a PostGIS schema (see the module docstring). Implements stores.BuildStore."""
+class PostgisStore(BuildStore):
+    """A build in a PostGIS schema (see the module docstring)."""
 
     def __init__(self, url: str):
         if not re.match(r"^postgres(ql)?://", url or ""):
@@ -76,13 +77,7 @@ class PostgisStore:
     def check_replaceable(self) -> None:
         """Return when the `mapapp` schema is absent or a mapapp build. Raises StoreError otherwise."""
         with self.connect() as conn, conn.cursor() as cur:
-            if SCHEMA not in self._schemas(cur):
-                return
-            cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename = %s",
-                        (SCHEMA, MARKER_TABLE))
-            if not cur.fetchone()[0]:
-                raise StoreError(f"schema '{SCHEMA}' in {self.where} exists and is not a mapapp build (no "
-                                 f"{MARKER_TABLE} table): refusing to replace it")
+            self.check_replaceable_with(cur)
 
     def writing(self) -> AbstractContextManager:
         """Concurrent builds each write their own schema; the swap is serialised by the advisory
@@ -131,12 +126,13 @@ class PostgisStore:
         conn.commit()
 
     def check_replaceable_with(self, cur) -> None:
-        """The check of `check_replaceable`, inside the swap's transaction."""
+        """The check of `check_replaceable` on an open cursor (also inside the swap's transaction)."""
         if SCHEMA in self._schemas(cur):
             cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename = %s",
                         (SCHEMA, MARKER_TABLE))
             if not cur.fetchone()[0]:
-                raise StoreError(f"schema '{SCHEMA}' in {self.where} is not a mapapp build: refusing to replace it")
+                raise StoreError(f"schema '{SCHEMA}' in {self.where} exists and is not a mapapp build (no "
+                                 f"{MARKER_TABLE} table): refusing to replace it")
 
     def _drop_quietly(self, schema: str) -> None:
         try:
