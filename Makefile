@@ -19,7 +19,7 @@ setup: $(STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
-test: setup system-deps
+test: setup system-deps lint
 	$(VENV)/bin/python -m pytest -q -rs
 
 lint: setup
