@@ -64,14 +64,10 @@ def cmd_build(args) -> int:
 
 def cmd_export(args) -> int:
     from .export import write_export
-    from .features import FeatureFilter
     from .pipeline import ensure_store
 
     store = ensure_store(_project(args), progress=_progress)
-    flt = FeatureFilter(plans=args.plan, sectors=args.sector, kinds=args.kind, statuses=args.status,
-                        precisions=args.precision, within=args.within, query=args.name or "",
-                        include_unlocated=args.include_unlocated)
-    _check_choices(store.manifest(), flt)
+    flt = _filter_of(args, store.manifest(), args.within, args.include_unlocated)
     selected = store.select(flt)
     fmt = write_export(selected, Path(args.output), args.format)
     print(f"Wrote {len(selected)} features to {args.output} ({fmt}).")
@@ -155,7 +151,7 @@ def cmd_profile(args) -> int:
 
 
 def _add_filter_options(p: argparse.ArgumentParser) -> None:
-    """The feature filters of `stats` and `report` (the same meaning as in `export`)."""
+    """The feature filters shared by `export`, `stats` and `report`."""
     p.add_argument("--plan", action="append", default=[], metavar="ID")
     p.add_argument("--sector", action="append", default=[], metavar="S")
     p.add_argument("--kind", action="append", default=[], metavar="K")
@@ -164,11 +160,14 @@ def _add_filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", metavar="TEXT", help="keep features whose name or alias contains TEXT")
 
 
-def _filter_of(args, manifest: dict, within: list[str] | None = None):
+def _filter_of(args, manifest: dict, within: list[str] | None = None, include_unlocated: bool = False):
+    """Return the FeatureFilter of the options `_add_filter_options` adds. Raises MapappError for a
+    value the build's vocabulary or plans do not know."""
     from .features import FeatureFilter
 
     flt = FeatureFilter(plans=args.plan, sectors=args.sector, kinds=args.kind, statuses=args.status,
-                        precisions=args.precision, within=within or [], query=args.name or "")
+                        precisions=args.precision, within=within or [], query=args.name or "",
+                        include_unlocated=include_unlocated)
     _check_choices(manifest, flt)
     return flt
 
@@ -285,14 +284,9 @@ def parser() -> argparse.ArgumentParser:
                                    "with AND; repeated options with OR. Builds first if there is no build.")
     p.add_argument("-o", "--output", required=True, metavar="FILE")
     p.add_argument("--format", choices=("geojson", "gpkg", "csv"), help="default: from the file suffix")
-    p.add_argument("--plan", action="append", default=[], metavar="ID")
-    p.add_argument("--sector", action="append", default=[], metavar="S")
-    p.add_argument("--kind", action="append", default=[], metavar="K")
-    p.add_argument("--status", action="append", default=[], metavar="S")
-    p.add_argument("--precision", action="append", default=[], metavar="P")
+    _add_filter_options(p)
     p.add_argument("--within", action="append", default=[], metavar="ADMIN_NAME",
                    help="keep features that intersect this province, city or county (e.g. 吉安市)")
-    p.add_argument("--name", metavar="TEXT", help="keep features whose name or alias contains TEXT")
     p.add_argument("--include-unlocated", action="store_true", help="add records without geometry (null)")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("profile", parents=[common, corpus], help="how precisely the records are placed, per plan",
