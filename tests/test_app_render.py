@@ -121,3 +121,12 @@ def test_ledger_html_escapes_and_names_its_columns_in_one_language(lang):
     html = render.ledger_html(rows, Labels(MANIFEST, lang), lang)
     assert "<img" not in html and html.count("&#60;img") >= 3
     assert ("名称" in html) == (lang == "zh") and ("Name" in html) == (lang == "en")
+
+
+@pytest.mark.parametrize("ending", ["\r\r", "\r\n\r\n", "\n\n", "\r"])
+def test_line_endings_in_annotation_text_never_end_the_html_block(ending):
+    """A blank line (CommonMark counts a lone \\r as a line ending) would end the HTML block and let
+    the rest of the panel be read as Markdown: the heading must stay one element."""
+    html = render.evidence_html(_row(name=f"名称{ending}# 标题", note=f"a{ending}b"), Labels(MANIFEST, "zh"), "zh", None)
+    assert "\r" not in html and "\n\n" not in html
+    assert "名称<br>" in html and "&#35; 标题" in html

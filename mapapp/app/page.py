@@ -19,13 +19,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from ..corpus import Corpus
-from ..errors import MapappError
+from ..errors import BuildBusy, BuildUnreadable, BuildUnusable, MapappError, StoreError
 from ..export import geojson_text, write_export
 from ..features import FeatureFilter
 from ..gcj02 import gcj02_to_wgs84
 from ..project import Project
 from ..stores import BuildStore, open_store
-from . import compare_view, layers, render, stats_view, views
+from . import compare_view, layers, link_guard, render, stats_view, views
 from .launch import TIANDITU_KEY_ENV
 from .text import LANGS, Labels, esc, md_literal, t
 from .viewmodel import MapData
@@ -139,8 +139,9 @@ def _main() -> None:
         store = open_store(project)
         data = _map_data(store.where, store.build_id(), store)
         if not {"vocabulary", "plans"} <= set(data.manifest):
-            raise KeyError("the build's manifest has no vocabulary or plans: run `mapapp build` again")
-    except (MapappError, KeyError, ValueError, TypeError, OSError) as exc:
+            raise BuildUnreadable(f"the build in {store.where} has no vocabulary or plans in its manifest: "
+                                  "run `mapapp build` again")
+    except (BuildUnusable, BuildBusy, StoreError) as exc:  # anything else is a bug: let it show
         st.title(t("title", lang))
         st.error(f"{t('build_problem', lang)}: {md_literal(exc)}")
         st.markdown(t("build_hint", lang))
@@ -195,8 +196,11 @@ def _page(project: Project, data: MapData, lang_hint: str) -> None:
     unlocated_total = data.unlocated_count
 
     st.markdown(f"### {esc(t('title', lang))}", unsafe_allow_html=True)
+    link_guard.warn_if_link_dropped(lang)
     if ignored:
-        st.warning(t("bad_filter", lang, v=md_literal(", ".join(ignored)[:300])))
+        shown = ", ".join(ignored)
+        shown = shown if len(shown) <= 300 else shown[:300] + " …"
+        st.warning(t("bad_filter", lang, n=len(ignored), v=md_literal(shown)))
     st.caption(t("shown", lang, n=len(positions), total=total, unlocated=unlocated_total) + " · "
                + t("datum_gcj02" if basemap.datum == "GCJ-02" else "datum_wgs84", lang))
 

@@ -109,7 +109,7 @@ UI = {
     "build_problem": {"zh": "无法读取构建结果", "en": "Cannot read the build"},
     "build_hint": {"zh": "请在终端运行 `mapapp build`（或 `mapapp app`，会先自动构建），然后刷新本页。",
                    "en": "Run `mapapp build` in a terminal (or `mapapp app`, which builds first), then reload this page."},
-    "bad_filter": {"zh": "链接中的筛选条件无效，已忽略：{v}", "en": "Ignored unknown filter values from the link: {v}"},
+    "bad_filter": {"zh": "链接中有 {n} 个无效的筛选值，已忽略：{v}", "en": "Ignored {n} unknown filter values from the link: {v}"},
     "too_many_to_pick": {"zh": "（要素太多，无法列出；请先筛选）", "en": "(too many features to list; filter first)"},
     "none_label": {"zh": "（未选择）", "en": "(none)"},
     "km2": {"zh": "{v:,.2f} 平方公里", "en": "{v:,.2f} km²"},
@@ -163,8 +163,10 @@ _SPECIAL = set("&<>\"'\\`*_{}[]()#+-.!|~$:=")
 def esc(value) -> str:
     """Return `value` as text that is safe inside st.markdown(..., unsafe_allow_html=True): every
     HTML, Markdown or Streamlit special character becomes a numeric entity, so an annotation is
-    always shown literally and never becomes markup. Newlines become <br>."""
+    always shown literally and never becomes markup. Every line ending (\\n, \\r\\n or a lone \\r, all of
+    which end a Markdown line and two of which end an HTML block) becomes <br>."""
     s = "" if value is None else str(value)
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
     return "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in s).replace("\n", "<br>")
 
 

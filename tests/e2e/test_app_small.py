@@ -166,6 +166,29 @@ def test_unknown_values_in_the_link_are_ignored_and_shown_literally(small_app, a
     assert p.outside_requests() == []
 
 
+def test_a_link_over_streamlits_limits_says_its_filters_were_not_applied(small_app, app_page):
+    """Issue 16: Streamlit drops a query string of more than 1,000 parameters (~20 KB of filter
+    values) without a word. A link just under the limit still applies; one over it shows every
+    feature and a notice saying the link's filters were not applied."""
+    url, _ = small_app
+    p = app_page(url)
+    unknown = [f"zzzz-{i:05d}" for i in range(998)]
+    p.open("&".join(f"kind={v}" for v in unknown) + "&kind=rail_station")
+    assert p.wait_feature_count(1) == 1  # 999 parameters: applied, and the unknown ones are counted
+    warning = p.page.locator("[data-testid='stAlert']").filter(has_text="已忽略")
+    warning.wait_for(timeout=10000)
+    assert "998" in warning.inner_text()
+
+    again = app_page(url)
+    unknown = [f"zzzz-{i:05d}" for i in range(3000)]
+    again.open("&".join(f"kind={v}" for v in unknown) + "&kind=rail_station")
+    notice = again.page.locator("#mapapp-link-dropped")
+    notice.wait_for(timeout=15000)
+    assert "3001 个参数" in notice.inner_text() and "未应用" in notice.inner_text()
+    assert again.drawn_count() == 3  # nothing was filtered, and the page says so
+    again.screenshot("small-link-too-long")
+
+
 def test_canvas_mode_draws_hovers_and_clicks_like_svg(small_project, app_page, tmp_path):
     """Large selections draw on a canvas (MAPAPP_CANVAS_ABOVE, 0 here): no SVG path per feature,
     yet the tooltip and the click to the evidence panel work the same."""
