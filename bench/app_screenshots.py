@@ -45,7 +45,9 @@ def shoot(url: str, out: Path) -> list[Path]:
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline:
                 try:
-                    if frame.evaluate("() => window.mapappDrawn === undefined ? -1 : window.mapappDrawn", timeout=2000) >= 0:  # noqa: E501
+                    drawn = frame.evaluate("() => window.mapappDrawn === undefined ? -1 : window.mapappDrawn",
+                                           timeout=2000)
+                    if drawn >= 0:
                         break
                 except Exception:
                     pass

@@ -73,7 +73,8 @@ def shape_radius_warnings(annotations: Annotations) -> list[Problem]:
         if len(radii) > 1:
             for rec, spec in used:
                 warnings.append(Problem(spec.source_file, spec.source_line, rec.id,
-                                        f"warning: shape {file} is used with radii {', '.join(f'{r:g}' for r in radii)} m "  # noqa: E501
+                                        f"warning: shape {file} is used with radii "
+                                        f"{', '.join(f'{r:g}' for r in radii)} m "
                                         f"by {len(used)} records; one shape has one radius (this record: "
                                         f"{float(spec.fields['uncertainty_m']):g} m)"))
     return warnings

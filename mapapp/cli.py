@@ -1,4 +1,5 @@
-"""The command line: `mapapp validate | build | export | stats | compare | report | app`, a thin shell over the library."""  # noqa: E501
+"""The command line: `mapapp validate | build | export | stats | compare | report | app`, a thin
+shell over the library."""
 from __future__ import annotations
 
 import argparse
@@ -118,9 +119,11 @@ def cmd_osm_stations(args) -> int:
                           f"run `mapapp osm import FILE` or `mapapp osm fetch`")
     changes, missing = refresh_stations(project.geodata_dir / "stations", cache, write=args.write)
     moved = [c for c in changes if c.distance_m > MOVED_M]
-    print(f"{len(changes)} stations found in OSM, {len(missing)} not found, {len(moved)} moved by more than {MOVED_M:.0f} m:")  # noqa: E501
+    print(f"{len(changes)} stations found in OSM, {len(missing)} not found, "
+          f"{len(moved)} moved by more than {MOVED_M:.0f} m:")
     for c in sorted(moved, key=lambda c: -c.distance_m):
-        print(f"  {c.name}: {c.distance_m:,.0f} m ({c.old[0]:.5f}, {c.old[1]:.5f}) -> ({c.new[0]:.5f}, {c.new[1]:.5f}) {c.osm_id}")  # noqa: E501
+        print(f"  {c.name}: {c.distance_m:,.0f} m ({c.old[0]:.5f}, {c.old[1]:.5f}) -> "
+              f"({c.new[0]:.5f}, {c.new[1]:.5f}) {c.osm_id}")
     if missing:
         print(f"not in OSM: {', '.join(missing)}")
     print("tables updated." if args.write else "nothing written (use --write to update the tables).")

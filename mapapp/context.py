@@ -42,7 +42,8 @@ def water(region: BaseGeometry) -> tuple[gpd.GeoDataFrame, dict]:
     frame = frame[~frame.geometry.is_empty]
     lakes_km2 = frame[frame.kind == "lake"].to_crs("+proj=aea +lat_1=25 +lat_2=30 +lon_0=116").area / 1e6
     frame = frame.drop(lakes_km2[lakes_km2 < MIN_LAKE_KM2].index)
-    meta = {**water_package(), "source": "GSHHS lakes (level 2) and WDBII rivers, full resolution; no names", "lakes": int((frame.kind == "lake").sum()),  # noqa: E501
+    meta = {**water_package(), "source": "GSHHS lakes (level 2) and WDBII rivers, full resolution; no names",
+            "lakes": int((frame.kind == "lake").sum()),
             "rivers": int((frame.kind == "river").sum()), "simplified_deg": SIMPLIFY_DEG}
     return frame.reset_index(drop=True), meta
 

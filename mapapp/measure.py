@@ -7,7 +7,8 @@ from shapely.geometry.base import BaseGeometry
 import geopandas as gpd
 
 # Albers equal-area conic with standard parallels bracketing Jiangxi (24.5°N–30.1°N).
-EQUAL_AREA = CRS.from_proj4("+proj=aea +lat_0=0 +lon_0=116 +lat_1=25 +lat_2=30 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs")  # noqa: E501
+EQUAL_AREA = CRS.from_proj4("+proj=aea +lat_0=0 +lon_0=116 +lat_1=25 +lat_2=30 +x_0=0 +y_0=0 "
+                            "+ellps=WGS84 +units=m +no_defs")
 _GEOD = Geod(ellps="WGS84")
 
 

@@ -21,7 +21,8 @@ COLUMNS = ("plan", "records", "within_2km", "within_2km_share", "points", "stack
 def within_2km(features: gpd.GeoDataFrame) -> pd.Series:
     """Return a boolean Series: the feature is placed within 2 km (see module docstring)."""
     located = features.geometry.notna() & ~features["upper_bound"].astype(bool)
-    tight = features["precision"].isin(["exact", "derived"]) | (features["uncertainty_m"].fillna(float("inf")) <= WITHIN_M)  # noqa: E501
+    radius_m = features["uncertainty_m"].fillna(float("inf"))
+    tight = features["precision"].isin(["exact", "derived"]) | (radius_m <= WITHIN_M)
     return located & tight
 
 
