@@ -100,8 +100,11 @@ def suggest_geometry(cand: Candidate, gaz: Gazetteer, plan: Plan | None, osm_con
 
 def _scopes(cand: Candidate, lines_by_number: dict[int, NormLine]):
     """Yield (clue, where, text, start, end) from the tightest scope outwards: the candidate's own
-    name, the sentence of each mention, its paragraph (line), then the lines above it (its section)."""
+    name, the clause and the sentence of each mention, its paragraph (line), then the lines above it (its section)."""
     yield "name", "its name", cand.name, 0, len(cand.name)
+    for occ in cand.occurrences:
+        s, e = occ.line.clause(occ.start, occ.end)
+        yield "clause", f"the clause of line {occ.line.number}", occ.line.text, s, e
     for occ in cand.occurrences:
         s, e = occ.line.sentence(occ.start, occ.end)
         yield "sentence", f"the sentence of line {occ.line.number}", occ.line.text, s, e
