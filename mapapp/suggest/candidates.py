@@ -22,7 +22,7 @@ HEAD_LENGTHS = sorted({len(h) for h in HEAD_KIND}, reverse=True)
 # Part-of-speech tags (jieba, ICTCLAS set) of words that cannot be part of a name.
 BREAKING_FAMILIES = set("pcurdq")   # prepositions, conjunctions, particles, pronouns, adverbs, …
 BREAKING_WORD_TAGS = ("v", "a")   # verbs and adjectives of 2+ characters from jieba's dictionary
-BREAKING_TAGS = {"e", "l", "i", "ad", "vd"}
+BREAKING_TAGS = {"e", "i", "ad", "vd"}   # (set phrases, l, are often nouns: 生态环境研究院)
 # Tags of proper names and unknown words: a strict head needs one of them before it.
 PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m")
 NUMBER = re.compile(r"[0-9.%]+")
@@ -138,13 +138,15 @@ def _breaks(tok: Token, seg: Segmenter) -> bool:
 def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: Segmenter) -> str | None:
     """Return the longest head word ending at the end of token j that starts at a word boundary,
     or inside a word the segmenter guessed or tagged as a proper name (湖科|创园), or is at least
-    three characters long (材料科|创园), else None."""
+    three characters long (材料科|创园), or ends a dictionary compound (数据|中心 in 数据中心), else None."""
     end = toks[j].end
     for n in HEAD_LENGTHS:
         s = end - n
         if s < 0 or text[s:end] not in HEAD_KIND:
             continue
         if s in starts or n >= 3 or _splittable(toks[_token_at(toks, s)], seg):
+            return text[s:end]
+        if n >= 2 and len(toks[j].word) > n:
             return text[s:end]
     return None
 

@@ -43,7 +43,9 @@ LINEAR_KINDS = {"road", "rail_line", "metro_line", "corridor", "energy", "bridge
 
 # Heads that need a station table entry or a compass word to count (站 alone is too common:
 # 加油站, 工作站).
-STRICT_HEADS = {"站", "中心", "江", "河", "山", "岛", "洲", "路", "街", "港", "闸", "堤", "渠", "湖", "馆", "集群"}
+STRICT_HEADS = {"站", "中心", "江", "河", "山", "岛", "洲", "路", "街", "港", "闸", "堤", "渠", "湖", "馆", "集群",
+                # class nouns: 一批产业基地, 农产品批发市场, 污水管网 name kinds of things, not places
+                "基地", "产业基地", "市场", "管网", "园区", "示范区", "经济区", "通道", "医院", "学校", "大学", "枢纽"}
 
 HEAD_KIND: dict[str, str] = {}
 for _kind, _heads in HEADS.items():
