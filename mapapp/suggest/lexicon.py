@@ -99,5 +99,8 @@ ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     ("水利枢纽工程", "水利枢纽"), ("国家级", ""), ("省级", ""),
 )
 
+# Head words plans use for the same thing (昌九高铁 / 昌九客专, 改扩建工程 / 改扩建项目).
+EQUIVALENT_HEADS: tuple[tuple[str, ...], ...] = (("高铁", "客专", "铁路"), ("工程", "项目"))
+
 # G/S road numbers: G105, S223, G60 (a road head on its own).
 ROAD_NUMBER = r"(?<![A-Za-z0-9])[GS]\d{1,4}(?![0-9])"
