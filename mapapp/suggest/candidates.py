@@ -130,6 +130,8 @@ def _breaks(tok: Token, seg: Segmenter) -> bool:
         return False
     if tok.word in STOP_WORDS or not all(NAME_CHAR.match(c) for c in tok.word):
         return True
+    if tok.word in GENERIC_WORDS:
+        return False   # a modifier tagged as a verb (创新) stays inside a name: 北京大学南昌创新研究院
     if tok.flag in BREAKING_WORD_TAGS and len(tok.word) > 1 and seg.in_dictionary(tok.word):
         return True
     return tok.flag[:1] in BREAKING_FAMILIES or tok.flag in BREAKING_TAGS or (tok.flag == "m" and len(tok.word) > 4)
@@ -229,6 +231,13 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             chars += len(t.word)
             k -= 1
             continue
+        # A place in parentheses inside a name: 中国(南昌)数字经济港, 中科生态修复(江西)创新研究院.
+        if t.word == ")" and k >= 2 and toks[k - 2].word == "(" and (
+                toks[k - 1].flag in PROPER_TAGS or toks[k - 1].word in seg.user_words):
+            pieces += [t, toks[k - 1], toks[k - 2]]
+            chars += len(toks[k - 1].word) + 2
+            k -= 3
+            continue
         if _breaks(t, seg):
             break
         if t.flag.startswith("m") and QUANTITY.fullmatch(t.word) and (pieces or head not in NUMBERED_HEADS):
@@ -245,7 +254,7 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             _is_generic_word(pieces[0].word) or _is_count(pieces[0], pieces[1:]) or _is_action(pieces, seg)
             or pieces[0].word in LINKS or pieces[0].word == "段"):
         pieces.pop(0)
-    while pieces and pieces[0].word[0] in "-·至":
+    while pieces and pieces[0].word[0] in "-·至()":
         pieces[0] = Token(pieces[0].word[1:], pieces[0].flag, pieces[0].start + 1)
         if not pieces[0].word:
             pieces.pop(0)
