@@ -32,6 +32,7 @@ NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·\-]")
 FUNCTION_CHARS = set("和与及或等的在对向把将为从至")
 NUMERALS = set("一二两三四五六七八九十百千万几多")
 QUANTITY = re.compile(r"[0-9.%]+|[0-9一二两三四五六七八九十百千万几多]+[大个座条项批类家所种级处片]")
+ADJECTIVE_SUFFIXES = ("型", "性", "化", "级")
 NUMBERED_HEADS = {"号线", "国道", "省道", "号", "线"}
 LINKS = {"至", "-", "—", "——", "~"}   # between the two ends of a linear name
 GLUED_TAGS = ("x", "nr", "ns")        # jieba's guesses that glue 至 to a place name (至麻丘, 乐至)
@@ -115,7 +116,10 @@ class Segmenter:
 
 @lru_cache(maxsize=4096)
 def _is_generic_word(word: str) -> bool:
-    return word in GENERIC_WORDS or word in HEAD_KIND or word in STOP_WORDS
+    """A generic modifier, head or stop word, or an adjective made with 型/性/化/级 (节水型,
+    区域性, 现代化, 国家级): such words describe a kind of thing, they do not name one."""
+    return (word in GENERIC_WORDS or word in HEAD_KIND or word in STOP_WORDS
+            or (len(word) >= 3 and word.endswith(ADJECTIVE_SUFFIXES)))
 
 
 def _is_count(tok: Token, rest: list[Token]) -> bool:
