@@ -1,8 +1,9 @@
 """Geometry suggestions for a candidate, from what the project has: a station of the station
 tables, an existing record whose name the candidate contains, the administrative units named in
-the candidate's own name, sentence or paragraph, or in the lines just above it (its section; all
-as an upper bound), the plan's own region, and an
-OSM selector when an OSM cache is configured. Each suggestion says why; no clue gives `none`."""
+the candidate's own name, clause, sentence or paragraph, or in the lines just above it (its
+section; all as an upper bound; read from the tightest scope outwards, a scope naming only cities
+does not end the search for a county), the plan's own region, and an OSM selector when an OSM
+cache is configured. Each suggestion says why; no clue gives `none`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ OSM_TAGS = {
 @dataclass
 class Suggestion:
     """A geometry spec for the draft (the annotation format's `geometry:` mapping), the reason,
-    and the clue used (station|record|name|sentence|paragraph|region|osm|none)."""
+    and the clue used (station|record|name|clause|sentence|paragraph|section|region|osm|none)."""
 
     spec: dict
     why: str
@@ -112,8 +113,8 @@ def _scopes(cand: Candidate, lines_by_number: dict[int, NormLine]):
         yield "paragraph", f"the paragraph of line {occ.line.number}", occ.line.text, 0, len(occ.line.text)
     for occ in cand.occurrences:
         for above in _lines_above(occ.line.number, lines_by_number):
-            yield "section", (f"line {above.number}, {occ.line.number - above.number} lines above line {occ.line.number} "
-                   "(its section)"), above.text, 0, len(above.text)
+            where = f"line {above.number}, {occ.line.number - above.number} lines above line {occ.line.number}"
+            yield "section", f"{where} (its section)", above.text, 0, len(above.text)
 
 
 def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
