@@ -234,3 +234,44 @@ def test_name_variants_are_the_forms_plans_use_and_never_generic():
     forms = name_variants("南昌经济技术开发区", prefixes)
     assert "南昌经开区" in forms
     assert not {"经开区", "经济技术开发区", "开发区"} & forms
+
+
+# Plan-language forms the suffix grammar must read (names made up for the test): a route named by
+# its two ends, a head shared by a list of units, a place in parentheses inside a name, and a
+# lake named after a county (鄱阳湖 is not 鄱阳县).
+GRAMMAR_TEXT = """第二章 交通与产业
+加快鄱阳湖畔的云溪湾生态园建设。
+建成峡江至永丰高速公路，谋划峡江县、吉水县通用机场。
+推进中国（吉安）陶瓷创意产业园建设。
+"""
+
+
+def test_routes_lists_and_parenthesised_places_are_read_as_names(project):
+    doc = project.corpus_dir / "grammar.txt"
+    doc.write_text(GRAMMAR_TEXT, encoding="utf-8")
+    result = suggest(project, doc, PLAN)
+    props = {p.candidate.name: p for p in result.proposals}
+    assert {"峡江至永丰高速公路", "峡江县通用机场", "吉水县通用机场", "中国(吉安)陶瓷创意产业园",
+            "云溪湾生态园"} <= set(props)
+    assert not {"永丰高速公路", "峡江", "鄱阳湖畔的云溪湾生态园"} & set(props)
+
+    road = props["峡江至永丰高速公路"]
+    assert road.candidate.kind == "road"
+    assert road.suggestion.spec["units"] == ["吉安市/峡江县", "吉安市/永丰县"]
+
+    # Each unit of the list gets its own airport; the quote runs from the unit to the shared head.
+    first = props["峡江县通用机场"]
+    assert first.candidate.kind == "airport"
+    assert [(o.line.number, o.line.quote(o.start, o.end)) for o in first.candidate.occurrences] == [
+        (3, "峡江县、吉水县通用机场")]
+    assert first.suggestion.spec["units"] == ["吉安市/峡江县"]
+    assert props["吉水县通用机场"].suggestion.spec["units"] == ["吉安市/吉水县"]
+
+    park = props["中国(吉安)陶瓷创意产业园"]
+    assert park.candidate.occurrences[0].line.quote(park.candidate.occurrences[0].start,
+                                                    park.candidate.occurrences[0].end) == "中国（吉安）陶瓷创意产业园"
+
+    # 鄱阳湖 names a lake, not the county 鄱阳县: the plan's own city is the bound instead.
+    eco = props["云溪湾生态园"]
+    assert eco.suggestion.spec["units"] == ["吉安市"]
+    assert eco.suggestion.clue == "region"

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .document import NormLine
-from .gazetteer import Gazetteer
-from .lexicon import COMPASS, GENERIC_WORDS, HEAD_KIND, ROAD_NUMBER, STOP_WORDS, STRICT_HEADS
+from .gazetteer import Gazetteer, is_generic
+from .lexicon import COMPASS, GENERIC_WORDS, HEAD_KIND, LINEAR_KINDS, ROAD_NUMBER, STOP_WORDS, STRICT_HEADS
 
 MAX_PREFIX_CHARS = 12
 HEAD_LENGTHS = sorted({len(h) for h in HEAD_KIND}, reverse=True)
 # Part-of-speech tags (jieba, ICTCLAS set) of words that cannot be part of a name.
 BREAKING_FAMILIES = set("pcurdq")   # prepositions, conjunctions, particles, pronouns, adverbs, …
 BREAKING_WORD_TAGS = ("v", "a")   # verbs and adjectives of 2+ characters from jieba's dictionary
-BREAKING_TAGS = {"e", "l", "i", "ad", "vd"}
+BREAKING_TAGS = {"e", "i", "ad", "vd"}   # (set phrases, l, are often nouns: 生态环境研究院)
 # Tags of proper names and unknown words: a strict head needs one of them before it.
 PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m")
 NUMBER = re.compile(r"[0-9.%]+")
@@ -32,7 +32,14 @@ NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·\-]")
 FUNCTION_CHARS = set("和与及或等的在对向把将为从至")
 NUMERALS = set("一二两三四五六七八九十百千万几多")
 QUANTITY = re.compile(r"[0-9.%]+|[0-9一二两三四五六七八九十百千万几多]+[大个座条项批类家所种级处片]")
+ADJECTIVE_SUFFIXES = ("型", "性", "化", "级")
 NUMBERED_HEADS = {"号线", "国道", "省道", "号", "线"}
+LINKS = {"至", "-", "—", "——", "~"}   # between the two ends of a linear name
+GLUED_TAGS = ("x", "nr", "ns")        # jieba's guesses that glue 至 to a place name (至麻丘, 乐至)
+ACTION_TAGS = {"v", "a", "ad", "d", "an"}
+ITEM_TAGS = ("ns", "nz", "nr", "nrt", "j", "x", "eng", "m")
+ITEM_CHARS = 6
+ITEM_SEPARATORS = {"、", "和", "及", "与"}
 ROAD_NUMBER_RE = re.compile(ROAD_NUMBER + r"(国道|省道|高速公路|高速|线)?")
 
 
@@ -109,7 +116,10 @@ class Segmenter:
 
 @lru_cache(maxsize=4096)
 def _is_generic_word(word: str) -> bool:
-    return word in GENERIC_WORDS or word in HEAD_KIND or word in STOP_WORDS
+    """A generic modifier, head or stop word, or an adjective made with 型/性/化/级 (节水型,
+    区域性, 现代化, 国家级): such words describe a kind of thing, they do not name one."""
+    return (word in GENERIC_WORDS or word in HEAD_KIND or word in STOP_WORDS
+            or (len(word) >= 3 and word.endswith(ADJECTIVE_SUFFIXES)))
 
 
 def _is_count(tok: Token, rest: list[Token]) -> bool:
@@ -124,6 +134,8 @@ def _breaks(tok: Token, seg: Segmenter) -> bool:
         return False
     if tok.word in STOP_WORDS or not all(NAME_CHAR.match(c) for c in tok.word):
         return True
+    if tok.word in GENERIC_WORDS:
+        return False   # a modifier tagged as a verb (创新) stays inside a name: 北京大学南昌创新研究院
     if tok.flag in BREAKING_WORD_TAGS and len(tok.word) > 1 and seg.in_dictionary(tok.word):
         return True
     return tok.flag[:1] in BREAKING_FAMILIES or tok.flag in BREAKING_TAGS or (tok.flag == "m" and len(tok.word) > 4)
@@ -132,13 +144,15 @@ def _breaks(tok: Token, seg: Segmenter) -> bool:
 def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: Segmenter) -> str | None:
     """Return the longest head word ending at the end of token j that starts at a word boundary,
     or inside a word the segmenter guessed or tagged as a proper name (湖科|创园), or is at least
-    three characters long (材料科|创园), else None."""
+    three characters long (材料科|创园), or ends a dictionary compound (数据|中心 in 数据中心), else None."""
     end = toks[j].end
     for n in HEAD_LENGTHS:
         s = end - n
         if s < 0 or text[s:end] not in HEAD_KIND:
             continue
         if s in starts or n >= 3 or _splittable(toks[_token_at(toks, s)], seg):
+            return text[s:end]
+        if n >= 2 and len(toks[j].word) > n:
             return text[s:end]
     return None
 
@@ -163,8 +177,10 @@ def _is_count(tok: Token, rest: list[Token]) -> bool:
     return bool(rest) and bool(QUANTITY.fullmatch(tok.word))
 
 
-def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[int, int, str, bool]]:
-    """Return (start, end, head, proper) for each candidate span of one line."""
+def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[int, int, str, bool, str]]:
+    """Return (start, end, head, proper, name) for each candidate of one line: `name` is the span
+    text[start:end], or, for a head shared by a list (望城、瑶湖、莲塘四个片区), one list item with
+    the head (望城片区) while [start, end) covers the item to the head."""
     text = line.text
     if not text:
         return []
@@ -180,31 +196,9 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         # A longer head continues in the next word (产业园 + 区): end there instead.
         if j + 1 < len(toks) and heads[j + 1] and toks[j + 1].end - len(heads[j + 1]) <= hstart:
             continue
-        k = _token_at(toks, hstart)
-        pieces: list[Token] = []
-        if toks[k].start < hstart:
-            pieces.append(Token(toks[k].word[:hstart - toks[k].start], toks[k].flag, toks[k].start))
-        k -= 1
-        chars = sum(len(p.word) for p in pieces)
-        while k >= 0 and not _breaks(toks[k], seg) and chars + len(toks[k].word) <= MAX_PREFIX_CHARS:
-            t = toks[k]
-            if t.flag.startswith("m") and pieces and QUANTITY.fullmatch(t.word):
-                break   # a number inside a name only right before its head (1号线, 105国道)
-            if t.word[0] in FUNCTION_CHARS and len(t.word) > 1 and not seg.in_dictionary(t.word):
-                # jieba's HMM glues a conjunction to the next name (和富滩): cut it off, stop.
-                pieces.append(Token(t.word[1:], t.flag, t.start + 1))
-                break
-            pieces.append(t)
-            chars += len(t.word)
-            k -= 1
-        pieces.reverse()
-        while pieces and pieces[0].word not in seg.user_words and (
-                _is_generic_word(pieces[0].word) or _is_count(pieces[0], pieces[1:])):
-            pieces.pop(0)
-        while pieces and pieces[0].word[0] in "-·":
-            pieces[0] = Token(pieces[0].word[1:], pieces[0].flag, pieces[0].start + 1)
-            if not pieces[0].word:
-                pieces.pop(0)
+        pieces, k = _name_before(toks, hstart, head, seg)
+        if hstart in starts:
+            found += _shared_head(toks, k, pieces, head, seg, gaz, tok.end)
         if not pieces or (all(QUANTITY.fullmatch(p.word) for p in pieces) and head not in NUMBERED_HEADS):
             continue
         prefix = "".join(p.word for p in pieces)
@@ -216,11 +210,148 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
             continue
         if head in STRICT_HEADS and not _strict_ok(prefix, head, proper, gaz):
             continue
-        found.append((pieces[0].start, tok.end, head, proper))
+        found.append((pieces[0].start, tok.end, head, proper, text[pieces[0].start:tok.end]))
     found += _listed_names(text, toks, found, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
-        found.append((m.start(), m.end(), m.group(1) or "国道", True))
-    return found
+        found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
+    return _outermost(found)
+
+
+def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> tuple[list[Token], int]:
+    """Return the words of the name before a head starting at `hstart` (leading generic words,
+    counts, verbs and links taken off) and the index of the token where the name stopped."""
+    linear = HEAD_KIND.get(head, "road") in LINEAR_KINDS
+    k = _token_at(toks, hstart)
+    pieces: list[Token] = []
+    if toks[k].start < hstart:
+        pieces.append(Token(toks[k].word[:hstart - toks[k].start], toks[k].flag, toks[k].start))
+    k -= 1
+    chars = sum(len(p.word) for p in pieces)
+    while k >= 0 and chars + len(toks[k].word) <= MAX_PREFIX_CHARS:
+        t = toks[k]
+        # A linear thing is named by its ends (信丰至南雄高速公路, G316向塘至麻丘绕城段, 南昌-安义).
+        if linear and pieces and (t.word in LINKS or t.word == "段" or ("至" in t.word and t.flag in GLUED_TAGS)):
+            pieces.append(t)
+            chars += len(t.word)
+            k -= 1
+            continue
+        # A place in parentheses inside a name: 中国(南昌)数字经济港, 中科生态修复(江西)创新研究院.
+        if t.word == ")" and k >= 2 and toks[k - 2].word == "(" and (
+                toks[k - 1].flag in PROPER_TAGS or toks[k - 1].word in seg.user_words):
+            pieces += [t, toks[k - 1], toks[k - 2]]
+            chars += len(toks[k - 1].word) + 2
+            k -= 3
+            continue
+        if _breaks(t, seg):
+            break
+        if t.flag.startswith("m") and QUANTITY.fullmatch(t.word) and (pieces or head not in NUMBERED_HEADS):
+            break   # a number inside a name only right before its head (1号线, 105国道)
+        if t.word[0] in FUNCTION_CHARS and len(t.word) > 1 and not seg.in_dictionary(t.word):
+            # jieba's HMM glues a conjunction to the next name (和富滩): cut it off, stop.
+            pieces.append(Token(t.word[1:], t.flag, t.start + 1))
+            break
+        pieces.append(t)
+        chars += len(t.word)
+        k -= 1
+    pieces.reverse()
+    while pieces and pieces[0].word not in seg.user_words and (
+            _is_generic_word(pieces[0].word) or _is_count(pieces[0], pieces[1:]) or _is_action(pieces, seg)
+            or pieces[0].word in LINKS or pieces[0].word == "段"):
+        pieces.pop(0)
+    while pieces and pieces[0].word[0] in "-·至()":
+        pieces[0] = Token(pieces[0].word[1:], pieces[0].flag, pieces[0].start + 1)
+        if not pieces[0].word:
+            pieces.pop(0)
+    return pieces, k
+
+
+def _is_action(pieces: list[Token], seg: Segmenter) -> bool:
+    """Whether the first word is a dictionary verb, adjective or adverb that opens a phrase
+    (提质|老城区), or a verbal noun before a proper name (研究分析|长江): it does not begin a name
+    (a verbal noun before a common word may: 贸易集聚区)."""
+    tok = pieces[0]
+    if len(tok.word) < 2 or not seg.in_dictionary(tok.word):
+        return False
+    if tok.flag == "vn":
+        return len(pieces) > 1 and (pieces[1].flag in PROPER_TAGS or pieces[1].word in seg.user_words)
+    return tok.flag in ACTION_TAGS
+
+
+def _list_item(toks: list[Token], k: int, seg: Segmenter, gaz: Gazetteer) -> tuple[int, str] | None:
+    """Return (start index, text) of the list item that ends at token k: one proper-name word
+    (or an administrative unit or number) of at most ITEM_CHARS characters, else None."""
+    if k < 0:
+        return None
+    t = toks[k]
+    ok = (t.flag in ITEM_TAGS or t.word in seg.user_words or t.word in gaz.admin) and len(t.word) <= ITEM_CHARS
+    if not ok or t.word in STOP_WORDS or _is_generic_word(t.word):
+        return None
+    if any(t.word.endswith(h) for h in HEAD_KIND if len(h) >= 2):
+        return None   # a whole name already (峡江灌区), not an item waiting for the head
+    # 南昌-安义: two names joined by a link are one item.
+    if k >= 2 and toks[k - 1].word in LINKS and (toks[k - 2].flag in ITEM_TAGS or toks[k - 2].word in gaz.admin):
+        return k - 2, toks[k - 2].word + toks[k - 1].word + t.word
+    return k, t.word
+
+
+def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg: Segmenter, gaz: Gazetteer,
+                 end: int) -> list[tuple[int, int, str, bool, str]]:
+    """Return one candidate per item of a list that shares its head: 望城、瑶湖、莲塘四个片区 (the
+    list ends in 等 or a count before the head), 安义县、进贤县通用机场 or 地铁1、2号线 (the head
+    and the words before it follow the last item)."""
+    if pieces:
+        # The last item is the first word of the name; the rest is shared (进贤县|妇幼保健大楼).
+        n0 = _token_at(toks, pieces[0].start)
+        linked = n0 + 2 < len(toks) and toks[n0 + 1].word in LINKS and toks[n0 + 2].end <= pieces[-1].end
+        last = _list_item(toks, n0 + 2 if linked else n0, seg, gaz)
+        if last is None or toks[last[0]].start != pieces[0].start or k < 0 or toks[k].word != "、":
+            return []
+        if not (linked or last[1] in gaz.admin or last[1].isdigit()):
+            return []   # 中大汇、故郡文创街区: two names; only units, numbers and linked ends share a head
+        rest = "".join(p.word for p in pieces)[len(last[1]):]
+        items, i = [last], k
+    else:
+        i, rest = k, ""
+        while i >= 0 and (toks[i].word in ("等", "等等") or QUANTITY.fullmatch(toks[i].word)) and i > k - 2:
+            i -= 1
+        if i == k:
+            return []
+        last = _list_item(toks, i, seg, gaz)
+        if last is None:
+            return []
+        items, i = [last], last[0] - 1
+    while i >= 0 and toks[i].word in ITEM_SEPARATORS:
+        item = _list_item(toks, i - 1, seg, gaz)
+        if item is None:
+            break
+        items.append(item)
+        i = item[0] - 1
+    if len(items) < 2:
+        return []
+    shared_before = ""
+    if head in NUMBERED_HEADS and all(it[1].isdigit() for it in items) and i >= 0 and toks[i].word in HEAD_KIND:
+        shared_before = toks[i].word     # 地铁1、2号线: 地铁 belongs to every item
+    out = []
+    for start_index, word in items:
+        name = shared_before + word + rest + head
+        if is_generic(name):
+            continue
+        out.append((toks[start_index].start, end, head, True, name))
+    return out
+
+
+def _outermost(found: list) -> list:
+    """Drop a candidate whose span lies inside another's and starts with it (花桥 in 花桥水利枢纽,
+    G316 in G316向塘至麻丘绕城段, 九江 in 九江湖口银砂湾综合码头): the longer name is the entity."""
+    spans = [(s, e) for s, e, _, _, name in found if e - s == len(name)]
+    out = []
+    for f in found:
+        s, e, _, _, name = f
+        contiguous = e - s == len(name)
+        inside = contiguous and any(s2 == s and e2 > e for s2, e2 in spans)
+        if not inside:
+            out.append(f)
+    return out
 
 
 def _listed_names(text: str, toks: list[Token], found: list, seg: Segmenter, gaz: Gazetteer) -> list:
@@ -228,7 +359,7 @@ def _listed_names(text: str, toks: list[Token], found: list, seg: Segmenter, gaz
     head: a proper-name word of 3+ characters between enumeration commas."""
     if not found:
         return []
-    spans = [(s, e) for s, e, _, _ in found]
+    spans = [(s, e) for s, e, _, _, name in found if e - s == len(name)]
     found = [f for f in found if f[2]]
     out = []
     for i, t in enumerate(toks):
@@ -238,9 +369,9 @@ def _listed_names(text: str, toks: list[Token], found: list, seg: Segmenter, gaz
         after = toks[i + 1].word if i + 1 < len(toks) else ""
         if "、" not in (before, after) or any(s <= t.start < e for s, e in spans):
             continue
-        near = [h for s, e, h, _ in found if abs(s - t.end) <= 1 or abs(t.start - e) <= 1]
+        near = [h for s, e, h, _, _ in found if abs(s - t.end) <= 1 or abs(t.start - e) <= 1]
         if near:
-            out.append((t.start, t.end, near[0], True))   # the kind of its neighbour in the list
+            out.append((t.start, t.end, near[0], True, t.word))   # the kind of its neighbour in the list
     return out
 
 
@@ -259,8 +390,7 @@ def extract_candidates(lines: list[NormLine], seg: Segmenter, gaz: Gazetteer, pr
     total = sum(len(line.text) for line in lines) or 1
     done = 0
     for line in lines:
-        for start, end, head, proper in extract_line(line, seg, gaz):
-            name = line.text[start:end]
+        for start, end, head, proper, name in extract_line(line, seg, gaz):
             cand = by_name.get(name)
             if cand is None:
                 cand = by_name[name] = Candidate(name, HEAD_KIND.get(head, "road"), head)

@@ -17,6 +17,7 @@ from ..errors import MapappError
 MAX_BYTES = 20 * 1024 * 1024  # a long plan is < 2 MB of text; larger files are not plan documents
 SKIPPED = set(" \t\u3000\u00a0\u200b\ufeff“”‘’\"'「」『』")
 SENTENCE_END = re.compile(r"[。；;！!？?]")
+CLAUSE_END = re.compile(r"[。；;！!？?，,：:]")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,13 @@ class NormLine:
     def quote(self, start: int, end: int) -> str:
         """Return the original span behind normalised characters [start, end) (PDF gaps included)."""
         return self.original[self.index[start]:self.index[end - 1] + 1]
+
+    def clause(self, start: int, end: int) -> tuple[int, int]:
+        """Return the normalised bounds of the clause (between commas, colons or sentence ends)
+        around [start, end)."""
+        left = max((m.end() for m in CLAUSE_END.finditer(self.text, 0, start)), default=0)
+        m = CLAUSE_END.search(self.text, end)
+        return left, (m.end() if m else len(self.text))
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
         """Return the normalised bounds of the sentence around [start, end)."""

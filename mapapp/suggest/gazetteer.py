@@ -7,16 +7,21 @@ gazetteer.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..admin import AdminBoundaries, AdminUnit
 from ..model import Annotations, Record
 from ..stations import Station
 from .document import normalise
-from .lexicon import ABBREVIATIONS, GENERIC_WORDS, HEAD_KIND, STOP_WORDS
+from .lexicon import ABBREVIATIONS, EQUIVALENT_HEADS, GENERIC_WORDS, HEAD_KIND, STOP_WORDS
 from .names import NameIndex
 
 ADMIN_SUFFIXES = ("市", "县", "区")
+PAREN = re.compile(r"[（(][^）)]*[）)]")
+# A name left after taking a unit's name off its front must not begin with these: the unit's name
+# was then the start of a longer word (鄱阳|湖区) or one end of a route (南昌|至武汉).
+WORD_INNER_STARTS = set("湖江河山区县市至-—与和及")
 
 
 def is_generic(name: str) -> bool:
@@ -33,18 +38,26 @@ def is_generic(name: str) -> bool:
 
 
 def name_variants(name: str, admin_prefixes: list[str]) -> set[str]:
-    """Return the normalised forms plans use for `name`: itself, abbreviated (经开区, 高铁,
-    机场 for 国际机场) and without a leading administrative name (南昌昌北国际机场 -> 昌北国际机场).
-    Generic forms are left out, also when a record uses one as an alias (经开区, 临空经济区 name
-    a different place in every plan)."""
+    """Return the normalised forms plans use for `name`: itself, without a parenthesised part
+    (长征国家文化公园（江西段）), abbreviated (经开区, 高铁, 机场 for 国际机场), with an equivalent
+    head (昌九高铁 / 昌九客专, 改扩建工程 / 改扩建项目) and without a leading administrative name
+    (南昌昌北国际机场 -> 昌北国际机场; not when the rest would begin inside a word: 鄱阳|湖区,
+    南昌|至武汉). Generic forms are left out, also when a record uses one as an alias (经开区,
+    临空经济区 name a different place in every plan)."""
     base = normalise(name)
-    forms = {base}
+    forms = {base, normalise(PAREN.sub("", name))}
     for long, short in ABBREVIATIONS:
         forms |= {f.replace(long, short) for f in forms if long in f}
+    for group in EQUIVALENT_HEADS:
+        for f in list(forms):
+            for head in group:
+                if f.endswith(head) and len(f) - len(head) >= 2:
+                    forms |= {f[:-len(head)] + other for other in group}
     for f in list(forms):
         for prefix in admin_prefixes:
-            if f.startswith(prefix) and len(f) - len(prefix) >= 3:
-                forms.add(f[len(prefix):])
+            rest = f[len(prefix):]
+            if f.startswith(prefix) and len(rest) >= 3 and rest[0] not in WORD_INNER_STARTS:
+                forms.add(rest)
     return {f for f in forms if len(f) >= 2 and not is_generic(f)}
 
 

@@ -1,8 +1,9 @@
 """Geometry suggestions for a candidate, from what the project has: a station of the station
 tables, an existing record whose name the candidate contains, the administrative units named in
-the candidate's own name, sentence or paragraph, or in the lines just above it (its section; all
-as an upper bound), the plan's own region, and an
-OSM selector when an OSM cache is configured. Each suggestion says why; no clue gives `none`."""
+the candidate's own name, clause, sentence or paragraph, or in the lines just above it (its
+section; all as an upper bound; read from the tightest scope outwards, a scope naming only cities
+does not end the search for a county), the plan's own region, and an OSM selector when an OSM
+cache is configured. Each suggestion says why; no clue gives `none`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from .document import NormLine
 from .gazetteer import Gazetteer
 
 MAX_UNITS = 3
+NATURAL_FEATURES = set("湖江河山溪水")   # after a short unit name: a lake, river or mountain named after it
 SECTION_LINES = 3   # non-empty lines above a mention read as its section
 STATION_UNCERTAINTY_M = 500
 # OSM tags that select each kind (used only when an OSM cache is configured).
@@ -28,18 +30,31 @@ OSM_TAGS = {
 @dataclass
 class Suggestion:
     """A geometry spec for the draft (the annotation format's `geometry:` mapping), the reason,
-    and the clue used (station|record|name|sentence|paragraph|region|osm|none)."""
+    and the clue used (station|record|name|clause|sentence|paragraph|section|region|osm|none)."""
 
     spec: dict
     why: str
     clue: str
 
 
-def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None) -> list[AdminUnit]:
+def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
+              home: AdminUnit | None = None) -> list[AdminUnit]:
+    """Return the cities and counties named in text[start:end], in order, without a city whose
+    county is also named. A unit written only by its short form (鄱阳 for 鄱阳县) does not count
+    when the next character makes it a lake, river or mountain (鄱阳湖, 昌江航道 stays 昌江), nor, in
+    a plan of one city or county (`home`), when it lies outside that city: there a bare short name
+    of a distant place is part of another name far more often than the place itself."""
     units = []
     for m in gaz.admin.finditer(text, start, end):
-        if m.value.level != "province" and m.value not in units:
-            units.append(m.value)
+        u = m.value
+        if u.level == "province" or u in units:
+            continue
+        if m.name != u.name:
+            if m.end < len(text) and text[m.end] in NATURAL_FEATURES:
+                continue
+            if home is not None and home.level != "province" and (u.city or u.name) != (home.city or home.name):
+                continue
+        units.append(u)
     # A county and its own city named together: the county is the tighter bound.
     counties = {u.city for u in units if u.level == "county"}
     return [u for u in units if not (u.level == "city" and u.name in counties)]
@@ -84,27 +99,50 @@ def suggest_geometry(cand: Candidate, gaz: Gazetteer, plan: Plan | None, osm_con
     return base
 
 
-def _counties_around(cand: Candidate, gaz: Gazetteer, cities: set[str],
-                     lines_by_number: dict[int, NormLine]) -> tuple[list[AdminUnit], str] | None:
-    """Return (counties of `cities`, where) named in a sentence, paragraph or section of the
-    candidate (at most MAX_UNITS), or None."""
-    def inside(units):
-        counties = [u for u in units if u.level == "county" and u.city in cities]
-        return counties if 0 < len(counties) <= MAX_UNITS else None
+def _scopes(cand: Candidate, lines_by_number: dict[int, NormLine]):
+    """Yield (clue, where, text, start, end) from the tightest scope outwards: the candidate's own
+    name, the clause and the sentence of each mention, its paragraph (line), then the lines above it (its section)."""
+    yield "name", "its name", cand.name, 0, len(cand.name)
+    for occ in cand.occurrences:
+        s, e = occ.line.clause(occ.start, occ.end)
+        yield "clause", f"the clause of line {occ.line.number}", occ.line.text, s, e
     for occ in cand.occurrences:
         s, e = occ.line.sentence(occ.start, occ.end)
-        found = inside(_units_in(gaz, occ.line.text, s, e))
-        if found:
-            return found, f"the sentence of line {occ.line.number}"
+        yield "sentence", f"the sentence of line {occ.line.number}", occ.line.text, s, e
     for occ in cand.occurrences:
-        found = inside(_units_in(gaz, occ.line.text))
-        if found:
-            return found, f"the paragraph of line {occ.line.number}"
+        yield "paragraph", f"the paragraph of line {occ.line.number}", occ.line.text, 0, len(occ.line.text)
+    for occ in cand.occurrences:
         for above in _lines_above(occ.line.number, lines_by_number):
-            found = inside(_units_in(gaz, above.text))
-            if found:
-                return found, f"line {above.number} above it"
-    return None
+            where = f"line {above.number}, {occ.line.number - above.number} lines above line {occ.line.number}"
+            yield "section", f"{where} (its section)", above.text, 0, len(above.text)
+
+
+def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
+                lines_by_number: dict[int, NormLine]) -> Suggestion | None:
+    """Return the administrative upper bound read around the candidate, or None.
+
+    Scopes are read from the tightest outwards (`_scopes`); the first that names one to
+    MAX_UNITS counties gives them (counties of a city named in the candidate's own name only). A
+    scope naming only cities (or more counties than that) does not stop the search: its cities
+    are kept as the bound should no later scope name a county."""
+    bound: set[str] | None = None
+    fallback: Suggestion | None = None
+    for clue, where, text, s, e in _scopes(cand, lines_by_number):
+        units = _units_in(gaz, text, s, e, home)
+        if not units:
+            continue
+        counties = [u for u in units if u.level == "county" and (bound is None or u.city in bound)]
+        names = "、".join(u.name for u in units)
+        if 0 < len(counties) <= MAX_UNITS:
+            why = f"{where} names {'、'.join(u.name for u in counties)}"
+            if bound is not None:
+                why = f"its name contains {'、'.join(sorted(bound))}; {why} in it"
+            return _admin_spec(counties, why, clue)
+        if fallback is None:
+            fallback = _admin_spec(units, f"{where} names {names}", clue)
+        if clue == "name":
+            bound = {u.city or u.name for u in units}
+    return fallback
 
 
 def _lines_above(number: int, lines_by_number: dict[int, NormLine]) -> list[NormLine]:
@@ -147,37 +185,11 @@ def _first_clue(cand: Candidate, gaz: Gazetteer, plan: Plan | None,
             else:
                 spec["source"] = f"{why}: the units of {rec.id}, as an upper bound"
             return Suggestion(spec, why, "record")
-    own = _units_in(gaz, cand.name)
-    if own:
-        why = f"its name contains {'、'.join(u.name for u in own)}"
-        cities = {u.name for u in own if u.level == "city"}
-        if cities and all(u.level == "city" for u in own):
-            # A city in the name: a county of that city named around it is a tighter bound.
-            tighter = _counties_around(cand, gaz, cities, lines_by_number)
-            if tighter:
-                units, where = tighter
-                return _admin_spec(units, f"{why}; {where} names {'、'.join(u.name for u in units)} in it", "name")
-        return _admin_spec(own, why, "name")
-    for occ in cand.occurrences:
-        s, e = occ.line.sentence(occ.start, occ.end)
-        sugg = _admin_spec(_units_in(gaz, occ.line.text, s, e),
-                           f"the sentence of line {occ.line.number} names "
-                           f"{'、'.join(u.name for u in _units_in(gaz, occ.line.text, s, e))}", "sentence")
-        if sugg:
-            return sugg
-    for occ in cand.occurrences:
-        units = _units_in(gaz, occ.line.text)
-        sugg = _admin_spec(units, f"the paragraph of line {occ.line.number} names "
-                                  f"{'、'.join(u.name for u in units)}", "paragraph")
-        if sugg:
-            return sugg
-    for occ in cand.occurrences:
-        for above in _lines_above(occ.line.number, lines_by_number):
-            units = _units_in(gaz, above.text)
-            if units and len(units) <= MAX_UNITS:
-                return _admin_spec(units, f"line {above.number}, {occ.line.number - above.number} lines above the "
-                                          f"first mention (its section), names {'、'.join(u.name for u in units)}",
-                                   "section")
+    home = gaz.admin.get(plan.region) if plan is not None else None
+    sugg = _admin_clue(cand, gaz, home, lines_by_number)
+    if sugg is not None and not (home is not None and home.level == "county"
+                                 and sugg.spec.get("units") == [home.city]):
+        return sugg   # (the plan's own county is tighter than its city named around the candidate)
     if plan is not None and plan.level in ("city", "district"):
         unit = gaz.admin.get(plan.region)
         if unit is not None:
