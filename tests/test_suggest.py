@@ -275,3 +275,14 @@ def test_routes_lists_and_parenthesised_places_are_read_as_names(project):
     eco = props["云溪湾生态园"]
     assert eco.suggestion.spec["units"] == ["吉安市"]
     assert eco.suggestion.clue == "region"
+
+
+def test_lines_are_numbered_on_newlines_only_as_the_corpus_numbers_them(tmp_path):
+    """A form feed, a lone \\r or U+2028 inside a line does not start a new line (issue 16): the
+    line numbers the draft cites are the ones `mapapp validate` checks against the corpus."""
+    doc = tmp_path / "doc.txt"
+    doc.write_text("第一章\f总体布局\n推进吉泰走廊\u2028建设\r\n加快桃溪湾新城\r建设\n", encoding="utf-8", newline="")
+    lines = read_document(doc)
+    assert [line.number for line in lines] == [1, 2, 3]
+    corpus_lines = Corpus(tmp_path).lines("doc.txt")
+    assert len(corpus_lines) == 3 and "桃溪湾新城" in corpus_lines[2]

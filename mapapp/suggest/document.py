@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..corpus import split_lines
 from ..errors import MapappError
 
 MAX_BYTES = 20 * 1024 * 1024  # a long plan is < 2 MB of text; larger files are not plan documents
@@ -92,7 +93,7 @@ def read_document(path: Path) -> list[NormLine]:
         line = data[:exc.start].count(b"\n") + 1
         raise MapappError(f"{path}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
                           "convert it to UTF-8 first (e.g. iconv -f GB18030 -t UTF-8)") from None
-    lines = text.splitlines()
+    lines = split_lines(text)  # on "\n" only, as the corpus and the annotations count lines
     if not any(line.strip() for line in lines):
         raise MapappError(f"{path}: the document is empty (no text)")
     if not re.search(r"[\u4e00-\u9fff]", text):
