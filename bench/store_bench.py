@@ -14,8 +14,8 @@ Then, each in a fresh process: the resident memory (RSS) an app instance holds f
 (`load` + `MapData` + the display strings the page warms), and a command that opens the store and
 answers one query (its time and RSS growth over the imported libraries).
 
-Usage: python bench/store_bench.py [N ...]   (default: 10000 200000). Needs Debian's PostgreSQL 15
-and PostGIS (see the README); the benchmark starts its own server on 127.0.0.1.
+Usage: python bench/store_bench.py [--stores folder postgis] [N ...]   (default: 10000 200000).
+Needs Debian's PostgreSQL 15 and PostGIS (see the README); it starts its own server on 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def _app_ids(data: MapData, flt):
     return data.select(flt)
 
 
-def main(sizes: list[int]) -> int:
+def main(sizes: list[int], stores: list[str]) -> int:
     why = unavailable()
     if why:
         print(f"skipped: {why}")
@@ -135,6 +135,8 @@ def main(sizes: list[int]) -> int:
                 print(f"PostGIS write of {n:,} features (COPY, indexes, swap): {time.perf_counter() - t:.0f} s",
                       flush=True)
                 for name, store in (("folder", fstore), ("postgis", pstore)):
+                    if name not in stores:
+                        continue
                     data = MapData(b.features, b.boundaries, b.manifest, b.context, select_ids=store.id_selector(b))
                     for qname, flt in QUERIES.items():
                         ids_s, matched = _median(lambda data=data, flt=flt: _app_ids(data, flt))
@@ -154,13 +156,13 @@ def main(sizes: list[int]) -> int:
                 del b
     finally:
         server.stop()
-    _tables(out, sizes)
+    _tables(out, sizes, stores)
     return 0
 
 
-def _tables(out: list[dict], sizes: list[int]) -> None:
+def _tables(out: list[dict], sizes: list[int], stores: list[str]) -> None:
     print()
-    cols = [(n, s) for n in sizes for s in ("folder", "postgis")]
+    cols = [(n, s) for n in sizes for s in ("folder", "postgis") if s in stores]
     print("| filter | matched | " + " | ".join(f"{n:,} {s}: app ids / rows (s)" for n, s in cols) + " |")
     print("|---|---:|" + "---:|" * len(cols))
     for q in QUERIES:
@@ -169,7 +171,7 @@ def _tables(out: list[dict], sizes: list[int]) -> None:
         for n, s in cols:
             r = next(r for r in out if r["n"] == n and r["store"] == s and r.get("query") == q)
             cells.append(f"{r['ids_s']:.3f} / {r['rows_s']:.3f}")
-            if s == "folder":
+            if s == stores[0]:
                 matched.append(f"{r['matched']:,}")
         print(f"| {q} | {' / '.join(matched)} | " + " | ".join(cells) + " |")
     print()
@@ -181,4 +183,10 @@ def _tables(out: list[dict], sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main([int(a) for a in sys.argv[1:]] or [10_000, 200_000]))
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("sizes", type=int, nargs="*", default=[10_000, 200_000])
+    ap.add_argument("--stores", nargs="+", choices=("folder", "postgis"), default=["folder", "postgis"])
+    args = ap.parse_args()
+    sys.exit(main(args.sizes, args.stores))
