@@ -223,6 +223,14 @@ def test_each_filter_selects_the_same_ids_in_sql_as_in_memory(stores, name):
     assert local.features["id"].iloc[view.select(flt)].tolist() == expected
 
 
+@pytest.mark.parametrize("query", ["%", "_", "\\", "高铁%", "洪_", "Hong", "HONGDU"])
+def test_the_name_search_takes_like_wildcards_and_case_as_the_folder_does(stores, query):
+    folder, url = stores
+    local = FolderStore(folder).load()
+    flt = FeatureFilter(query=query, include_unlocated=True)
+    assert PostgisStore(url).select_ids(flt) == filter_features(local.features, flt, local.boundaries)["id"].tolist()
+
+
 def test_the_filter_columns_are_answered_by_their_indexes(stores):
     import psycopg
 
@@ -232,7 +240,8 @@ def test_the_filter_columns_are_answered_by_their_indexes(stores):
         cur.execute("SET enable_seqscan = off")   # 900 rows: the planner would rather scan; is an index usable?
         for flt, index in ((FeatureFilter(plans=["jian-14th"]), "plans"), (FeatureFilter(kinds=["park"]), "kind"),
                            (FeatureFilter(within=["吉安市"]), "cities"),
-                           (FeatureFilter(precisions=["exact"]), "precision")):
+                           (FeatureFilter(precisions=["exact"]), "precision"),
+                           (FeatureFilter(query="洪都新城"), "search")):
             where, params = pg._where(cur, flt)
             cur.execute(f"EXPLAIN SELECT id FROM mapapp.features {where}", params)
             plan = "\n".join(r[0] for r in cur.fetchall())

@@ -2,7 +2,8 @@
 instances and by QGIS.
 
 Writing builds a new schema `mapapp_build_<id>` (tables `features`, `boundaries`, `context`,
-`manifest`, the view `features_qgis`, a GiST index on geometry and indexes on the filter columns),
+`manifest`, the view `features_qgis`, a GiST index on geometry and indexes on the filter columns:
+GIN on the arrays, B-tree on kind, status and precision, trigram on `search` for the name filter),
 then swaps it in with two renames in one transaction under an exclusive advisory lock. Readers take
 the same lock shared for the length of a read, so a reader sees the old build or the new one,
 never a mix; a failed build drops its own schema and leaves the current one serving.
@@ -34,6 +35,9 @@ _SQL_TYPES = {"str": "text NOT NULL DEFAULT ''", "str?": "text", "bool": "boolea
               "float?": "double precision", "list": "text[] NOT NULL", "mentions": "json NOT NULL",
               "geometry": "geometry(Geometry, 4326)"}
 BOUNDARY_COLUMNS = {"level": "text", "name": "text", "adcode": "bigint", "city": "text"}
+SEARCH_SEPARATOR = "\n"
+SEARCH_MEANING = ("the name and aliases lower-cased, one per line: the name filter's text, with a trigram index "
+                  "(pg_trgm) for substring search")
 _FILTER_INDEXES = {"plans": "gin", "sectors": "gin", "cities": "gin", "counties": "gin",
                    "kind": "btree", "status": "btree", "precision": "btree"}
 
@@ -96,6 +100,7 @@ class PostgisStore(BuildStore):
             with self.connect() as conn:
                 with conn.cursor() as cur:
                     cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+                    cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
                     cur.execute(f'CREATE SCHEMA "{new}"')
                     say(f"writing features into {new}")
                     self._write_features(cur, new, tables.features)
@@ -146,17 +151,22 @@ class PostgisStore(BuildStore):
     def _write_features(self, cur, schema: str, features: gpd.GeoDataFrame) -> None:
         features = check_columns(features)
         cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.type]}' for c in COLUMNS)
-        cur.execute(f'CREATE TABLE "{schema}".features (ord integer NOT NULL, {cols}, PRIMARY KEY (id))')
+        cur.execute(f'CREATE TABLE "{schema}".features (ord integer NOT NULL, {cols}, search text NOT NULL, '
+                    f'PRIMARY KEY (id))')
         for c in COLUMNS:   # DDL takes no bound parameters: quote the comment as a literal
             cur.execute(sql.SQL('COMMENT ON COLUMN {}.features.{} IS {}').format(
                 sql.Identifier(schema), sql.Identifier(c.name), sql.Literal(c.meaning)))
+        cur.execute(sql.SQL('COMMENT ON COLUMN {}.features.search IS {}').format(
+            sql.Identifier(schema), sql.Literal(SEARCH_MEANING)))
         names = ", ".join(f'"{n}"' for n in NAMES)
-        with cur.copy(f'COPY "{schema}".features (ord, {names}) FROM STDIN') as copy:
+        with cur.copy(f'COPY "{schema}".features (ord, {names}, search) FROM STDIN') as copy:
             for i, row in enumerate(features.itertuples(index=False)):
-                copy.write_row([i, *(_to_sql(c, v) for c, v in zip(COLUMNS, row))])
+                values = [_to_sql(c, v) for c, v in zip(COLUMNS, row)]
+                copy.write_row([i, *values, search_text(row.name, row.aliases)])
         cur.execute(f'CREATE INDEX ON "{schema}".features USING gist (geometry)')
         for col, method in _FILTER_INDEXES.items():
             cur.execute(f'CREATE INDEX ON "{schema}".features USING {method} ("{col}")')
+        cur.execute(f'CREATE INDEX ON "{schema}".features USING gin (search gin_trgm_ops)')
         cur.execute(f'''CREATE VIEW "{schema}".features_qgis AS
             SELECT f.*, (SELECT string_agg(format('%s:%s %s', m->>'plan', m->>'line', m->>'quote'), E'\\n')
                          FROM json_array_elements(f.mentions) m) AS mentions_text
@@ -282,7 +292,10 @@ class PostgisStore(BuildStore):
                 where.append(f'"{col}" = ANY(%s::text[])')
                 params.append(list(values))
         q = flt.query.strip().lower()
-        if q:
+        if q and SEARCH_SEPARATOR not in q:   # the trigram index narrows, strpos decides
+            where.append("search LIKE %s AND strpos(search, %s) > 0")
+            params += ["%" + re.sub(r"([\\%_])", r"\\\1", q) + "%", q]
+        elif q:                               # a query spanning lines: name and aliases one by one
             where.append("(strpos(lower(name), %s) > 0 OR EXISTS (SELECT 1 FROM unnest(aliases) a "
                          "WHERE strpos(lower(a), %s) > 0))")
             params += [q, q]
@@ -306,6 +319,12 @@ class PostgisStore(BuildStore):
         if whole_province:
             return "cardinality(cities) > 0", []
         return "(cities && %s::text[] OR counties && %s::text[])", [wanted, wanted]
+
+
+def search_text(name: str, aliases) -> str:
+    """Return the `search` column's value: the name and aliases, lower-cased as Python does (the
+    name filter's rule, features.filter_features), one per line."""
+    return SEARCH_SEPARATOR.join([str(name), *(str(a) for a in aliases)]).lower()
 
 
 def _plain_scalar(value):
