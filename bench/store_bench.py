@@ -14,7 +14,7 @@ Then, each in a fresh process: the resident memory (RSS) an app instance holds f
 (`load` + `MapData` + the display strings the page warms), and a command that opens the store and
 answers one query (its time and RSS growth over the imported libraries).
 
-Usage: python bench/store_bench.py [--stores folder postgis] [N ...]   (default: 10000 200000).
+Usage: python bench/store_bench.py [N ...] [--stores folder postgis]   (default: 10000 200000).
 Needs Debian's PostgreSQL 15 and PostGIS (see the README); it starts its own server on 127.0.0.1.
 """
 from __future__ import annotations
