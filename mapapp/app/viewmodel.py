@@ -1,10 +1,11 @@
 """The map's view-model: one build prepared for display, with no Streamlit and no browser in it.
 
 `MapData` wraps one build. It selects features through its `select_ids` (the store's
-`id_selector`: in memory for the folder store, in SQL for PostGIS; memoised per filter), counts the features behind each filter choice, splits a selection into the map's layers
-(area-wide outlines, precise shapes, points), answers a click with a `PlaceReport`, and keeps one
-small GeoJSON string per located feature and datum (simplified 0.001° with topology preserved,
-rounded to 5 decimals, properties reduced to what the map needs). A layer is a join of those
+`id_selector`: in memory for the folder store, in SQL for PostGIS; memoised per filter), counts
+the features behind each filter choice, splits a selection into the map's layers (area-wide
+outlines, precise shapes, points), answers a click with a `PlaceReport`, and keeps one small
+GeoJSON string per located feature and datum (simplified 0.001° with topology preserved, rounded
+to 5 decimals, properties reduced to what the map needs). A layer is a join of those
 strings, so a rerun never goes through json.dumps of geometry. Exports never use these strings:
 they go through `mapapp.export` at full precision.
 
