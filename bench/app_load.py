@@ -140,8 +140,9 @@ async def session(browser, url: str, labels: list[str], changes: int, timeout: f
                 before = count
                 waited, count = await wait_until(page, lambda n, b=before: n > 0 and n != b, timeout)
                 result["filters"].append(None if waited is None else time.perf_counter() - t1)
-                if step % 2 == 0:
+                if step % 2 == 0:     # close the list: a click on the title (else the next click only closes it)
                     await page.keyboard.press("Escape")
+                    await page.locator("h3").first.click(timeout=timeout * 1000)
         result["exceptions"] = await page.locator("[data-testid='stException']").count()
         result["page"] = page
         result["ctx"] = ctx
