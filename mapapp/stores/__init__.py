@@ -6,7 +6,8 @@ the previous build or the new one, never a mix), reads it back as a `Build`, tel
 build it holds (cheap, so app instances notice a rebuild) and answers a `FeatureFilter` with the
 matching rows (`select`, a `features.Select`) or, for a build the app holds, their ids
 (`id_selector`). The folder store answers from the table loaded in memory; PostGIS answers in SQL
-on its indexes without loading the table.
+on its indexes without loading the table. `reading()` gives a snapshot in which a command's
+manifest, boundaries and rows all come from one build.
 """
 from __future__ import annotations
 
