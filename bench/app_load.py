@@ -1,26 +1,34 @@
 """Load test of the map app: N concurrent headless sessions (default 1, 5, 10, 20) on the real build.
 
-For each N it starts one Streamlit server on a free 127.0.0.1 port, opens N browser contexts in one
-Debian chromium (each context is one Streamlit session), and in every session at once: opens the
-page (until the map has drawn its features), then changes the kind filter twice (each time until
-the map shows a different number of features). It reports:
+For each N it starts `--instances` Streamlit servers (default 1) on free 127.0.0.1 ports, all on
+the same build (the build folder, or with `--store` one PostGIS store), opens N browser contexts
+in one Debian chromium (each context is one Streamlit session; sessions are dealt round-robin to
+the instances), and in every session at once: opens the page (until the map has drawn its
+features), then makes `--changes` filter changes (default 2), each time until the map shows a
+different number of features: pick one kind, clear the filters, pick the next kind, … (typing the
+kind's name first, as a person narrows the list). It reports:
 
 - p50 / p95 latency of the first page and of a filter change, and the errors (timeouts, pages
   showing a Streamlit exception);
-- server RSS: after one warm-up visit (the server's one-time caches of the build), with all
-  sessions open (and per session), its peak, and 30 s after they closed (is the memory released?);
+- server RSS (summed over the instances): after one warm-up visit per instance (the server's
+  one-time caches of the build), with all sessions open (and per session), its peak, and 30 s
+  after they closed (is the memory released?);
 - server CPU seconds (user + system, from /proc) per first page;
 - server CPU seconds per rerun during the filter changes, and the
   reruns counted by the page (MAPAPP_TIMING_LOG). On 2 cores the browsers compete with the
   server, so the server's own CPU is the figure that scales, not the latency.
 
 Usage:  .venv/bin/python bench/app_load.py [--sessions 1 5 10 20] [--timeout 300]
+        .venv/bin/python bench/app_load.py --store temp --instances 2 --sessions 20 --changes 10
+`--store URL` serves the build in that PostGIS store (built there first from the real data);
+`--store temp` starts a throw-away PostgreSQL + PostGIS for the run (tests/pg_server.py).
 Needs chromium (/usr/bin/chromium). Prints a Markdown table for bench/RESULTS.md.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -36,14 +44,17 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from mapapp.app.launch import stop_server, streamlit_command, wait_until_up  # noqa: E402
-from mapapp.pipeline import build, load_build  # noqa: E402
+from mapapp.app.launch import streamlit_env  # noqa: E402
+from mapapp.features import FeatureFilter  # noqa: E402
+from mapapp.pipeline import build  # noqa: E402
 from mapapp.project import Project  # noqa: E402
+from mapapp.stores import open_store  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 COUNT_JS = "(el) => (window.mapappDrawn === undefined ? -1 : window.mapappDrawn)"
-FILTER_KINDS = ("park", "zone")
+CLEAR_LABEL = "清除筛选"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -67,15 +78,15 @@ def server_rss_mb(pid: int) -> float:
 
 
 class PeakRss(threading.Thread):
-    """Samples the server's RSS every 0.5 s; `peak` is the largest seen."""
+    """Samples the servers' summed RSS every 0.5 s; `peak` is the largest seen."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pids: list[int]):
         super().__init__(daemon=True)
-        self.pid, self.peak, self.running = pid, 0.0, True
+        self.pids, self.peak, self.running = pids, 0.0, True
 
     def run(self) -> None:
         while self.running:
-            self.peak = max(self.peak, server_rss_mb(self.pid))
+            self.peak = max(self.peak, sum(server_rss_mb(p) for p in self.pids))
             time.sleep(0.5)
 
 
@@ -98,8 +109,8 @@ async def wait_until(page, ok, timeout: float) -> tuple[float | None, int]:
     return None, count
 
 
-async def session(browser, url: str, labels: list[str], timeout: float, start_filters: asyncio.Event,
-                  loaded: list, result: dict) -> None:
+async def session(browser, url: str, labels: list[str], changes: int, timeout: float,
+                  start_filters: asyncio.Event, loaded: list, result: dict) -> None:
     ctx = await browser.new_context(viewport={"width": 1400, "height": 950})
     page = await ctx.new_page()
     try:
@@ -111,17 +122,27 @@ async def session(browser, url: str, labels: list[str], timeout: float, start_fi
         await start_filters.wait()
         result["filters"] = []
         if waited is not None:
-            for label in labels:
-                box = page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
-                await box.locator("input").click(timeout=timeout * 1000)
-                option = page.get_by_role("option").filter(has_text=label).first
-                await option.wait_for(timeout=timeout * 1000)
-                t1 = time.perf_counter()
-                await option.click()
+            for step in range(changes):
+                label = labels[(step // 2) % len(labels)]
+                if step % 2 == 0:     # pick one kind
+                    box = page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
+                    await box.locator("input").click(timeout=timeout * 1000)
+                    await page.keyboard.type(label)
+                    option = page.get_by_role("option").filter(has_text=label).first
+                    await option.wait_for(timeout=timeout * 1000)
+                    t1 = time.perf_counter()
+                    await option.click()
+                else:                 # clear the filters
+                    button = page.get_by_role("button", name=CLEAR_LABEL)
+                    await button.wait_for(timeout=timeout * 1000)
+                    t1 = time.perf_counter()
+                    await button.click()
                 before = count
                 waited, count = await wait_until(page, lambda n, b=before: n > 0 and n != b, timeout)
                 result["filters"].append(None if waited is None else time.perf_counter() - t1)
-                await page.keyboard.press("Escape")
+                if step % 2 == 0:     # close the list: a click on the title (else the next click only closes it)
+                    await page.keyboard.press("Escape")
+                    await page.locator("h3").first.click(timeout=timeout * 1000)
         result["exceptions"] = await page.locator("[data-testid='stException']").count()
         result["page"] = page
         result["ctx"] = ctx
@@ -137,50 +158,54 @@ def percentile(values: list[float], q: float) -> float | None:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-async def run_level(n: int, url: str, pid: int, labels: list[str], timeout: float, log: Path) -> dict:
+async def run_level(n: int, urls: list[str], pids: list[int], labels: list[str], changes: int, timeout: float,
+                    logs: list[Path]) -> dict:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
-        warm: dict = {}            # one visit first: the server's one-time caches are not per-session memory
-        await session(browser, url, [], timeout, _set_event(), [], warm)
-        if warm.get("ctx") is not None:
-            await warm["ctx"].close()
+        for url in urls:       # one visit first: the servers' one-time caches are not per-session memory
+            warm: dict = {}
+            await session(browser, url, [], 0, timeout, _set_event(), [], warm)
+            if warm.get("ctx") is not None:
+                await warm["ctx"].close()
         await asyncio.sleep(2)
-        rss_before = server_rss_mb(pid)
-        cpu_start = server_cpu_s(pid)
-        peak = PeakRss(pid)
+        rss_before = sum(server_rss_mb(p) for p in pids)
+        cpu_start = sum(server_cpu_s(p) for p in pids)
+        peak = PeakRss(pids)
         peak.start()
         start_filters = asyncio.Event()
         loaded: list = []
-        results = [{} for _ in range(n)]
-        tasks = [asyncio.create_task(session(browser, url, labels, timeout, start_filters, loaded, r)) for r in results]
+        results = [{"instance": i % len(urls)} for i in range(n)]
+        tasks = [asyncio.create_task(session(browser, urls[r["instance"]], labels, changes, timeout, start_filters,
+                                             loaded, r)) for r in results]
         while len(loaded) < n and not all(t.done() for t in tasks):
             await asyncio.sleep(0.2)
-        rss_open = server_rss_mb(pid)
-        cpu0, reruns0 = server_cpu_s(pid), _lines(log)
+        rss_open = sum(server_rss_mb(p) for p in pids)
+        cpu0, reruns0 = sum(server_cpu_s(p) for p in pids), sum(_lines(log) for log in logs)
         cpu_first = cpu0 - cpu_start
         start_filters.set()
         await asyncio.gather(*tasks)
-        cpu_filters = server_cpu_s(pid) - cpu0
-        reruns = _lines(log) - reruns0
+        cpu_filters = sum(server_cpu_s(p) for p in pids) - cpu0
+        reruns = sum(_lines(log) for log in logs) - reruns0
         for r in results:
             if r.get("ctx") is not None:
                 await r["ctx"].close()
         await browser.close()
         peak.running = False
     await asyncio.sleep(30)
-    rss_after = server_rss_mb(pid)
+    rss_after = sum(server_rss_mb(p) for p in pids)
     first = [r["first"] for r in results if r.get("first") is not None]
     filters = [f for r in results for f in r.get("filters", []) if f is not None]
     errors = sum(1 for r in results if "error" in r or r.get("first") is None or r.get("exceptions")) + sum(
         1 for r in results for f in r.get("filters", []) if f is None)
     reasons = sorted({r["error"] for r in results if "error" in r})
-    return {"sessions": n, "first_p50": percentile(first, 0.5), "first_p95": percentile(first, 0.95),
-            "filter_p50": percentile(filters, 0.5), "filter_p95": percentile(filters, 0.95),
-            "filter_changes": len(filters), "errors": errors, "reasons": reasons,
-            "rss_before": rss_before, "rss_open": rss_open, "rss_peak": peak.peak, "rss_after": rss_after,
-            "cpu_per_rerun": cpu_filters / reruns if reruns else None, "reruns": reruns,
+    per_instance = [sum(1 for r in results if r["instance"] == i) for i in range(len(urls))]
+    return {"sessions": n, "instances": per_instance, "first_p50": percentile(first, 0.5),
+            "first_p95": percentile(first, 0.95), "filter_p50": percentile(filters, 0.5),
+            "filter_p95": percentile(filters, 0.95), "filter_changes": len(filters), "errors": errors,
+            "reasons": reasons, "rss_before": rss_before, "rss_open": rss_open, "rss_peak": peak.peak,
+            "rss_after": rss_after, "cpu_per_rerun": cpu_filters / reruns if reruns else None, "reruns": reruns,
             "cpu_first_per_session": cpu_first / n}
 
 
@@ -198,7 +223,7 @@ def _f(v, fmt="{:.2f}"):
     return "–" if v is None else fmt.format(v)
 
 
-HEADER = ("| sessions | first page p50 (s) | p95 (s) | filter change p50 (s) | p95 (s) | errors | "
+HEADER = ("| sessions (per instance) | first page p50 (s) | p95 (s) | filter change p50 (s) | p95 (s) | errors | "
           "server RSS before → open → peak (MB) | RSS per session (MB) | RSS 30 s after close (MB) | "
           "server CPU per first page (s) | server CPU per filter rerun (s) | reruns |\n"
           "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
@@ -206,8 +231,10 @@ HEADER = ("| sessions | first page p50 (s) | p95 (s) | filter change p50 (s) | p
 
 def row(r: dict) -> str:
     per = (r["rss_open"] - r["rss_before"]) / r["sessions"]
-    return (f"| {r['sessions']} | {_f(r['first_p50'])} | {_f(r['first_p95'])} | {_f(r['filter_p50'])} | "
-            f"{_f(r['filter_p95'])} | {r['errors']} | {r['rss_before']:.0f} → {r['rss_open']:.0f} → "
+    split = "+".join(str(k) for k in r["instances"])
+    return (f"| {r['sessions']} ({split}) | {_f(r['first_p50'])} | {_f(r['first_p95'])} | {_f(r['filter_p50'])} | "
+            f"{_f(r['filter_p95'])} ({r['filter_changes']}) | {r['errors']} | "
+            f"{r['rss_before']:.0f} → {r['rss_open']:.0f} → "
             f"{r['rss_peak']:.0f} | {per:.1f} | {r['rss_after']:.0f} | {_f(r['cpu_first_per_session'])} | "
             f"{_f(r['cpu_per_rerun'], '{:.3f}')} | {r['reruns']} |")
 
@@ -215,35 +242,60 @@ def row(r: dict) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
+    ap.add_argument("--instances", type=int, default=1, help="app processes on the same build (default 1)")
+    ap.add_argument("--changes", type=int, default=2, help="filter changes per session (default 2)")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for a map (default 300)")
     ap.add_argument("--build-dir", type=Path, help="an existing build of the real data (default: build one)")
+    ap.add_argument("--store", metavar="URL|temp", help="serve from this PostGIS store (the real data is built "
+                    "into it first); 'temp' starts a throw-away server for the run")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="mapapp-load-") as tmpdir:
+    with tempfile.TemporaryDirectory(prefix="mapapp-load-") as tmpdir, contextlib.ExitStack() as stack:
         tmp = Path(tmpdir)
-        project = Project.from_settings(data_dir=REPO, build_dir=args.build_dir or tmp / "build")
-        if args.build_dir is None:
+        store_url = args.store
+        if store_url == "temp":
+            sys.path.insert(0, str(REPO / "tests"))
+            from pg_server import Server, unavailable
+
+            why = unavailable()
+            if why:
+                print(f"skipped: {why}")
+                return 0
+            server = Server()
+            stack.callback(server.stop)
+            store_url = server.create_database("mapapp_load")
+        project = Project.from_settings(data_dir=REPO, build_dir=args.build_dir or tmp / "build", store=store_url)
+        if store_url or args.build_dir is None:
             build(project)
-        manifest = load_build(project.build_dir).manifest
-        labels = [manifest["vocabulary"]["kinds"][k]["zh"] for k in FILTER_KINDS]
-        print(f"machine: {os.cpu_count()} cores; real build of {manifest['records']} records "
-              f"({manifest['located']} located); filters: {', '.join(labels)}", flush=True)
+        manifest = open_store(project).manifest()
+        features = open_store(project).select(FeatureFilter())
+        kinds = [k for k in features["kind"].value_counts().index if k in manifest["vocabulary"]["kinds"]][:5]
+        labels = [manifest["vocabulary"]["kinds"][k]["zh"] for k in kinds]
+        where = f"PostGIS store {open_store(project).where}" if store_url else f"build folder {project.build_dir}"
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; real build of "
+              f"{manifest['records']} records ({manifest['located']} located) in the {where}; "
+              f"{args.instances} instance(s); {args.changes} filter changes per session over kinds "
+              f"{', '.join(labels)}", flush=True)
         results = []
         for n in args.sessions:
-            port = free_port()
-            log = tmp / f"timing-{n}.log"
-            env = dict(os.environ, MAPAPP_BUILD=str(project.build_dir), MAPAPP_DATA=str(REPO),
-                       MAPAPP_TIMING_LOG=str(log))
-            env.pop("MAPAPP_CORPUS", None)
-            with open(tmp / f"server-{n}.log", "w") as server_log:
-                proc = subprocess.Popen(streamlit_command("127.0.0.1", port), env=env, stdout=server_log,
-                                        stderr=subprocess.STDOUT)
+            procs, urls, logs = [], [], []
             try:
-                url = f"http://127.0.0.1:{port}"
-                if not wait_until_up(url, proc=proc):
-                    raise RuntimeError("the server did not start")
-                r = asyncio.run(run_level(n, url, proc.pid, labels, args.timeout, log))
+                for i in range(args.instances):
+                    port = free_port()
+                    log = tmp / f"timing-{n}-{i}.log"
+                    env = streamlit_env(project, dict(os.environ, MAPAPP_TIMING_LOG=str(log)))
+                    env.pop("MAPAPP_CORPUS", None)
+                    with open(tmp / f"server-{n}-{i}.log", "w") as server_log:
+                        procs.append(subprocess.Popen(streamlit_command("127.0.0.1", port), env=env,
+                                                      stdout=server_log, stderr=subprocess.STDOUT))
+                    urls.append(f"http://127.0.0.1:{port}")
+                    logs.append(log)
+                for url, proc in zip(urls, procs):
+                    if not wait_until_up(url, proc=proc):
+                        raise RuntimeError(f"the server {url} did not start")
+                r = asyncio.run(run_level(n, urls, [p.pid for p in procs], labels, args.changes, args.timeout, logs))
             finally:
-                stop_server(proc, timeout=20)
+                for proc in procs:
+                    stop_server(proc, timeout=20)
             results.append(r)
             print(row(r) + (f"  errors: {'; '.join(r['reasons'])}" if r["reasons"] else ""), flush=True)
     print()

@@ -1,15 +1,25 @@
-"""Filter queries against the two stores: the GeoParquet folder (load the table, filter in pandas)
-and PostGIS (filters in SQL on the indexes), on synthetic builds of N polygons.
+"""Filter queries against the two stores: the GeoParquet folder (the table in memory, filtered in
+pandas) and PostGIS (filters in SQL on the indexes), on synthetic builds of N polygons
+(bench/app_synthetic.py: 50 vertices each, 11 plans, 5 kinds, 4 statuses, 3 precisions, one county
+and city each).
 
-For each size it prints the median of 5 runs per query, and for a fresh process that opens the
-store and answers one query: its time and how much its resident memory (RSS) grew over what the
-imported libraries already take — the data an app instance has to hold for the answer.
+For each size and store it prints, per filter kind (plan, sector, kind, status, precision, within a
+unit, name search, all combined), the median of 5 runs of:
+- **app: ids** — what the app asks on a filter change (`MapData.select`, not memoised): the folder
+  store filters the table the app holds, PostGIS answers `select_ids` in SQL;
+- **rows** — what `export`, `stats`, `compare` and `report` ask (`store.reading()` then `select`):
+  the folder store loads the build and filters it, PostGIS returns only the matching rows.
 
-Usage: python bench/store_bench.py [N ...]   (default: 10000 200000). Needs Debian's PostgreSQL 15
-and PostGIS (scripts/install-system-deps.sh); the benchmark starts its own server on 127.0.0.1.
+Then, each in a fresh process: the resident memory (RSS) an app instance holds for the build
+(`load` + `MapData` + the display strings the page warms), and a command that opens the store and
+answers one query (its time and RSS growth over the imported libraries).
+
+Usage: python bench/store_bench.py [N ...] [--stores folder postgis]   (default: 10000 200000).
+Needs Debian's PostgreSQL 15 and PostGIS (see the README); it starts its own server on 127.0.0.1.
 """
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -18,36 +28,64 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests"), str(HERE.parent)]
 
 from app_synthetic import make_build  # noqa: E402
 from pg_server import Server, unavailable  # noqa: E402
 
+from mapapp.app.viewmodel import MapData  # noqa: E402
 from mapapp.features import FeatureFilter  # noqa: E402
 from mapapp.stores import BuildTables, FolderStore  # noqa: E402
 from mapapp.stores.postgis import PostgisStore  # noqa: E402
 
 QUERIES = {
-    "one plan": FeatureFilter(plans=["jian-14th"]),
-    "kind + status": FeatureFilter(kinds=["park"], statuses=["planned"]),
+    "plan": FeatureFilter(plans=["jian-14th"]),
+    "sector": FeatureFilter(sectors=["transport"]),
+    "kind": FeatureFilter(kinds=["park"]),
+    "status": FeatureFilter(statuses=["planned"]),
+    "precision": FeatureFilter(precisions=["exact"]),
     "within a county": FeatureFilter(within=["南昌县"]),
+    "within a city": FeatureFilter(within=["吉安市"]),
     "name search": FeatureFilter(query="000123"),
+    "all combined": FeatureFilter(plans=["jian-14th", "nanchang-14th"], kinds=["park", "zone"],
+                                  statuses=["planned"], within=["吉安市"]),
 }
-CHILD = """
-import sys, time
+RSS = 'int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1]) // 1024'
+APP_CHILD = """
+import sys, json
 sys.path[:0] = {paths!r}
+import geopandas, psycopg, shapely, pyarrow.parquet  # noqa: the libraries both stores use
+from mapapp.app.viewmodel import MapData
 from mapapp.features import FeatureFilter
 from mapapp.stores import FolderStore
 from mapapp.stores.postgis import PostgisStore
-def rss():
-    return int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1]) // 1024
-import geopandas, psycopg, shapely, pyarrow.parquet  # noqa: the libraries both stores use
+rss = lambda: {rss}
 base = rss()
-store = PostgisStore({where!r}) if {where!r}.startswith("postgresql") else FolderStore(__import__("pathlib").Path({where!r}))
+where = {where!r}
+store = PostgisStore(where) if where.startswith("postgresql") else FolderStore(__import__("pathlib").Path(where))
+b = store.load()
+data = MapData(b.features, b.boundaries, b.manifest, b.context, select_ids=store.id_selector(b))
+data.feature_strings("WGS84")
+del b
+n = len(data.select(FeatureFilter(kinds=["park"], statuses=["planned"])))
+print(json.dumps({{"rows": n, "app_mb": rss() - base}}))
+"""
+ONE_QUERY_CHILD = """
+import sys, time, json
+sys.path[:0] = {paths!r}
+import geopandas, psycopg, shapely, pyarrow.parquet  # noqa: the libraries both stores use
+from mapapp.features import FeatureFilter
+from mapapp.stores import FolderStore
+from mapapp.stores.postgis import PostgisStore
+rss = lambda: {rss}
+base = rss()
+where = {where!r}
+store = PostgisStore(where) if where.startswith("postgresql") else FolderStore(__import__("pathlib").Path(where))
 t = time.perf_counter()
-n = len(store.select(FeatureFilter(kinds=["park"], statuses=["planned"])))
-print(n, round(time.perf_counter() - t, 3), rss() - base)
-"""  # noqa: E501
+with store.reading() as view:
+    n = len(view.select(FeatureFilter(kinds=["park"], statuses=["planned"])))
+print(json.dumps({{"rows": n, "s": time.perf_counter() - t, "mb": rss() - base}}))
+"""
 
 
 def _median(fn, runs: int = 5) -> tuple[float, int]:
@@ -59,44 +97,96 @@ def _median(fn, runs: int = 5) -> tuple[float, int]:
     return statistics.median(times), n
 
 
-def _child(where: str) -> str:
-    code = CHILD.format(paths=[str(HERE.parent)], where=where)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    return f"{out[1]} s, {out[0]} rows, +{out[2]} MB RSS"
+def _child(template: str, where: str) -> dict:
+    code = template.format(paths=[str(HERE.parent)], where=where, rss=RSS)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
-def main(sizes: list[int]) -> int:
+def _rows(store, flt):
+    with store.reading() as view:
+        return view.select(flt)
+
+
+def _app_ids(data: MapData, flt):
+    data._memo.clear()   # a fresh filter each time: what a filter change costs the first time
+    return data.select(flt)
+
+
+def main(sizes: list[int], stores: list[str]) -> int:
     why = unavailable()
     if why:
         print(f"skipped: {why}")
         return 0
     server = Server()
+    out = []
     try:
-        print("| features | store | " + " | ".join(QUERIES) + " | fresh process: one query |")
-        print("|---:|---|" + "---:|" * (len(QUERIES) + 1))
         for n in sizes:
             with tempfile.TemporaryDirectory() as tmp:
+                t = time.perf_counter()
                 folder = make_build(Path(tmp) / "build", n)
                 fstore = FolderStore(folder)
                 b = fstore.load()
+                print(f"synthetic build of {n:,} features: {time.perf_counter() - t:.0f} s", flush=True)
                 url = server.create_database(f"bench_{n}")
                 pstore = PostgisStore(url)
                 t = time.perf_counter()
                 pstore.write(BuildTables(b.features, b.boundaries, b.context), b.manifest, lambda _m: None)
-                write_s = time.perf_counter() - t
+                print(f"PostGIS write of {n:,} features (COPY, indexes, swap): {time.perf_counter() - t:.0f} s",
+                      flush=True)
                 for name, store in (("folder", fstore), ("postgis", pstore)):
-                    cells = []
-                    for flt in QUERIES.values():
-                        s, rows = _median(lambda store=store, flt=flt: store.select(flt))
-                        cells.append(f"{s:.3f} s ({rows})")
-                    child = _child(store.where if name == "postgis" else str(folder))
-                    print(f"| {n:,} | {name} | " + " | ".join(cells) + f" | {child} |",
-                          flush=True)
-                print(f"(PostGIS write of {n:,} features: {write_s:.1f} s)", flush=True)
+                    if name not in stores:
+                        continue
+                    data = MapData(b.features, b.boundaries, b.manifest, b.context, select_ids=store.id_selector(b))
+                    for qname, flt in QUERIES.items():
+                        ids_s, matched = _median(lambda data=data, flt=flt: _app_ids(data, flt))
+                        rows_s, rows = _median(lambda store=store, flt=flt: _rows(store, flt), runs=3)
+                        assert rows == matched, (qname, rows, matched)
+                        out.append({"n": n, "store": name, "query": qname, "matched": matched, "ids_s": ids_s,
+                                    "rows_s": rows_s})
+                        print(f"{n:>7,} {name:8} {qname:16} {matched:>7,} rows  app ids {ids_s:7.3f} s  "
+                              f"rows {rows_s:7.3f} s", flush=True)
+                    where = url if name == "postgis" else str(folder)
+                    app = _child(APP_CHILD, where)
+                    one = _child(ONE_QUERY_CHILD, where)
+                    out.append({"n": n, "store": name, "app_mb": app["app_mb"], "one_s": one["s"],
+                                "one_mb": one["mb"], "one_rows": one["rows"]})
+                    print(f"{n:>7,} {name:8} app process holds +{app['app_mb']} MB; one query in a fresh process: "
+                          f"{one['s']:.3f} s, +{one['mb']} MB ({one['rows']} rows)", flush=True)
+                del b
     finally:
         server.stop()
+    _tables(out, sizes, stores)
     return 0
 
 
+def _tables(out: list[dict], sizes: list[int], stores: list[str]) -> None:
+    print()
+    cols = [(n, s) for n in sizes for s in ("folder", "postgis") if s in stores]
+    print("| filter | matched | " + " | ".join(f"{n:,} {s}: app ids / rows (s)" for n, s in cols) + " |")
+    print("|---|---:|" + "---:|" * len(cols))
+    for q in QUERIES:
+        cells = []
+        matched = []
+        for n, s in cols:
+            r = next(r for r in out if r["n"] == n and r["store"] == s and r.get("query") == q)
+            cells.append(f"{r['ids_s']:.3f} / {r['rows_s']:.3f}")
+            if s == stores[0]:
+                matched.append(f"{r['matched']:,}")
+        print(f"| {q} | {' / '.join(matched)} | " + " | ".join(cells) + " |")
+    print()
+    print("| features | store | app process: build held (MB RSS) | one query, fresh process: time (s) | RSS (MB) |")
+    print("|---:|---|---:|---:|---:|")
+    for n, s in cols:
+        r = next(r for r in out if r["n"] == n and r["store"] == s and "app_mb" in r)
+        print(f"| {n:,} | {s} | +{r['app_mb']} | {r['one_s']:.3f} | +{r['one_mb']} |")
+
+
 if __name__ == "__main__":
-    sys.exit(main([int(a) for a in sys.argv[1:]] or [10_000, 200_000]))
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("sizes", type=int, nargs="*", default=[10_000, 200_000])
+    ap.add_argument("--stores", nargs="+", choices=("folder", "postgis"), default=["folder", "postgis"])
+    args = ap.parse_args()
+    sys.exit(main(args.sizes, args.stores))

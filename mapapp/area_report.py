@@ -15,7 +15,7 @@ import pandas as pd
 
 from .area_stats import PLAN_PREFIX, SECTOR_PREFIX, breakdown_columns, unit_row
 from .errors import MapappError
-from .features import FeatureFilter, filter_features
+from .features import FeatureFilter, Select
 
 FORMATS = ("md", "html")
 
@@ -74,14 +74,15 @@ def find_unit(boundaries: gpd.GeoDataFrame, name: str) -> pd.Series:
     return hit.iloc[0]
 
 
-def area_report(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, manifest: dict, name: str,
+def area_report(select: Select, boundaries: gpd.GeoDataFrame, manifest: dict, name: str,
                 flt: FeatureFilter | None = None, lang: str = "zh") -> AreaReport:
     """Return the brief of unit `name` for the features matching `flt` (its `within` is replaced
-    by the unit). Raises MapappError for an unknown unit."""
+    by the unit), asked once of `select` (a store's select, or `features.selecting_from` a table).
+    Raises MapappError for an unknown unit."""
     words = _WORDS.get(lang, _WORDS["zh"])
     unit = find_unit(boundaries, name)
     flt = replace(flt or FeatureFilter(), within=[str(unit["name"])])
-    rows = filter_features(features, flt, boundaries)
+    rows = select(flt)
     breakdowns = breakdown_columns(manifest)
     stats = unit_row(unit, rows, breakdowns)
     by_plan = [(_plan_title(manifest, c[len(PLAN_PREFIX):], lang), stats[c]) for c in breakdowns

@@ -22,7 +22,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .errors import MapappError
-from .features import FeatureFilter, filter_features
+from .features import FeatureFilter, Select
 from .measure import area_km2, length_km
 
 LEVELS = ("county", "city")
@@ -80,24 +80,39 @@ def unit_row(unit: pd.Series, rows: gpd.GeoDataFrame, breakdowns: list[str]) -> 
     return out
 
 
-def area_statistics(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, manifest: dict,
-                    level: str = "county", flt: FeatureFilter | None = None) -> pd.DataFrame:
+def area_statistics(select: Select, boundaries: gpd.GeoDataFrame, manifest: dict, level: str = "county",
+                    flt: FeatureFilter | None = None) -> pd.DataFrame:
     """Return one row per unit of `level` ('county' or 'city') holding at least one feature that
-    matches `flt`, in adcode order, with BASE_COLUMNS then `breakdown_columns(manifest)`.
+    matches `flt`, in adcode order, with BASE_COLUMNS then `breakdown_columns(manifest)`. The
+    features come from `select` (a store's select, or `features.selecting_from` a table), asked
+    once for `flt`; they are then grouped by unit in memory.
 
     Raises MapappError for an unknown level or an unknown unit in `flt.within`."""
     if level not in LEVELS:
         raise MapappError(f"unknown level '{level}' for statistics (known: {', '.join(LEVELS)})")
     flt = flt or FeatureFilter()
     breakdowns = breakdown_columns(manifest)
-    selected = filter_features(features, flt, boundaries)
+    selected = select(flt)
+    members = units_of(selected)
     units = boundaries[boundaries["level"] == level].sort_values("adcode")
     rows = []
     for _, unit in units.iterrows():
-        inside = filter_features(selected, FeatureFilter(within=[str(unit["adcode"])]), boundaries)
-        if len(inside):
-            rows.append(unit_row(unit, inside, breakdowns))
+        inside = members.get(unit["name"])
+        if inside:
+            rows.append(unit_row(unit, selected.iloc[inside], breakdowns))
     return pd.DataFrame(rows, columns=[*BASE_COLUMNS, *breakdowns])
+
+
+def units_of(features: gpd.GeoDataFrame) -> dict[str, list[int]]:
+    """Return, per unit name, the row positions of the located `features` that lie in it (the unit
+    is in their `cities` or `counties`: the rows `filter_features` with `within=[unit]` keeps)."""
+    members: dict[str, list[int]] = {}
+    located = features.geometry.notna().to_numpy()
+    for i, (cities, counties) in enumerate(zip(features["cities"], features["counties"])):
+        if located[i]:
+            for name in {*cities, *counties}:
+                members.setdefault(name, []).append(i)
+    return members
 
 
 def statistics_csv(table: pd.DataFrame) -> bytes:

@@ -67,9 +67,9 @@ def cmd_export(args) -> int:
     from .export import write_export
     from .pipeline import ensure_store
 
-    store = ensure_store(_project(args), progress=_progress)
-    flt = _filter_of(args, store.manifest(), args.within, args.include_unlocated)
-    selected = store.select(flt)
+    with ensure_store(_project(args), progress=_progress).reading() as store:
+        flt = _filter_of(args, store.manifest(), args.within, args.include_unlocated)
+        selected = store.select(flt)
     fmt = write_export(selected, Path(args.output), args.format)
     print(f"Wrote {len(selected)} features to {args.output} ({fmt}).")
     return 0
@@ -178,10 +178,11 @@ def _filter_of(args, manifest: dict, within: list[str] | None = None, include_un
 def cmd_stats(args) -> int:
     from .area_stats import area_statistics, readable_table, statistics_csv
     from .export import write_bytes
-    from .pipeline import ensure_build
+    from .pipeline import ensure_store
 
-    b = ensure_build(_project(args), progress=_progress)
-    table = area_statistics(b.features, b.boundaries, b.manifest, args.by, _filter_of(args, b.manifest))
+    with ensure_store(_project(args), progress=_progress).reading() as store:
+        manifest = store.manifest()
+        table = area_statistics(store.select, store.boundaries(), manifest, args.by, _filter_of(args, manifest))
     if args.output:
         write_bytes(statistics_csv(table), Path(args.output))
         print(f"Wrote {len(table)} {args.by} rows to {args.output}.")
@@ -192,11 +193,12 @@ def cmd_stats(args) -> int:
 
 def cmd_compare(args) -> int:
     from .export import write_bytes
-    from .pipeline import ensure_build
+    from .pipeline import ensure_store
     from .plan_compare import compare_plans, comparison_csv, comparison_json, group_counts, readable_comparison
 
-    b = ensure_build(_project(args), progress=_progress)
-    table = compare_plans(b.features, args.plan_a, args.plan_b, [p["id"] for p in b.manifest["plans"]])
+    with ensure_store(_project(args), progress=_progress).reading() as store:
+        plans = [p["id"] for p in store.manifest()["plans"]]
+        table = compare_plans(store.select, args.plan_a, args.plan_b, plans)
     if args.output:
         suffix = Path(args.output).suffix.lower()
         if suffix not in (".csv", ".json"):
@@ -213,10 +215,12 @@ def cmd_compare(args) -> int:
 def cmd_report(args) -> int:
     from .area_report import area_report, render_report
     from .export import write_bytes
-    from .pipeline import ensure_build
+    from .pipeline import ensure_store
 
-    b = ensure_build(_project(args), progress=_progress)
-    rep = area_report(b.features, b.boundaries, b.manifest, args.within, _filter_of(args, b.manifest), args.lang)
+    with ensure_store(_project(args), progress=_progress).reading() as store:
+        manifest = store.manifest()
+        rep = area_report(store.select, store.boundaries(), manifest, args.within, _filter_of(args, manifest),
+                          args.lang)
     fmt = args.format or ("html" if args.output and Path(args.output).suffix.lower() in (".html", ".htm") else "md")
     data = render_report(rep, fmt)
     if args.output:

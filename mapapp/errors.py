@@ -64,6 +64,11 @@ class BuildOutdated(BuildUnusable):
     """The build was written in another feature-table format than this mapapp reads."""
 
 
+class BuildChanged(MapappError):
+    """The store's current build is no longer the one a reader loaded (a rebuild was swapped in
+    meanwhile): load the current build and ask again."""
+
+
 class BuildBusy(MapappError):
     """Another mapapp process is writing the same build folder or OSM cache right now."""
 

@@ -1,6 +1,13 @@
-"""Filtering the feature table: by plan, sector, kind, status, precision, area and name."""
+"""Filtering the feature table: by plan, sector, kind, status, precision, area and name.
+
+`FeatureFilter` says what to select. `filter_features` applies it to a table in memory; a store
+applies it where it keeps the build (`BuildStore.select`: PostGIS in SQL). The analyses (statistics,
+comparison, brief) and the app take a `Select` function, so they ask for exactly the rows they need
+from whichever of the two answers.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -73,3 +80,13 @@ def filter_features(features: gpd.GeoDataFrame, flt: FeatureFilter,
     if flt.within:
         mask &= _within_mask(features, flt.within, boundaries)
     return features[mask.astype(bool)]
+
+
+Select = Callable[[FeatureFilter], gpd.GeoDataFrame]
+"""A function returning the features that match a filter, in table order (all schema columns).
+Raises MapappError (UnknownUnit) for an unknown unit in `within`."""
+
+
+def selecting_from(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None = None) -> Select:
+    """Return a Select that filters `features` in memory with `filter_features`."""
+    return lambda flt: filter_features(features, flt, boundaries)

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
 import pandas as pd
 
 from .errors import MapappError
+from .features import FeatureFilter, Select
 
 COLUMNS = ("id", "name", "kind", "in_a", "in_b", "status_a", "status_b", "lines_a", "lines_b", "group")
 # Groups in output order: named by both with a status change, by both otherwise, only by A, only by B.
@@ -47,10 +47,16 @@ def status_changed(a: str, b: str) -> bool:
     return STAGES.get(a, a) != STAGES.get(b, b)
 
 
-def compare_plans(features: gpd.GeoDataFrame, plan_a: str, plan_b: str, known_plans: list[str]) -> pd.DataFrame:
+def selection(plan_a: str, plan_b: str) -> FeatureFilter:
+    """Return the filter of the records a comparison covers: named by either plan, located or not."""
+    return FeatureFilter(plans=[plan_a, plan_b], include_unlocated=True)
+
+
+def compare_plans(select: Select, plan_a: str, plan_b: str, known_plans: list[str]) -> pd.DataFrame:
     """Return one row per record named by `plan_a` or `plan_b` (located or not), with COLUMNS,
     ordered by GROUPS and, inside a group, in feature-table order. `lines_a`/`lines_b` are the
-    cited line numbers (lists).
+    cited line numbers (lists). The records come from `select` (a store's select, or
+    `features.selecting_from` a table), asked once for `selection(plan_a, plan_b)`.
 
     Raises MapappError for an unknown plan or when both plans are the same."""
     for plan in (plan_a, plan_b):
@@ -58,11 +64,10 @@ def compare_plans(features: gpd.GeoDataFrame, plan_a: str, plan_b: str, known_pl
             raise MapappError(f"unknown plan '{plan}' (known: {', '.join(known_plans)})")
     if plan_a == plan_b:
         raise MapappError(f"compare needs two different plans, got '{plan_a}' twice")
+    features = select(selection(plan_a, plan_b))
     rows = []
     for rec in features[["id", "name", "kind", "status", "plans", "mentions"]].itertuples(index=False):
         in_a, in_b = plan_a in rec.plans, plan_b in rec.plans
-        if not (in_a or in_b):
-            continue
         status_a = stated_status(rec.mentions, plan_a, rec.status, rec.plans) if in_a else ""
         status_b = stated_status(rec.mentions, plan_b, rec.status, rec.plans) if in_b else ""
         if in_a and in_b:

@@ -8,7 +8,7 @@ import re
 from mapapp.area_report import area_report, report_html, report_markdown
 from mapapp.area_stats import area_statistics
 from mapapp.cli import main
-from mapapp.features import FeatureFilter, filter_features
+from mapapp.features import FeatureFilter, filter_features, selecting_from
 from mapapp.pipeline import build, load_build
 
 
@@ -19,11 +19,11 @@ def test_report_lists_what_export_within_writes_with_stats_counts(real_build, tm
                  "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     exported = filter_features(f, FeatureFilter(plans=["jian-14th"], within=["泰和县"]), b)
-    row = area_statistics(f, b, m, "county", FeatureFilter(plans=["jian-14th"])).set_index("name").loc["泰和县"]
+    row = area_statistics(selecting_from(f, b), b, m, "county", FeatureFilter(plans=["jian-14th"])).set_index("name").loc["泰和县"]
     assert text.startswith("# 泰和县规划项目简报")
     assert f"{len(exported)} 个规划实体位于泰和县（吉安市）" in text
     assert f"{row['area_km2']:,.2f} 平方公里" in text and f"{row['length_km']:,.2f} 公里" in text
-    rep = area_report(f, b, m, "泰和县", FeatureFilter(plans=["jian-14th"]))
+    rep = area_report(selecting_from(f, b), b, m, "泰和县", FeatureFilter(plans=["jian-14th"]))
     assert [e["id"] for e in rep.entities] and {e["id"] for e in rep.entities} == set(exported["id"])
     # each entity's first quote of the chosen plan, with its line, and its precision
     for e in rep.entities:
@@ -69,7 +69,7 @@ def test_annotation_text_stays_text_in_both_formats(data):
     project = data.project()
     build(project)
     b = load_build(project.build_dir)
-    rep = area_report(b.features, b.boundaries, b.manifest, "青云谱区")
+    rep = area_report(selecting_from(b.features, b.boundaries), b.boundaries, b.manifest, "青云谱区")
     page = report_html(rep)
     assert XSS not in page and html.escape(XSS) in page
     md = report_markdown(rep)

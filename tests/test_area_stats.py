@@ -12,7 +12,7 @@ from pyproj import Geod
 
 from mapapp.area_stats import BASE_COLUMNS, area_statistics, breakdown_columns, statistics_csv
 from mapapp.cli import main
-from mapapp.features import FeatureFilter, filter_features
+from mapapp.features import FeatureFilter, filter_features, selecting_from
 
 GEOD = Geod(ellps="WGS84")
 
@@ -25,7 +25,7 @@ def _counties(build):
 @pytest.mark.parametrize("plans", [[], ["jian-14th"], ["nanchang-14th", "jiangxi-livelihood-2025"]])
 def test_stats_counts_what_export_within_selects_for_every_county(real_build, plans):
     f, b, m = real_build.features, real_build.boundaries, real_build.manifest
-    table = area_statistics(f, b, m, "county", FeatureFilter(plans=plans)).set_index("name")
+    table = area_statistics(selecting_from(f, b), b, m, "county", FeatureFilter(plans=plans)).set_index("name")
     checked = 0
     for name in _counties(real_build)["name"]:
         # the filter `mapapp export --within NAME --plan …` builds (by name; stats goes by adcode)
@@ -59,7 +59,7 @@ def test_cli_stats_csv_agrees_with_cli_export_within(real_build, tmp_path, count
 
 def test_stats_columns_and_rows(real_build):
     m = real_build.manifest
-    table = area_statistics(real_build.features, real_build.boundaries, m, "city")
+    table = area_statistics(selecting_from(real_build.features, real_build.boundaries), real_build.boundaries, m, "city")
     assert list(table.columns) == [*BASE_COLUMNS, *breakdown_columns(m)]
     assert list(table.columns[len(BASE_COLUMNS):len(BASE_COLUMNS) + len(m["plans"])]) == \
         ["plan:" + p["id"] for p in m["plans"]]
@@ -95,7 +95,7 @@ def test_clipped_area_and_length_match_a_hand_computation(real_build, county):
     """Independently of mapapp.measure: clip each polygon and line of the unit by hand, measure
     polygons on the ellipsoid (geodesic area, not the Albers projection) and lines with pyproj."""
     f, b = real_build.features, real_build.boundaries
-    table = area_statistics(f, b, real_build.manifest, "county").set_index("name")
+    table = area_statistics(selecting_from(f, b), b, real_build.manifest, "county").set_index("name")
     unit = b[b["name"] == county].geometry.iloc[0]
     inside = f[[county in cs for cs in f["counties"]]]
     area = sum(_geodesic_area_km2(g.intersection(unit)) for g, up in zip(inside.geometry, inside["upper_bound"])
@@ -114,7 +114,7 @@ def test_clipped_area_and_length_match_a_hand_computation(real_build, county):
 
 def test_stats_csv_is_the_cli_output(real_build, tmp_path):
     flt = FeatureFilter(plans=["jian-14th"], sectors=["transport"])
-    table = area_statistics(real_build.features, real_build.boundaries, real_build.manifest, "county", flt)
+    table = area_statistics(selecting_from(real_build.features, real_build.boundaries), real_build.boundaries, real_build.manifest, "county", flt)
     out = tmp_path / "s.csv"
     assert main(["stats", "--build-dir", str(real_build.where), "--plan", "jian-14th", "--sector", "transport",
                  "-o", str(out)]) == 0

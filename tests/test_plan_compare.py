@@ -11,6 +11,7 @@ from conftest import REPO
 from mapapp.annotations import load_annotations
 from mapapp.cli import main
 from mapapp.pipeline import check
+from mapapp.features import selecting_from
 from mapapp.plan_compare import GROUPS, compare_plans, stated_status, status_changed
 
 A, B = "jiangxi-gov-2024", "nanchang-14th"
@@ -74,7 +75,7 @@ def test_compare_json_groups(real_build, tmp_path):
 
 def test_compare_includes_unlocated_records_and_matches_the_library(real_build):
     f = real_build.features
-    table = compare_plans(f, A, B, [p["id"] for p in real_build.manifest["plans"]])
+    table = compare_plans(selecting_from(f), A, B, [p["id"] for p in real_build.manifest["plans"]])
     unlocated = set(f[f.geometry.isna()]["id"])
     assert unlocated & set(table["id"])  # one row per entity named, located or not
 

@@ -1,5 +1,6 @@
 """The PostGIS store against a real PostgreSQL + PostGIS server: the same build as the folder store,
-byte-identical exports under every filter, atomic swaps, readers that never see a mix, clear errors."""
+byte-identical exports, statistics, comparisons and briefs under every filter (answered in SQL,
+without loading the table), atomic swaps, readers that never see a mix, clear errors."""
 from __future__ import annotations
 
 import threading
@@ -8,11 +9,14 @@ import pytest
 
 from conftest import REPO, DataFolder
 from mapapp.cli import main
-from mapapp.errors import BuildMissing, StoreError
+from mapapp.app.viewmodel import MapData
+from mapapp.errors import BuildChanged, BuildMissing, StoreError
+from mapapp.features import FeatureFilter, filter_features
 from mapapp.pipeline import build
 from mapapp.project import Project
-from mapapp.stores import open_store
+from mapapp.stores import FolderStore, open_store
 from mapapp.stores import postgis as postgis_module
+from mapapp.stores.postgis import PostgisStore
 
 FILTERS = [
     [],
@@ -183,3 +187,149 @@ def test_a_schema_that_is_not_a_build_is_refused(pg_server, data, capsys):
     assert "not a mapapp build" in capsys.readouterr().err
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM mapapp.thesis").fetchone() == (0,)
+
+
+# ---- filters pushed down: stats, compare, report and the app ask the store ---------------------
+
+SELECTIONS = {
+    "plan": FeatureFilter(plans=["jian-14th"]),
+    "two plans": FeatureFilter(plans=["qingyunpu-14th", "jiangxi-gov-2024"]),
+    "sector": FeatureFilter(sectors=["transport"]),
+    "kind": FeatureFilter(kinds=["rail_line", "zone"]),
+    "status": FeatureFilter(statuses=["completed"]),
+    "precision": FeatureFilter(precisions=["exact", "derived"]),
+    "within a county": FeatureFilter(within=["青云谱区"]),
+    "within a city by adcode": FeatureFilter(within=["360800"]),
+    "within the province": FeatureFilter(within=["江西省"]),
+    "name": FeatureFilter(query="高铁"),
+    "name, unlocated too": FeatureFilter(query="洪都", include_unlocated=True),
+    "everything combined": FeatureFilter(plans=["nanchang-14th"], sectors=["transport"], kinds=["rail_line"],
+                                         statuses=["planned", "under_construction"], within=["南昌市"]),
+}
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_each_filter_selects_the_same_ids_in_sql_as_in_memory(stores, name):
+    folder, url = stores
+    flt = SELECTIONS[name]
+    local = FolderStore(folder).load()
+    expected = filter_features(local.features, flt, local.boundaries)["id"].tolist()
+    pg = PostgisStore(url)
+    assert pg.select_ids(flt) == expected
+    assert pg.select(flt)["id"].tolist() == expected
+    assert expected, f"{name}: the real data should match something"
+    view = MapData(local.features, local.boundaries, local.manifest, local.context,
+                   select_ids=pg.id_selector(pg.load()))
+    assert local.features["id"].iloc[view.select(flt)].tolist() == expected
+
+
+@pytest.mark.parametrize("query", ["%", "_", "\\", "高铁%", "洪_", "Hong", "HONGDU"])
+def test_the_name_search_takes_like_wildcards_and_case_as_the_folder_does(stores, query):
+    folder, url = stores
+    local = FolderStore(folder).load()
+    flt = FeatureFilter(query=query, include_unlocated=True)
+    assert PostgisStore(url).select_ids(flt) == filter_features(local.features, flt, local.boundaries)["id"].tolist()
+
+
+def test_the_filter_columns_are_answered_by_their_indexes(stores):
+    import psycopg
+
+    _, url = stores
+    pg = PostgisStore(url)
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SET enable_seqscan = off")   # 900 rows: the planner would rather scan; is an index usable?
+        for flt, index in ((FeatureFilter(plans=["jian-14th"]), "plans"), (FeatureFilter(kinds=["park"]), "kind"),
+                           (FeatureFilter(within=["吉安市"]), "cities"),
+                           (FeatureFilter(precisions=["exact"]), "precision"),
+                           (FeatureFilter(query="洪都新城"), "search")):
+            where, params = pg._where(cur, flt)
+            cur.execute(f"EXPLAIN SELECT id FROM mapapp.features {where}", params)
+            plan = "\n".join(r[0] for r in cur.fetchall())
+            assert f"features_{index}_idx" in plan, plan
+
+
+STATS_ARGS = [[], ["--by", "city"], ["--plan", "jian-14th"], ["--sector", "transport", "--kind", "rail_line"],
+              ["--status", "planned", "--precision", "approximate"], ["--name", "新城"]]
+
+
+@pytest.mark.parametrize("args", STATS_ARGS, ids=[" ".join(a) or "all" for a in STATS_ARGS])
+def test_stats_from_postgis_equal_the_folder_stats(stores, tmp_path, args, monkeypatch):
+    folder, url = stores
+    a, b = tmp_path / "folder.csv", tmp_path / "postgis.csv"
+    assert main(["stats", "--build-dir", str(folder), "-o", str(a), *args]) == 0
+    _no_whole_load(monkeypatch)
+    assert main(["stats", "--build-dir", str(folder), "--store", url, "-o", str(b), *args]) == 0
+    assert a.read_bytes() == b.read_bytes() and a.read_bytes().count(b"\n") > 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize("pair", [("jiangxi-gov-2024", "nanchang-14th"), ("jian-14th", "qingyunpu-14th")])
+def test_compare_from_postgis_equals_the_folder_comparison(stores, tmp_path, pair, fmt, monkeypatch):
+    folder, url = stores
+    a, b = tmp_path / f"folder.{fmt}", tmp_path / f"postgis.{fmt}"
+    assert main(["compare", *pair, "--build-dir", str(folder), "-o", str(a)]) == 0
+    _no_whole_load(monkeypatch)
+    assert main(["compare", *pair, "--build-dir", str(folder), "--store", url, "-o", str(b)]) == 0
+    assert a.read_bytes() == b.read_bytes() and len(a.read_bytes()) > 200
+
+
+REPORT_ARGS = [["--within", "青云谱区"], ["--within", "吉安市", "--plan", "jian-14th", "--lang", "en"],
+               ["--within", "江西省", "--kind", "rail_line", "--format", "html"]]
+
+
+@pytest.mark.parametrize("args", REPORT_ARGS, ids=[" ".join(a) for a in REPORT_ARGS])
+def test_report_from_postgis_equals_the_folder_report(stores, tmp_path, args, monkeypatch):
+    folder, url = stores
+    a, b = tmp_path / "folder.out", tmp_path / "postgis.out"
+    assert main(["report", "--build-dir", str(folder), "-o", str(a), *args]) == 0
+    _no_whole_load(monkeypatch)
+    assert main(["report", "--build-dir", str(folder), "--store", url, "-o", str(b), *args]) == 0
+    # the two builds were made a few seconds apart: the brief's last line names each one's time
+    when_a, when_b = FolderStore(folder).manifest()["built_at"], PostgisStore(url).manifest()["built_at"]
+    text_a, text_b = a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8")
+    assert text_a.count(when_a) == 1 and text_b.count(when_b) == 1
+    assert text_a.replace(when_a, "BUILT") == text_b.replace(when_b, "BUILT") and len(text_a) > 500
+
+
+def _no_whole_load(monkeypatch):
+    """From here on, reading the whole build from PostGIS fails the test: the commands must ask SQL."""
+    def refuse(self):
+        raise AssertionError("the whole build was loaded from PostGIS")
+
+    monkeypatch.setattr(PostgisStore, "load", refuse)
+
+
+def test_a_snapshot_reads_one_build_while_a_rebuild_waits(pg_server, tmp_path):
+    url = pg_server.create_database("mapapp_snapshot")
+    a, b = DataFolder(tmp_path / "a"), DataFolder(tmp_path / "b")
+    _small_data(a, 2)
+    _small_data(b, 6)
+    pa = Project.from_settings(data_dir=a.root, build_dir=a.root / "build", store=url)
+    pb = Project.from_settings(data_dir=b.root, build_dir=b.root / "build", store=url)
+    build(pa)
+    store = open_store(pa)
+    rebuilt = threading.Event()
+    with store.reading() as view:
+        first = view.manifest()["build_id"]
+        writer = threading.Thread(target=lambda: (build(pb), rebuilt.set()))
+        writer.start()
+        rebuilt.wait(8)              # the new schema is written; its swap waits for this reader
+        assert not rebuilt.is_set()
+        assert view.manifest()["build_id"] == first
+        assert len(view.select(FeatureFilter())) == 2 and len(view.boundaries())
+    writer.join(60)
+    assert rebuilt.is_set() and store.build_id() != first and len(store.select(FeatureFilter())) == 6
+
+
+def test_the_apps_selection_notices_a_swapped_in_rebuild(pg_server, data):
+    url = pg_server.create_database("mapapp_changed")
+    _small_data(data, 2)
+    project = Project.from_settings(data_dir=data.root, build_dir=data.root / "build", store=url)
+    build(project)
+    store = open_store(project)
+    held = store.load()
+    select_ids = store.id_selector(held)
+    assert select_ids(FeatureFilter()) == ["park-0", "park-1"]
+    build(project)
+    with pytest.raises(BuildChanged):
+        select_ids(FeatureFilter())

@@ -13,7 +13,8 @@ from streamlit_folium import st_folium
 
 from ..corpus import Corpus
 from ..errors import MapappError
-from ..plan_compare import GROUPS, compare_plans, comparison_csv, group_counts
+from ..features import Select
+from ..plan_compare import GROUPS, compare_plans, comparison_csv, group_counts, selection
 from .memo import Memo
 from .overlay_map import ScriptLayer, display_geojson, js_literal, offline_map
 from .text import esc, highlight
@@ -52,10 +53,10 @@ def _t(key: str, lang: str, **values) -> str:
 _TABLES = Memo(16)
 
 
-def comparison_table(features: gpd.GeoDataFrame, manifest: dict, plan_a: str, plan_b: str) -> pd.DataFrame:
+def comparison_table(select: Select, manifest: dict, plan_a: str, plan_b: str) -> pd.DataFrame:
     """Return `plan_compare.compare_plans` for the two plans (memoised per build)."""
-    key = (id(features), manifest.get("built_at"), plan_a, plan_b)
-    return _TABLES.get(key, lambda: compare_plans(features, plan_a, plan_b, [p["id"] for p in manifest["plans"]]))
+    key = (manifest.get("build_id"), manifest.get("built_at"), plan_a, plan_b)
+    return _TABLES.get(key, lambda: compare_plans(select, plan_a, plan_b, [p["id"] for p in manifest["plans"]]))
 
 
 def _plan_label(manifest: dict, plan: str, lang: str) -> str:
@@ -151,9 +152,10 @@ def _evidence(corpus: Corpus | None, features: gpd.GeoDataFrame, manifest: dict,
     return "".join(parts)
 
 
-def render_compare_view(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, manifest: dict,
+def render_compare_view(select: Select, boundaries: gpd.GeoDataFrame, manifest: dict,
                         corpus: Corpus | None, lang: str) -> None:
-    """Draw the comparison view (the page's filters do not apply: a comparison is of whole plans)."""
+    """Draw the comparison view (the page's filters do not apply: a comparison is of whole plans);
+    the records come from `select` (the view-model's, which asks the store)."""
     st.markdown(f"#### {esc(_t('head', lang))}", unsafe_allow_html=True)
     plans = [p["id"] for p in manifest["plans"]]
     if len(plans) < 2:
@@ -167,7 +169,8 @@ def render_compare_view(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
     if plan_a == plan_b:
         st.warning(_t("same", lang))
         return
-    table = comparison_table(features, manifest, plan_a, plan_b)
+    table = comparison_table(select, manifest, plan_a, plan_b)
+    features = select(selection(plan_a, plan_b))
     counts = group_counts(table)
     col_map, col_table = st.columns([1, 1], gap="medium")
     with col_map:

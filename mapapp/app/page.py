@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from ..corpus import Corpus
-from ..errors import BuildBusy, BuildUnreadable, BuildUnusable, MapappError, StoreError
+from ..errors import BuildBusy, BuildChanged, BuildUnreadable, BuildUnusable, MapappError, StoreError
 from ..export import geojson_text, write_export
 from ..features import FeatureFilter
 from ..gcj02 import gcj02_to_wgs84
@@ -41,9 +41,10 @@ MAP_HEIGHT = 640
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _map_data(where: str, build_id: str | None, _store: BuildStore) -> MapData:
-    """The view-model of the build `build_id` in the store at `where` (cached per build)."""
+    """The view-model of the build `build_id` in the store at `where` (cached per build); it asks
+    the store for the ids of each selection (`BuildStore.id_selector`)."""
     b = _store.load()
-    data = MapData(b.features, b.boundaries, b.manifest, b.context)
+    data = MapData(b.features, b.boundaries, b.manifest, b.context, select_ids=_store.id_selector(b))
     data.feature_strings("WGS84")  # warm the cache once per build
     return data
 
@@ -147,7 +148,10 @@ def _main() -> None:
         st.markdown(t("build_hint", lang))
         st.stop()
         return
-    _page(project, data, lang)
+    try:
+        _page(project, data, lang)
+    except BuildChanged:   # a rebuild was swapped in during this rerun: draw again with it
+        st.rerun()
 
 
 def _page(project: Project, data: MapData, lang_hint: str) -> None:
@@ -207,10 +211,10 @@ def _page(project: Project, data: MapData, lang_hint: str) -> None:
     view = views.view_selector(lang)
     if view != "map":
         if view == "stats":
-            stats_view.render_stats_view(data.features, data.boundaries, data.manifest, flt, lang)
+            stats_view.render_stats_view(data.frame, data.boundaries, data.manifest, flt, lang)
         else:
             corpus = _corpus(str(project.corpus_dir)) if project.corpus_dir else None
-            compare_view.render_compare_view(data.features, data.boundaries, data.manifest, corpus, lang)
+            compare_view.render_compare_view(data.frame, data.boundaries, data.manifest, corpus, lang)
         _write_url(flt)
         return
     col_map, col_panel = st.columns([2, 1], gap="medium")

@@ -13,7 +13,7 @@ from streamlit_folium import st_folium
 
 from ..area_report import area_report, render_report
 from ..area_stats import area_statistics, statistics_csv
-from ..features import FeatureFilter
+from ..features import FeatureFilter, Select
 from .viewmodel import filter_key
 from .memo import Memo
 from .overlay_map import ScriptLayer, display_geojson, js_literal, offline_map
@@ -61,16 +61,11 @@ def _t(key: str, lang: str, **values) -> str:
 _TABLES = Memo(32)
 
 
-def statistics_table(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, manifest: dict,
+def statistics_table(select: Select, boundaries: gpd.GeoDataFrame, manifest: dict,
                      flt: FeatureFilter, level: str) -> pd.DataFrame:
     """Return `area_stats.area_statistics` for these filters (memoised per build and filter)."""
-    key = (id(features), manifest.get("built_at"), filter_key(flt), level)
-    return _TABLES.get(key, lambda: area_statistics(features, boundaries, manifest, level, flt))
-
-
-def statistics_download(features, boundaries, manifest, flt: FeatureFilter, level: str) -> bytes:
-    """Return the CSV the view offers: `mapapp stats --by LEVEL -o` with the same filters."""
-    return statistics_csv(statistics_table(features, boundaries, manifest, flt, level))
+    key = (manifest.get("build_id"), manifest.get("built_at"), filter_key(flt), level)
+    return _TABLES.get(key, lambda: area_statistics(select, boundaries, manifest, level, flt))
 
 
 def _set_within(name: str | None) -> None:
@@ -152,14 +147,15 @@ def _choropleth(boundaries: gpd.GeoDataFrame, county_table: pd.DataFrame, select
                 unsafe_allow_html=True)
 
 
-def render_stats_view(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, manifest: dict,
+def render_stats_view(select: Select, boundaries: gpd.GeoDataFrame, manifest: dict,
                       flt: FeatureFilter, lang: str) -> None:
-    """Draw the statistics view for the page's current filter `flt`."""
+    """Draw the statistics view for the page's current filter `flt`; the features come from
+    `select` (the view-model's, which asks the store)."""
     st.markdown(f"#### {esc(_t('head', lang))}", unsafe_allow_html=True)
     level = st.radio(_t("by", lang), ("county", "city"), key=LEVEL_KEY, horizontal=True,
                      format_func=lambda v: _t(v, lang))
-    table = statistics_table(features, boundaries, manifest, flt, level)
-    counties = table if level == "county" else statistics_table(features, boundaries, manifest, flt, "county")
+    table = statistics_table(select, boundaries, manifest, flt, level)
+    counties = table if level == "county" else statistics_table(select, boundaries, manifest, flt, "county")
     st.caption(_t("summary", lang, units=len(table), level=_t(level, lang).lower()) + " " + _t("click", lang))
     col_map, col_table = st.columns([1, 1], gap="medium")
     with col_map:
@@ -190,7 +186,7 @@ def render_stats_view(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, 
         if st.session_state.get(REPORT_KEY) not in names:
             st.session_state[REPORT_KEY] = names[0]
         unit = c2.selectbox(_t("report_unit", lang), names, key=REPORT_KEY)
-        rep = area_report(features, boundaries, manifest, unit, flt, lang)
+        rep = area_report(select, boundaries, manifest, unit, flt, lang)
         c3.download_button(_t("dl_md", lang), data=render_report(rep, "md"), file_name=f"mapapp-{unit}.md",
                            mime="text/markdown", key="dl_report_md", on_click="ignore")
         c4.download_button(_t("dl_html", lang), data=render_report(rep, "html"), file_name=f"mapapp-{unit}.html",

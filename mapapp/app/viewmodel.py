@@ -1,10 +1,11 @@
 """The map's view-model: one build prepared for display, with no Streamlit and no browser in it.
 
-`MapData` wraps one build. It selects features with the library's `filter_features` (memoised per
-filter), counts the features behind each filter choice, splits a selection into the map's layers
-(area-wide outlines, precise shapes, points), answers a click with a `PlaceReport`, and keeps one
-small GeoJSON string per located feature and datum (simplified 0.001° with topology preserved,
-rounded to 5 decimals, properties reduced to what the map needs). A layer is a join of those
+`MapData` wraps one build. It selects features through its `select_ids` (the store's
+`id_selector`: in memory for the folder store, in SQL for PostGIS; memoised per filter), counts
+the features behind each filter choice, splits a selection into the map's layers (area-wide
+outlines, precise shapes, points), answers a click with a `PlaceReport`, and keeps one small
+GeoJSON string per located feature and datum (simplified 0.001° with topology preserved, rounded
+to 5 decimals, properties reduced to what the map needs). A layer is a join of those
 strings, so a rerun never goes through json.dumps of geometry. Exports never use these strings:
 they go through `mapapp.export` at full precision.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 import geopandas as gpd
@@ -121,6 +123,8 @@ class MapData:
     boundaries: gpd.GeoDataFrame
     manifest: dict
     context: gpd.GeoDataFrame | None = None  # the build's water and place names (mapapp.context)
+    # ids matching a filter, in table order (stores.BuildStore.id_selector); None: filter in memory
+    select_ids: Callable[[FeatureFilter], list[str]] | None = None
     _memo: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -155,17 +159,22 @@ class MapData:
 
     # ---- selection -------------------------------------------------------------------------
     def select(self, flt: FeatureFilter) -> np.ndarray:
-        """Return the row positions matching `flt` (the library's filter_features, memoised)."""
+        """Return the row positions matching `flt`, in table order (from `select_ids`, else the
+        library's filter_features; memoised). Raises MapappError for an unknown unit, and
+        BuildChanged when the store no longer holds this build."""
         key = ("select", filter_key(flt))
         hit = self._memo.get(key)
         if hit is None:
-            rows = filter_features(self.features, flt, self.boundaries)
-            hit = rows.index.to_numpy()
+            if self.select_ids is None:
+                hit = filter_features(self.features, flt, self.boundaries).index.to_numpy()
+            else:
+                hit = np.sort(np.fromiter((self._position[i] for i in self.select_ids(flt)), dtype=int))
             self._remember(key, hit)
         return hit
 
     def frame(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
-        """Return the selected rows as a GeoDataFrame (full precision, for exports and tables)."""
+        """Return the selected rows as a GeoDataFrame (full precision, for exports and tables): the
+        view-model's `features.Select`."""
         return self.features.iloc[self.select(flt)]
 
     def position(self, feature_id: str | None) -> int | None:

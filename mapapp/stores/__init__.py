@@ -3,12 +3,16 @@ or a PostgreSQL/PostGIS schema shared by many readers (`postgresql://…`).
 
 `open_store(project)` returns the project's store. Every store writes a build atomically (readers see
 the previous build or the new one, never a mix), reads it back as a `Build`, tells the id of the
-build it holds (cheap, so app instances notice a rebuild) and answers a `FeatureFilter`.
+build it holds (cheap, so app instances notice a rebuild) and answers a `FeatureFilter` with the
+matching rows (`select`, a `features.Select`) or, for a build the app holds, their ids
+(`id_selector`). The folder store answers from the table loaded in memory; PostGIS answers in SQL
+on its indexes without loading the table. `reading()` gives a snapshot in which a command's
+manifest, boundaries and rows all come from one build.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from collections.abc import Callable
 
@@ -18,8 +22,8 @@ from ..features import FeatureFilter, filter_features
 from ..project import Project
 from ..atomic import FolderLock, check_replaceable
 from ..errors import BuildUnusable
-from .folder import (BOUNDARIES_FILE, BUILD_FOLDER, CONTEXT_FILE, FEATURES_FILE, Build, load_build, read_manifest,
-                     write_build)
+from .folder import (BOUNDARIES_FILE, BUILD_FOLDER, CONTEXT_FILE, FEATURES_FILE, Build, load_boundaries, load_build,
+                     read_manifest, write_build)
 
 Progress = Callable[[str], None]
 
@@ -65,10 +69,29 @@ class BuildStore(ABC):
     def build_id(self) -> str | None:
         """Return the current build's id (from its manifest), or None when there is none."""
 
+    @abstractmethod
+    def boundaries(self) -> gpd.GeoDataFrame:
+        """Return the current build's administrative units (level, name, adcode, city, geometry).
+        Raises BuildMissing or BuildOutdated."""
+
+    @abstractmethod
+    def reading(self) -> AbstractContextManager:
+        """Return a context whose value answers `manifest()`, `boundaries()` and `select()` all from
+        the same build, even when a rebuild is swapped in meanwhile. Raises BuildMissing or
+        BuildOutdated (on entering, or on the first read)."""
+
     def select(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
-        """Return the features matching `flt`, in table order. Raises MapappError for an unknown unit."""
+        """Return the features matching `flt`, in table order (a `features.Select`). Raises
+        MapappError for an unknown unit, BuildMissing or BuildOutdated."""
         b = self.load()
         return filter_features(b.features, flt, b.boundaries)
+
+    def id_selector(self, build: Build) -> Callable[[FeatureFilter], list[str]]:
+        """Return a function giving the ids of the features of `build` (this store's current build,
+        loaded by the caller) that match a filter, in table order. Here it filters the loaded table
+        in memory; a store that filters where it keeps the build (PostGIS) queries the store, and
+        the function raises BuildChanged once the store holds another build."""
+        return lambda flt: filter_features(build.features, flt, build.boundaries)["id"].tolist()
 
 
 class FolderStore(BuildStore):
@@ -99,6 +122,29 @@ class FolderStore(BuildStore):
             return read_manifest(self.folder).get("build_id")
         except BuildUnusable:
             return None
+
+    def boundaries(self) -> gpd.GeoDataFrame:
+        return load_boundaries(self.folder)
+
+    def reading(self) -> AbstractContextManager:
+        """The build loaded once; its reads are answered in memory."""
+        return nullcontext(LoadedBuild(self.load()))
+
+
+class LoadedBuild:
+    """A build in memory, read like a store: `manifest()`, `boundaries()`, `select()` (in pandas)."""
+
+    def __init__(self, build: Build):
+        self.build = build
+
+    def manifest(self) -> dict:
+        return self.build.manifest
+
+    def boundaries(self) -> gpd.GeoDataFrame:
+        return self.build.boundaries
+
+    def select(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
+        return filter_features(self.build.features, flt, self.build.boundaries)
 
 
 def open_store(project: Project) -> BuildStore:

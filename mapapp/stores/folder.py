@@ -76,6 +76,22 @@ def read_manifest(build_dir: Path) -> dict:
     return manifest
 
 
+def load_boundaries(build_dir: Path) -> gpd.GeoDataFrame:
+    """Return the administrative units of the build in `build_dir`. Raises BuildMissing,
+    BuildUnreadable or BuildOutdated (see load_build)."""
+    if not build_dir.exists():
+        recover(build_dir, BUILD_FOLDER)
+    read_manifest(build_dir)
+    path = build_dir / BOUNDARIES_FILE
+    if not path.is_file():
+        raise BuildMissing(f"no build in {build_dir} (missing {BOUNDARIES_FILE}): run `mapapp build`")
+    try:
+        return gpd.read_parquet(path)
+    except Exception as exc:  # any decoding failure means the same thing to the user
+        raise BuildUnreadable(f"the build in {build_dir} is unreadable ({type(exc).__name__}: {exc}): "
+                              f"run `mapapp build` again") from None
+
+
 def load_build(build_dir: Path) -> Build:
     """Return the build in `build_dir`.
 

@@ -2,16 +2,18 @@
 instances and by QGIS.
 
 Writing builds a new schema `mapapp_build_<id>` (tables `features`, `boundaries`, `context`,
-`manifest`, the view `features_qgis`, a GiST index on geometry and indexes on the filter columns),
+`manifest`, the view `features_qgis`, a GiST index on geometry and indexes on the filter columns:
+GIN on the arrays, B-tree on kind, status and precision, trigram on `search` for the name filter),
 then swaps it in with two renames in one transaction under an exclusive advisory lock. Readers take
 the same lock shared for the length of a read, so a reader sees the old build or the new one,
 never a mix; a failed build drops its own schema and leaves the current one serving.
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from urllib.parse import urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -20,7 +22,7 @@ import psycopg
 import shapely
 from psycopg import sql
 
-from ..errors import BuildMissing, BuildOutdated, MapappError, StoreError
+from ..errors import BuildChanged, BuildMissing, BuildOutdated, MapappError, StoreError
 from ..features import FeatureFilter
 from ..schema import COLUMNS, FORMAT_VERSION, NAMES, check_columns, normalise
 from . import BuildStore
@@ -32,6 +34,10 @@ LOCK_KEY = 0x6D61_7061_7070          # 'mapapp': serialises swaps against reads
 _SQL_TYPES = {"str": "text NOT NULL DEFAULT ''", "str?": "text", "bool": "boolean NOT NULL",
               "float?": "double precision", "list": "text[] NOT NULL", "mentions": "json NOT NULL",
               "geometry": "geometry(Geometry, 4326)"}
+BOUNDARY_COLUMNS = {"level": "text", "name": "text", "adcode": "bigint", "city": "text"}
+SEARCH_SEPARATOR = "\n"
+SEARCH_MEANING = ("the name and aliases lower-cased, one per line: the name filter's text, with a trigram index "
+                  "(pg_trgm) for substring search")
 _FILTER_INDEXES = {"plans": "gin", "sectors": "gin", "cities": "gin", "counties": "gin",
                    "kind": "btree", "status": "btree", "precision": "btree"}
 
@@ -54,6 +60,7 @@ class PostgisStore(BuildStore):
                              f"postgresql://user@host:port/database URL")
         self.url = url
         self.where = redact(url)
+        self._held = None     # the connection of a `reading()` context
 
     # -- connection -------------------------------------------------------------------------
     def connect(self):
@@ -93,11 +100,11 @@ class PostgisStore(BuildStore):
             with self.connect() as conn:
                 with conn.cursor() as cur:
                     cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+                    cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
                     cur.execute(f'CREATE SCHEMA "{new}"')
                     say(f"writing features into {new}")
                     self._write_features(cur, new, tables.features)
-                    self._write_simple(cur, new, "boundaries", tables.boundaries,
-                                       {"level": "text", "name": "text", "adcode": "bigint", "city": "text"})
+                    self._write_simple(cur, new, "boundaries", tables.boundaries, BOUNDARY_COLUMNS)
                     self._write_simple(cur, new, "context", tables.context,
                                        {"kind": "text", "name": "text", "level": "text"})
                     cur.execute(f'CREATE TABLE "{new}".manifest (id integer PRIMARY KEY, format_version integer '
@@ -144,17 +151,22 @@ class PostgisStore(BuildStore):
     def _write_features(self, cur, schema: str, features: gpd.GeoDataFrame) -> None:
         features = check_columns(features)
         cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.type]}' for c in COLUMNS)
-        cur.execute(f'CREATE TABLE "{schema}".features (ord integer NOT NULL, {cols}, PRIMARY KEY (id))')
+        cur.execute(f'CREATE TABLE "{schema}".features (ord integer NOT NULL, {cols}, search text NOT NULL, '
+                    f'PRIMARY KEY (id))')
         for c in COLUMNS:   # DDL takes no bound parameters: quote the comment as a literal
             cur.execute(sql.SQL('COMMENT ON COLUMN {}.features.{} IS {}').format(
                 sql.Identifier(schema), sql.Identifier(c.name), sql.Literal(c.meaning)))
+        cur.execute(sql.SQL('COMMENT ON COLUMN {}.features.search IS {}').format(
+            sql.Identifier(schema), sql.Literal(SEARCH_MEANING)))
         names = ", ".join(f'"{n}"' for n in NAMES)
-        with cur.copy(f'COPY "{schema}".features (ord, {names}) FROM STDIN') as copy:
+        with cur.copy(f'COPY "{schema}".features (ord, {names}, search) FROM STDIN') as copy:
             for i, row in enumerate(features.itertuples(index=False)):
-                copy.write_row([i, *(_to_sql(c, v) for c, v in zip(COLUMNS, row))])
+                values = [_to_sql(c, v) for c, v in zip(COLUMNS, row)]
+                copy.write_row([i, *values, search_text(row.name, row.aliases)])
         cur.execute(f'CREATE INDEX ON "{schema}".features USING gist (geometry)')
         for col, method in _FILTER_INDEXES.items():
             cur.execute(f'CREATE INDEX ON "{schema}".features USING {method} ("{col}")')
+        cur.execute(f'CREATE INDEX ON "{schema}".features USING gin (search gin_trgm_ops)')
         cur.execute(f'''CREATE VIEW "{schema}".features_qgis AS
             SELECT f.*, (SELECT string_agg(format('%s:%s %s', m->>'plan', m->>'line', m->>'quote'), E'\\n')
                          FROM json_array_elements(f.mentions) m) AS mentions_text
@@ -190,18 +202,32 @@ class PostgisStore(BuildStore):
                                 f"format version {FORMAT_VERSION}: run `mapapp build` again")
         return row[1] if isinstance(row[1], dict) else json.loads(row[1])
 
+    @contextmanager
     def _reading(self):
-        """Return a connection holding the shared read lock (released when the transaction ends)."""
-        conn = self.connect()
-        conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (LOCK_KEY,))
-        return conn
+        """Yield a connection holding the shared read lock until its transaction ends: the one
+        `reading()` holds, else a new one closed afterwards."""
+        if self._held is not None:
+            yield self._held
+            return
+        with self.connect() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (LOCK_KEY,))
+            yield conn
+
+    @contextmanager
+    def reading(self):
+        """Yield this store bound to one read transaction under the shared lock: every read through
+        it comes from the same build (a swap waits until the context ends)."""
+        with self._reading() as conn:
+            view = copy.copy(self)
+            view._held = conn
+            yield view
 
     def load(self) -> Build:
         """Return the current build. Raises BuildMissing, BuildOutdated or StoreError."""
         with self._reading() as conn, conn.cursor() as cur:
             manifest = self._manifest(cur)
             features = self._read(cur, "features", list(NAMES[:-1]))
-            boundaries = self._read(cur, "boundaries", ["level", "name", "adcode", "city"])
+            boundaries = self._read(cur, "boundaries", list(BOUNDARY_COLUMNS))
             context = self._read(cur, "context", ["kind", "name", "level"])
         return Build(normalise(check_columns(features)), boundaries, manifest, self.where, context)
 
@@ -219,9 +245,41 @@ class PostgisStore(BuildStore):
             row = cur.fetchone()
             return row[0] if row else None
 
+    def boundaries(self) -> gpd.GeoDataFrame:
+        """Return the current build's administrative units. Raises BuildMissing, BuildOutdated or StoreError."""
+        with self._reading() as conn, conn.cursor() as cur:
+            self._manifest(cur)
+            return self._read(cur, "boundaries", list(BOUNDARY_COLUMNS))
+
     def select(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
         """Return the features matching `flt` in table order, filtered in SQL with the indexes.
         Raises MapappError for an unknown unit in `flt.within`, like features.filter_features."""
+        with self._reading() as conn, conn.cursor() as cur:
+            self._manifest(cur)
+            where, params = self._where(cur, flt)
+            features = self._read(cur, "features", list(NAMES[:-1]), where, params)
+        return normalise(check_columns(features))
+
+    def select_ids(self, flt: FeatureFilter, build_id: str | None = None) -> list[str]:
+        """Return the ids of the features matching `flt` in table order, filtered in SQL. Raises
+        BuildChanged when `build_id` is given and the current build has another id, MapappError for
+        an unknown unit."""
+        with self._reading() as conn, conn.cursor() as cur:
+            current = self._manifest(cur).get("build_id")
+            if build_id is not None and current != build_id:
+                raise BuildChanged(f"the store {self.where} now holds build {current}, not {build_id}")
+            where, params = self._where(cur, flt)
+            cur.execute(f'SELECT id FROM "{SCHEMA}".features {where} ORDER BY ord', params)
+            return [r[0] for r in cur.fetchall()]
+
+    def id_selector(self, build: Build):
+        """Return a function giving the ids matching a filter, asked of the store in SQL; it raises
+        BuildChanged once the store holds another build than `build`."""
+        build_id = build.manifest.get("build_id")
+        return lambda flt: self.select_ids(flt, build_id)
+
+    def _where(self, cur, flt: FeatureFilter) -> tuple[str, tuple]:
+        """Return the WHERE clause (or '') and its parameters selecting what `flt` selects."""
         where, params = [], []
         if not flt.include_unlocated:
             where.append("geometry IS NOT NULL")
@@ -234,19 +292,18 @@ class PostgisStore(BuildStore):
                 where.append(f'"{col}" = ANY(%s::text[])')
                 params.append(list(values))
         q = flt.query.strip().lower()
-        if q:
+        if q and SEARCH_SEPARATOR not in q:   # the trigram index narrows, strpos decides
+            where.append("search LIKE %s AND strpos(search, %s) > 0")
+            params += ["%" + re.sub(r"([\\%_])", r"\\\1", q) + "%", q]
+        elif q:                               # a query spanning lines: name and aliases one by one
             where.append("(strpos(lower(name), %s) > 0 OR EXISTS (SELECT 1 FROM unnest(aliases) a "
                          "WHERE strpos(lower(a), %s) > 0))")
             params += [q, q]
-        with self._reading() as conn, conn.cursor() as cur:
-            self._manifest(cur)
-            if flt.within:
-                clause, more = self._within_clause(cur, flt.within)
-                where.append(clause)
-                params += more
-            sql_where = ("WHERE " + " AND ".join(where)) if where else ""
-            features = self._read(cur, "features", list(NAMES[:-1]), sql_where, tuple(params))
-        return normalise(check_columns(features))
+        if flt.within:
+            clause, more = self._within_clause(cur, flt.within)
+            where.append(clause)
+            params += more
+        return ("WHERE " + " AND ".join(where)) if where else "", tuple(params)
 
     def _within_clause(self, cur, names: list[str]) -> tuple[str, list]:
         wanted, whole_province = [], False
@@ -262,6 +319,12 @@ class PostgisStore(BuildStore):
         if whole_province:
             return "cardinality(cities) > 0", []
         return "(cities && %s::text[] OR counties && %s::text[])", [wanted, wanted]
+
+
+def search_text(name: str, aliases) -> str:
+    """Return the `search` column's value: the name and aliases, lower-cased as Python does (the
+    name filter's rule, features.filter_features), one per line."""
+    return SEARCH_SEPARATOR.join([str(name), *(str(a) for a in aliases)]).lower()
 
 
 def _plain_scalar(value):

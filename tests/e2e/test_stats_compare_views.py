@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 from mapapp.area_stats import area_statistics, statistics_csv
 from mapapp.cli import main as cli_main
-from mapapp.features import FeatureFilter, filter_features
+from mapapp.features import FeatureFilter, filter_features, selecting_from
 from mapapp.plan_compare import compare_plans, group_counts
 
 from .conftest import MAP_FRAME
@@ -39,7 +39,7 @@ def test_choropleth_draws_every_county_coloured_by_features(real_app, app_page):
     assert frame.locator("path.mapapp-choropleth").count() == len(counties)
     assert frame.locator("#map_div").evaluate("() => window.mapappChoropleth") == len(counties)
     # the county with the most features has the darkest class; one without features is grey
-    table = area_statistics(build.features, build.boundaries, build.manifest, "county")
+    table = area_statistics(selecting_from(build.features, build.boundaries), build.boundaries, build.manifest, "county")
     top = table.sort_values("features").iloc[-1]
     fill = frame.locator(f"path.mapapp-county-{top['adcode']}").get_attribute("fill")
     assert fill == "#bd0026", (top["name"], fill)
@@ -65,7 +65,7 @@ def test_county_click_on_the_map_and_a_table_row_set_the_area_filter(real_app, a
     p.map.locator(f"path.mapapp-county-{county['adcode']}").wait_for(timeout=30000)
     p.screenshot("stats-view-county-clicked")
     # a row of the table: the first row (lowest adcode) of the statistics under the new filter
-    table = area_statistics(build.features, build.boundaries, build.manifest, "county",
+    table = area_statistics(selecting_from(build.features, build.boundaries), build.boundaries, build.manifest, "county",
                             FeatureFilter(within=["泰和县"]))
     first = table.iloc[0]["name"]
     grid = p.page.locator("[data-testid='stDataFrame']").first
@@ -89,7 +89,7 @@ def test_stats_csv_download_equals_the_cli_output(real_app, app_page, tmp_path):
                      "-o", str(cli)]) == 0
     assert downloaded.read_bytes() == cli.read_bytes()
     flt = FeatureFilter(plans=["jian-14th"], sectors=["transport"])
-    assert cli.read_bytes() == statistics_csv(area_statistics(build.features, build.boundaries, build.manifest,
+    assert cli.read_bytes() == statistics_csv(area_statistics(selecting_from(build.features, build.boundaries), build.boundaries, build.manifest,
                                                               "county", flt))
 
 
@@ -102,7 +102,7 @@ def _pick(page, label: str, option: str):
 def test_comparison_view_shows_the_three_groups_and_both_plans_evidence(real_app, app_page):
     url, build = real_app
     plans = {pl["id"]: pl["title"] for pl in build.manifest["plans"]}
-    counts = group_counts(compare_plans(build.features, GOV, NANCHANG, list(plans)))
+    counts = group_counts(compare_plans(selecting_from(build.features), GOV, NANCHANG, list(plans)))
     p = _open_view(app_page(url), "view=compare")
     p.page.get_by_text("两个规划的对比").wait_for(timeout=60000)
     _pick(p.page, "规划 A", plans[GOV])
