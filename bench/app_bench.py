@@ -6,15 +6,24 @@ Streamlit on a free 127.0.0.1 port and measures, as a person would see it:
 
 - first page: from navigation until every feature is drawn (cold = first visit after the server
   started, so the app's one-time caching is included; warm = a second visit);
-- filter change: from clicking one kind in the sidebar multiselect until the map shows exactly
-  that kind's features;
-- server time of the reruns that the filter change caused (written by the page when
+- narrowing filter change: from clicking one kind in the sidebar multiselect until the map shows
+  exactly that kind's features;
+- widening filter change: from removing that kind again (the chip's remove button) until the map
+  shows every feature again;
+- click to evidence (the app only; the naive page has no evidence panel): from a click on the
+  smallest drawn polygon until the evidence panel of a feature is on the page;
+- server time of the reruns that the filter changes caused (written by the page when
   MAPAPP_TIMING_LOG is set);
 - bytes the page received: HTTP response bodies and websocket frames, for the first page and for
-  the filter change.
+  each filter change;
+- memory: the server's resident set (VmRSS after the scenario, VmHWM its peak, from /proc) and
+  the browser's JavaScript heap of the page and its map frame after a garbage collection (CDP
+  Runtime.getHeapUsage), after the first page and after the filter changes.
 
 Usage:  .venv/bin/python bench/app_bench.py [--sizes 1000 10000 50000] [--pages app naive]
-        [--timeout 240] [--real BUILD_DIR]
+        [--timeout 240] [--real BUILD_DIR] [--repeat N]
+With --repeat N every page is measured N times (a fresh server each time) and the table gives the
+medians.
 With --real, it measures one existing build instead (e.g. the repository's real annotations built
 with `mapapp build`); the filter change keeps the kind with the most located features.
 Needs chromium (/usr/bin/chromium). Prints a table; paste it into bench/RESULTS.md.
@@ -107,7 +116,55 @@ def timing_lines(log: Path) -> list[float]:
     return [float(line.split()[1]) for line in log.read_text().splitlines() if line.strip()]
 
 
-def measure(browser, url: str, n: int, expected: int, label: str, log: Path, timeout: float) -> dict:
+CLICK_JS = """() => {
+    // the smallest polygon on the map (drawn above the larger ones): its container pixel
+    let best = null, area = Infinity;
+    window.map.eachLayer(l => {
+        if (!(l instanceof L.Polygon) || !l.feature || l.feature.properties.w) { return; }
+        const b = l.getBounds(), a = (b.getEast() - b.getWest()) * (b.getNorth() - b.getSouth());
+        if (a < area && window.map.getBounds().contains(l.getCenter())) { area = a; best = l; }
+    });
+    if (!best) { return null; }
+    const p = window.map.latLngToContainerPoint(best.getCenter());
+    return [p.x, p.y];
+}"""
+
+
+def heap_mb(cdp) -> float | None:
+    """The page's JavaScript heap in use after a garbage collection (MB; the map frame is
+    same-origin, so it shares the page's heap)."""
+    try:
+        cdp.send("HeapProfiler.collectGarbage")
+        return cdp.send("Runtime.getHeapUsage")["usedSize"] / 1e6
+    except Exception:
+        return None
+
+
+def server_memory(pid: int) -> tuple[float | None, float | None]:
+    """(VmRSS, VmHWM) of a process in MB, from /proc."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        fields = dict(line.split(":", 1) for line in lines if ":" in line)
+        return int(fields["VmRSS"].split()[0]) / 1e3, int(fields["VmHWM"].split()[0]) / 1e3
+    except (OSError, KeyError, ValueError):
+        return None, None
+
+
+def _filter_change(page, meter, log: Path, expected: int, timeout: float, act) -> tuple:
+    """Run `act` (a click), wait until the map shows `expected` features; return (seconds, reruns,
+    server seconds, bytes)."""
+    before_lines = len(timing_lines(log))
+    before_bytes = meter.bytes
+    t1 = time.perf_counter()
+    act()
+    waited = wait_count(page, expected, timeout)
+    elapsed = None if waited is None else time.perf_counter() - t1
+    page.wait_for_timeout(1000)
+    reruns = timing_lines(log)[before_lines:]
+    return elapsed, len(reruns), sum(reruns), meter.bytes - before_bytes
+
+
+def measure(browser, url: str, n: int, expected: int, label: str, log: Path, timeout: float, which: str) -> dict:
     out = {}
     for visit in ("cold", "warm"):
         ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
@@ -125,22 +182,35 @@ def measure(browser, url: str, n: int, expected: int, label: str, log: Path, tim
         if waited is None:
             ctx.close()
             break
-        before_lines = len(timing_lines(log))
-        before_bytes = meter.bytes
+        cdp = ctx.new_cdp_session(page)
+        out["heap_first_mb"] = heap_mb(cdp)
         box = page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
         box.locator("input").click()
         page.keyboard.type(label.split(" (")[0])  # the list shows only what fits: narrow it first
         option = page.get_by_role("option").filter(has_text=label).first
         option.wait_for()
-        t1 = time.perf_counter()
-        option.click()
-        waited = wait_count(page, expected, timeout)
-        out["filter_s"] = None if waited is None else time.perf_counter() - t1
-        page.wait_for_timeout(1000)
-        reruns = timing_lines(log)[before_lines:]
-        out["filter_reruns"] = len(reruns)
-        out["filter_server_s"] = sum(reruns)
-        out["filter_bytes"] = meter.bytes - before_bytes
+        s, k, srv, b = _filter_change(page, meter, log, expected, timeout, option.click)
+        out.update(narrow_s=s, narrow_reruns=k, narrow_server_s=srv, narrow_bytes=b)
+        if s is None:
+            ctx.close()
+            break
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+        chip = box.locator("button[aria-label^='Remove']").last  # the chip's own remove button
+        s, k, srv, b = _filter_change(page, meter, log, n, timeout, chip.click)
+        out.update(widen_s=s, widen_reruns=k, widen_server_s=srv, widen_bytes=b)
+        out["heap_after_mb"] = heap_mb(cdp)
+        if which == "app" and s is not None:
+            xy = page.frame_locator(MAP_FRAME).locator("#map_div").evaluate(CLICK_JS, timeout=10000)
+            if xy:
+                frame_box = page.locator(MAP_FRAME).bounding_box()
+                t2 = time.perf_counter()
+                page.mouse.click(frame_box["x"] + xy[0], frame_box["y"] + xy[1])
+                try:
+                    page.locator(".mapapp-panel[data-feature-id]").wait_for(timeout=timeout * 1000)
+                    out["click_s"] = time.perf_counter() - t2
+                except Exception:
+                    out["click_s"] = None
         ctx.close()
     return out
 
@@ -161,7 +231,7 @@ def _builds(tmp: Path, sizes: list[int], real: Path | None):
         yield n, folder, FILTER_KIND
 
 
-def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = None) -> list[dict]:
+def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = None, repeat: int = 1) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     results = []
@@ -173,24 +243,25 @@ def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = 
             located = b.features[b.features.geometry.notna()]
             expected = int((located["kind"] == kind).sum())
             label = f'{b.manifest["vocabulary"]["kinds"][kind]["zh"]} ({expected})'
-            for which in pages:
+            for which, attempt in [(w, a) for a in range(repeat) for w in pages]:
                 port = free_port()
-                log = tmp / f"timing-{which}-{n}.log"
+                log = tmp / f"timing-{which}-{n}-{attempt}.log"
                 env = dict(os.environ, MAPAPP_BUILD=str(folder), MAPAPP_DATA=str(HERE.parent),
                            MAPAPP_TIMING_LOG=str(log))
                 env.pop("MAPAPP_CORPUS", None)
                 script = None if which == "app" else naive_script(tmp)
-                with open(tmp / f"server-{which}-{n}.log", "w") as server_log:
+                with open(tmp / f"server-{which}-{n}-{attempt}.log", "w") as server_log:
                     proc = subprocess.Popen(streamlit_command("127.0.0.1", port, script), env=env,
                                             stdout=server_log, stderr=subprocess.STDOUT)
                 try:
                     url = f"http://127.0.0.1:{port}"
                     if not wait_until_up(url, proc=proc):
                         raise RuntimeError(f"server for {which} did not start")
-                    r = measure(browser, url, n, expected, label, log, timeout)
+                    r = measure(browser, url, n, expected, label, log, timeout, which)
+                    r["server_rss_mb"], r["server_peak_mb"] = server_memory(proc.pid)
                 finally:
                     stop_server(proc, timeout=20)
-                r.update(size=n, page=which)
+                r.update(size=n, page=which, load=os.getloadavg()[0])
                 results.append(r)
                 print(row(r), flush=True)
         browser.close()
@@ -205,17 +276,50 @@ def _mb(v):
     return "–" if v is None else f"{v / 1e6:.2f}"
 
 
-HEADER = ("| features | page | first page cold (s) | first page warm (s) | filter change (s) | "
-          "server per rerun (s) | reruns | first page MB | filter change MB |\n"
-          "|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+def _kb(v):
+    return "–" if v is None else f"{v / 1e3:,.0f}"
+
+
+def _m(v):
+    return "–" if v is None else f"{v:.0f}"
+
+
+HEADER = ("| features | page | first page cold (s) | first page warm (s) | narrowing (s) | widening (s) | "
+          "click to evidence (s) | server per rerun (s) | first page MB | narrowing KB | widening KB | "
+          "server RSS / peak (MB) | browser heap first / after (MB) | load |\n"
+          "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|")
 
 
 def row(r: dict) -> str:
-    reruns = r.get("filter_reruns") or 0
-    per = (r.get("filter_server_s") or 0) / reruns if reruns else None
+    reruns = (r.get("narrow_reruns") or 0) + (r.get("widen_reruns") or 0)
+    per = ((r.get("narrow_server_s") or 0) + (r.get("widen_server_s") or 0)) / reruns if reruns else None
+    click = _s(r.get("click_s")) if r["page"] == "app" else "–"
     return (f"| {r['size']:,} | {r['page']} | {_s(r.get('first_cold_s'))} | {_s(r.get('first_warm_s'))} | "
-            f"{_s(r.get('filter_s'))} | {_s(per)} | {reruns} | {_mb(r.get('first_warm_bytes'))} | "
-            f"{_mb(r.get('filter_bytes'))} |")
+            f"{_s(r.get('narrow_s'))} | {_s(r.get('widen_s'))} | {click} | {_s(per)} | "
+            f"{_mb(r.get('first_warm_bytes'))} | {_kb(r.get('narrow_bytes'))} | {_kb(r.get('widen_bytes'))} | "
+            f"{_m(r.get('server_rss_mb'))} / {_m(r.get('server_peak_mb'))} | "
+            f"{_m(r.get('heap_first_mb'))} / {_m(r.get('heap_after_mb'))} | {r.get('load', 0):.1f} |")
+
+
+def median_rows(results: list[dict]) -> list[dict]:
+    """One row per (size, page): the median of each figure over the repeats (None counts as
+    slowest: a timeout is never hidden by the median)."""
+    import statistics
+
+    out = []
+    keys = list(dict.fromkeys((r["size"], r["page"]) for r in results))
+    for size, page in keys:
+        runs = [r for r in results if (r["size"], r["page"]) == (size, page)]
+        m = {"size": size, "page": page}
+        for k in {k for r in runs for k in r} - {"size", "page"}:
+            values = [r.get(k) for r in runs]
+            if any(v is None for v in values):
+                m[k] = None
+            else:
+                m[k] = statistics.median(values)
+        m["runs"] = len(runs)
+        out.append(m)
+    return out
 
 
 def main() -> int:
@@ -224,12 +328,14 @@ def main() -> int:
     ap.add_argument("--pages", nargs="+", default=["app", "naive"], choices=["app", "naive"])
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for a map (default 240)")
     ap.add_argument("--real", type=Path, default=None, help="measure this existing build folder instead")
+    ap.add_argument("--repeat", type=int, default=1, help="measure each page N times; print the medians")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores; chromium {shutil.which('chromium')}", flush=True)
-    results = run(args.sizes, args.pages, args.timeout, args.real)
+    results = run(args.sizes, args.pages, args.timeout, args.real, args.repeat)
     print()
+    print(f"medians of {args.repeat}; load = 1-minute load average when the page's run ended")
     print(HEADER)
-    for r in results:
+    for r in median_rows(results):
         print(row(r))
     return 0
 

@@ -101,20 +101,23 @@ def runtime_dir() -> Path:
 DATA_DIR = "data"
 
 
-def publish(name: str, text: str) -> str:
-    """Put `text` (a build's context layer as GeoJSON) in the static folder under a name made of
-    `name` and a hash of its content, and return its URL. The browser fetches it once and caches
-    it, instead of receiving it again with the map on every rerun. Written atomically; a file
-    that is already there is reused (same name, same content)."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+def publish(name: str, content: str | bytes, suffix: str = ".json") -> str:
+    """Put `content` (a build's layer: GeoJSON text, or bytes such as gzip-compressed JSON with
+    suffix ".json.gz") in the static folder under a name made of `name`, a hash of the content
+    and `suffix`, and return its URL. The browser fetches it once and caches it, instead of
+    receiving it again with the map on every rerun. Written atomically; a file that is already
+    there is reused (same name, same content). A ".gz" file is served as application/gzip, so
+    Streamlit sends it as it is (no compression per request) and the page decompresses it."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    digest = hashlib.sha256(data).hexdigest()[:20]
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
-    file_name = f"{safe}-{digest}.json"
+    file_name = f"{safe}-{digest}{suffix}"
     target = runtime_dir() / "static" / DATA_DIR / file_name
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         os.replace(tmp, target)
     return f"{STATIC_URL}/{DATA_DIR}/{file_name}"
 

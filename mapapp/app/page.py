@@ -44,7 +44,7 @@ def _map_data(where: str, build_id: str | None, _store: BuildStore) -> MapData:
     """The view-model of the build `build_id` in the store at `where` (cached per build)."""
     b = _store.load()
     data = MapData(b.features, b.boundaries, b.manifest, b.context)
-    data.feature_strings("WGS84")  # warm the cache once per build
+    data.display_pack("WGS84")  # make the browser's copy of the features once per build
     return data
 
 

@@ -19,6 +19,8 @@ report lists them as "covering" a point.
 """  # noqa: E501
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import math
 import threading
@@ -46,6 +48,8 @@ AREA_WIDE_RULE = (f"upper bound, or method 'admin' (whole counties, cities or th
 NEAR_M = 3000.0   # the place report lists selected features within this distance of the click
 MAX_NEAR = 15     # … at most this many, nearest first
 LAYERS = ("area", "shapes", "points")  # drawing order, bottom to top
+PACK_FORMAT = "mapapp-features-1"  # the layout of display_pack(); static/mapapp.js reads it
+PACK_SCALE = 10 ** DECIMALS        # display coordinates are integers in 1/PACK_SCALE degrees
 
 # 24 distinguishable colours, assigned to sectors in vocabulary order.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -59,6 +63,32 @@ def _metres_per_degree(lat: float) -> tuple[float, float]:
     phi = math.radians(lat)
     return (111_412.84 * math.cos(phi) - 93.5 * math.cos(3 * phi),
             111_132.954 - 559.822 * math.cos(2 * phi) + 1.175 * math.cos(4 * phi))
+
+
+def _delta_ints(coords: np.ndarray) -> list[int]:
+    """Return a coordinate sequence as integers in 1/PACK_SCALE degrees: the first x, y, then
+    the differences to the previous vertex (display_pack's seq)."""
+    q = np.rint(np.asarray(coords)[:, :2] * PACK_SCALE).astype(np.int64)
+    q[1:] -= q[:-1].copy()
+    return q.ravel().tolist()
+
+
+def _encode_geometry(g) -> list | None:
+    """Return one display geometry in display_pack's form (None for a missing or empty one)."""
+    if g is None or g.is_empty:
+        return None
+    kind = g.geom_type
+    if kind == "Point":
+        return ["P", _delta_ints(np.array([[g.x, g.y]]))]
+    if kind == "LineString":
+        return ["L", _delta_ints(g.coords)]
+    if kind == "MultiLineString":
+        return ["ML", [_delta_ints(part.coords) for part in g.geoms]]
+    if kind == "Polygon":
+        return ["A", [_delta_ints(r.coords) for r in (g.exterior, *g.interiors)]]
+    if kind == "MultiPolygon":
+        return ["MA", [[_delta_ints(r.coords) for r in (p.exterior, *p.interiors)] for p in g.geoms]]
+    return ["G", json.loads(shapely.to_geojson(g))]
 
 
 @dataclass(frozen=True)
@@ -328,60 +358,74 @@ class MapData:
         self._remember(key, text)
         return text
 
-    # ---- display strings -------------------------------------------------------------------
-    def feature_strings(self, datum: str) -> np.ndarray:
-        """Return one GeoJSON Feature string per row ('' for unlocated rows), for `datum`.
-        Properties: id, name, k (kind), s (first sector), p (precision), z (drawing rank: higher
-        is drawn above), and when true or known: u (upper bound), w (area-wide: its geometry is the
-        outline of its area), r (uncertainty radius in metres of a point)."""
-        key = ("strings", datum)
+    # ---- what the browser holds -------------------------------------------------------------
+    def display_order(self) -> np.ndarray:
+        """Return the row positions of every located feature in the order the browser holds and
+        draws them: the map's layers bottom to top (`LAYERS`), larger features first within a
+        layer (`layer_rows` of the whole build). A selection is a bitmask over this order."""
+        hit = self._memo.get(("order",))
+        if hit is None:
+            hit = np.concatenate(list(self.layer_rows(np.arange(len(self.features))).values())).astype(np.int64)
+            self._remember(("order",), hit)
+        return hit
+
+    def display_pack(self, datum: str) -> bytes:
+        """Return the build's display geometry and map properties, all located features in
+        `display_order()`, as gzip-compressed JSON (made once per build and datum; the browser
+        fetches it once and applies selections to it, see static/mapapp.js `mapapp.load`).
+
+        {"format": "mapapp-features-1", "scale": 100000,
+         "layers": [[layer name, feature count], ...]   consecutive runs of the order, LAYERS order
+         "features": [[id, name, kind, first sector, precision, flags, radius, geometry], ...]}
+        flags: 1 upper bound, 2 area-wide (drawn as the outline of its area); radius: uncertainty
+        in metres of a point (0 when unknown). Geometry (display geometry: shifted to GCJ-02 if
+        `datum` says so, simplified, rounded; area-wide polygons as their outline):
+        ["P", [x, y]] point, ["L", seq] line, ["ML", [seq, ...]], ["A", [ring, ...]] polygon,
+        ["MA", [[ring, ...], ...]], or ["G", GeoJSON geometry] for any other type. A seq or ring
+        is a flat list of integers in 1/scale degrees: x0, y0, then the differences dx, dy to the
+        previous vertex."""
+        key = ("pack", datum)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
         f = self.features
-        out = np.full(len(f), "", dtype=object)
-        idx = np.flatnonzero(self._located)
-        rank = np.empty(len(f), dtype=int)
-        rank[np.argsort(-self._size, kind="stable")] = np.arange(len(f))
-        shown = display_geometries(f.geometry.iloc[idx], datum)
-        # area-wide polygons go to the browser as their outline: only the outline can take a click
-        outline = self._area_wide[idx] & (shapely.get_type_id(shown) >= 3)
+        order = self.display_order()
+        shown = display_geometries(f.geometry.iloc[order], datum)
+        wide = self._area_wide[order]
+        outline = wide & (shapely.get_type_id(shown) >= 3)
         shown[outline] = shapely.boundary(shown[outline])
-        geoms = shapely.to_geojson(shown)
-        for i, g, fid, name, kind, sectors, prec, upper, unc in zip(
-                idx, geoms, f["id"].iloc[idx], f["name"].iloc[idx], f["kind"].iloc[idx],
-                f["sectors"].iloc[idx], f["precision"].iloc[idx], f["upper_bound"].iloc[idx],
-                f["uncertainty_m"].iloc[idx]):
-            props = {"id": fid, "name": name, "k": kind, "s": sectors[0] if len(sectors) else "", "p": prec,
-                     "z": int(rank[i])}
-            if upper:
-                props["u"] = 1
-            if self._area_wide[i]:
-                props["w"] = 1
-            if self._is_point[i] and unc is not None and not pd.isna(unc) and float(unc) > 0:
-                props["r"] = round(float(unc))
-            props = json.dumps(props, ensure_ascii=False)
-            out[i] = f'{{"type":"Feature","properties":{props},"geometry":{g}}}'
-        self._remember(key, out)
-        return out
-
-    def layer_geojson(self, positions: np.ndarray, datum: str) -> str:
-        """Return a FeatureCollection string of the given rows (display geometry)."""
-        strings = self.feature_strings(datum)[positions]
-        return '{"type":"FeatureCollection","features":[' + ",".join(s for s in strings if s) + "]}"
-
-    def layer_literal(self, positions: np.ndarray, datum: str) -> str:
-        """Return layer_geojson() as a JS string literal, memoised for the last few layers."""
-        key = (datum, hash(np.asarray(positions).tobytes()), len(positions))
-        with self._lock:
-            hit = self._literals.get(key)
-        if hit is None:
-            hit = json.dumps(self.layer_geojson(positions, datum), ensure_ascii=False).replace("</", "<\\/")
-            with self._lock:
-                self._literals[key] = hit
-                while len(self._literals) > 24:
-                    self._literals.pop(next(iter(self._literals)))
+        upper = f["upper_bound"].fillna(False).astype(bool).to_numpy()[order]
+        unc = pd.to_numeric(f["uncertainty_m"], errors="coerce").fillna(0.0).to_numpy()[order]
+        point = self._is_point[order]
+        rows = []
+        for i, (fid, name, kind, sectors, prec) in enumerate(zip(
+                f["id"].iloc[order], f["name"].iloc[order], f["kind"].iloc[order],
+                f["sectors"].iloc[order], f["precision"].iloc[order])):
+            flags = (1 if upper[i] else 0) | (2 if wide[i] else 0)
+            radius = round(float(unc[i])) if point[i] and unc[i] > 0 else 0
+            rows.append([str(fid), str(name), str(kind), str(sectors[0]) if len(sectors) else "", str(prec or ""),
+                         flags, radius, _encode_geometry(shown[i])])
+        layers = [[name, len(rows_)] for name, rows_ in self.layer_rows(np.arange(len(f))).items()]
+        doc = {"format": PACK_FORMAT, "scale": PACK_SCALE, "layers": layers, "features": rows}
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        hit = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+        self._remember(key, hit)
         return hit
+
+    def selection(self, positions: np.ndarray) -> str:
+        """Return the rows at `positions` as a bitmask over `display_order()` (bit i of byte i//8
+        is feature i, least significant bit first), base64-encoded: what a filter change sends
+        to the browser. Unlocated rows are not in the order and are left out."""
+        order = self.display_order()
+        slot = self._memo.get(("slot",))
+        if slot is None:
+            slot = np.full(len(self.features), -1, dtype=np.int64)
+            slot[order] = np.arange(len(order))
+            self._remember(("slot",), slot)
+        at = slot[np.asarray(positions, dtype=np.int64)]
+        mask = np.zeros(len(order), dtype=bool)
+        mask[at[at >= 0]] = True
+        return base64.b64encode(np.packbits(mask, bitorder="little").tobytes()).decode("ascii")
 
     def boundary_geojson(self, level: str, datum: str) -> str:
         """Return the boundaries of one level ('province', 'city', 'county') as GeoJSON text."""
