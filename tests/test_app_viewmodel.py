@@ -214,3 +214,39 @@ def test_water_is_drawn_from_the_build_context_with_poyang_lake(data):
     assert kinds.count("lake") >= 1 and kinds.count("river") >= 20
     lakes = [shapely.geometry.shape(f["geometry"]) for f in water["features"] if f["properties"]["k"] == "lake"]
     assert any(lake.covers(shapely.Point(116.25, 29.05)) for lake in lakes)  # open water of 鄱阳湖
+
+
+def test_select_and_facet_counts_equal_the_library_filter_on_combined_filters(data):
+    """select() and facet_counts() combine per-field conditions evaluated by filter_features: the
+    result must be exactly filter_features' on the whole filter, and each facet the count of
+    located features per choice among filter_features' rows without that field."""
+    import pandas as pd
+    from dataclasses import replace
+
+    from mapapp.app.viewmodel import FILTER_FIELDS
+    from mapapp.features import filter_features
+
+    f = data.features
+    located = f[f.geometry.notna()]
+    kind = located["kind"].value_counts().index[0]
+    sector = located["sectors"].explode().value_counts().index[1]
+    city = located["cities"].explode().value_counts().index[0]
+    plan = located["plans"].explode().value_counts().index[0]
+    filters = [FeatureFilter(), FeatureFilter(kinds=[kind]), FeatureFilter(kinds=[kind], sectors=[sector]),
+               FeatureFilter(within=[city], plans=[plan]), FeatureFilter(query="南昌", statuses=["planned"]),
+               FeatureFilter(sectors=[sector], include_unlocated=True), FeatureFilter(query="没有这个名字")]
+    for flt in filters:
+        want = filter_features(f, flt, data.boundaries).index.to_numpy()
+        assert data.select(flt).tolist() == want.tolist(), flt
+        counts = data.facet_counts(flt)
+        for name in FILTER_FIELDS:
+            rows = f.loc[filter_features(f, replace(flt, **{name: []}), data.boundaries).index]
+            rows = rows[rows.geometry.notna()]
+            if name == "within":
+                values = [u for cs, ks in zip(rows["cities"], rows["counties"]) for u in {*cs, *ks}]
+            elif name in ("plans", "sectors"):
+                values = [v for vs in rows[name] for v in set(vs)]
+            else:
+                values = list(rows[{"kinds": "kind", "statuses": "status", "precisions": "precision"}[name]])
+            expected = {str(k): int(v) for k, v in pd.Series(values, dtype=object).value_counts().items()}
+            assert counts[name] == expected, (flt, name)

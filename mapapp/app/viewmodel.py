@@ -65,30 +65,50 @@ def _metres_per_degree(lat: float) -> tuple[float, float]:
             111_132.954 - 559.822 * math.cos(2 * phi) + 1.175 * math.cos(4 * phi))
 
 
-def _delta_ints(coords: np.ndarray) -> list[int]:
-    """Return a coordinate sequence as integers in 1/PACK_SCALE degrees: the first x, y, then
-    the differences to the previous vertex (display_pack's seq)."""
-    q = np.rint(np.asarray(coords)[:, :2] * PACK_SCALE).astype(np.int64)
-    q[1:] -= q[:-1].copy()
-    return q.ravel().tolist()
+def _delta_seqs(seqs: np.ndarray) -> list[list[int]]:
+    """Return each coordinate sequence (LineStrings or LinearRings) as integers in 1/PACK_SCALE
+    degrees: the first x, y, then the differences to the previous vertex (display_pack's seq)."""
+    coords, owner = shapely.get_coordinates(seqs, return_index=True)
+    q = np.rint(coords * PACK_SCALE).astype(np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    counts = np.bincount(owner, minlength=len(seqs))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    d[starts[counts > 0]] = q[starts[counts > 0]]
+    flat = d.ravel().tolist()
+    return [flat[2 * a:2 * (a + c)] for a, c in zip(starts.tolist(), counts.tolist())]
 
 
-def _encode_geometry(g) -> list | None:
-    """Return one display geometry in display_pack's form (None for a missing or empty one)."""
-    if g is None or g.is_empty:
-        return None
-    kind = g.geom_type
-    if kind == "Point":
-        return ["P", _delta_ints(np.array([[g.x, g.y]]))]
-    if kind == "LineString":
-        return ["L", _delta_ints(g.coords)]
-    if kind == "MultiLineString":
-        return ["ML", [_delta_ints(part.coords) for part in g.geoms]]
-    if kind == "Polygon":
-        return ["A", [_delta_ints(r.coords) for r in (g.exterior, *g.interiors)]]
-    if kind == "MultiPolygon":
-        return ["MA", [[_delta_ints(r.coords) for r in (p.exterior, *p.interiors)] for p in g.geoms]]
-    return ["G", json.loads(shapely.to_geojson(g))]
+def _encode_geometries(geoms: np.ndarray) -> list:
+    """Return display geometries in display_pack's form (None for a missing or empty one); the
+    coordinates of all of them are converted at once."""
+    out: list = [None] * len(geoms)
+    types = shapely.get_type_id(geoms)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    idx = np.flatnonzero(present & (types == 0))
+    if len(idx):
+        for i, xy in zip(idx.tolist(), _delta_seqs(geoms[idx])):
+            out[i] = ["P", xy]
+    for family, multi, single_code, multi_code in (((1, 5), 5, "L", "ML"), ((3, 6), 6, "A", "MA")):
+        idx = np.flatnonzero(present & np.isin(types, family))
+        if not len(idx):
+            continue
+        parts, part_owner = shapely.get_parts(geoms[idx], return_index=True)
+        if single_code == "L":
+            seqs, seq_owner = parts, np.arange(len(parts))
+        else:
+            seqs, seq_owner = shapely.get_rings(parts, return_index=True)
+        per_part: list[list] = [[] for _ in range(len(parts))]
+        for owner, seq in zip(seq_owner.tolist(), _delta_seqs(seqs)):
+            per_part[owner].append(seq)
+        per_feature: list[list] = [[] for _ in range(len(idx))]
+        for owner, part in zip(part_owner.tolist(), per_part):
+            per_feature[owner].append(part[0] if single_code == "L" else part)
+        for i, kind, parts_ in zip(idx.tolist(), types[idx].tolist(), per_feature):
+            out[i] = [multi_code, parts_] if kind == multi else [single_code, parts_[0]]
+    for i in np.flatnonzero(present & ~np.isin(types, (0, 1, 3, 5, 6))).tolist():
+        out[i] = ["G", json.loads(shapely.to_geojson(geoms[i]))]
+    return out
 
 
 @dataclass(frozen=True)
@@ -185,14 +205,40 @@ class MapData:
 
     # ---- selection -------------------------------------------------------------------------
     def select(self, flt: FeatureFilter) -> np.ndarray:
-        """Return the row positions matching `flt` (the library's filter_features, memoised)."""
+        """Return the row positions matching `flt` (memoised). The library's filter_features ANDs
+        one condition per filter field; each condition is evaluated once by filter_features
+        itself (`_field_mask`) and combined here, so the choices are the library's and a filter
+        change evaluates only the field that changed."""
         key = ("select", filter_key(flt))
         hit = self._memo.get(key)
         if hit is None:
-            rows = filter_features(self.features, flt, self.boundaries)
-            hit = rows.index.to_numpy()
+            mask = self._mask(flt)
+            if not flt.include_unlocated:
+                mask &= self._located
+            hit = np.flatnonzero(mask)
             self._remember(key, hit)
         return hit
+
+    def _field_mask(self, name: str, value) -> np.ndarray:
+        """Return the rows (located or not) that filter_features keeps for one field's choice."""
+        key = ("field", name, value if name == "query" else tuple(sorted(value)))
+        hit = self._memo.get(key)
+        if hit is None:
+            rows = filter_features(self.features, FeatureFilter(include_unlocated=True, **{name: value}),
+                                   self.boundaries)
+            hit = np.zeros(len(self.features), dtype=bool)
+            hit[rows.index.to_numpy()] = True
+            self._remember(key, hit)
+        return hit
+
+    def _mask(self, flt: FeatureFilter, skip: str | None = None) -> np.ndarray:
+        """Return the rows matching every field of `flt` but `skip` (unlocated rows included)."""
+        mask = np.ones(len(self.features), dtype=bool)
+        for name in (*FILTER_FIELDS, "query"):
+            value = getattr(flt, name)
+            if name != skip and (value.strip() if name == "query" else value):
+                mask &= self._field_mask(name, value.strip() if name == "query" else value)
+        return mask
 
     def frame(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
         """Return the selected rows as a GeoDataFrame (full precision, for exports and tables)."""
@@ -246,17 +292,35 @@ class MapData:
             return hit
         out = {}
         for name in FILTER_FIELDS:
-            rows = self.features.iloc[self.select(replace(flt, **{name: []}))]
-            if name == "within":
-                values = [u for cs, ks in zip(rows["cities"], rows["counties"]) for u in {*cs, *ks}]
-            elif name in ("plans", "sectors"):
-                values = [v for vs in rows[name] for v in set(vs)]
-            else:
-                column = {"kinds": "kind", "statuses": "status", "precisions": "precision"}[name]
-                values = list(rows[column])
-            out[name] = {str(k): int(v) for k, v in pd.Series(values, dtype=object).value_counts().items()}
+            rows, codes, choices = self._facet_pairs(name)
+            keep = (self._mask(flt, skip=name) & self._located)[rows]
+            counts = np.bincount(codes[keep], minlength=len(choices))
+            out[name] = {choices[i]: int(counts[i]) for i in np.flatnonzero(counts)}
         self._remember(key, out)
         return out
+
+    def _facet_pairs(self, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Return (row, choice code, choices) pairs of one filter field: every value a row has
+        (plans, sectors, and for `within` its cities and counties, each once per row)."""
+        key = ("pairs", name)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        f = self.features
+        if name == "within":
+            per_row = [{*cs, *ks} for cs, ks in zip(f["cities"], f["counties"])]
+        elif name in ("plans", "sectors"):
+            per_row = [set(vs) for vs in f[name]]
+        else:
+            column = {"kinds": "kind", "statuses": "status", "precisions": "precision"}[name]
+            per_row = [() if v is None or (isinstance(v, float) and math.isnan(v)) else (v,) for v in f[column]]
+        rows = [i for i, vs in enumerate(per_row) for _ in vs]
+        values = [str(v) for vs in per_row for v in vs]
+        choices = sorted(set(values))
+        code = {c: i for i, c in enumerate(choices)}
+        hit = (np.array(rows, dtype=np.int64), np.array([code[v] for v in values], dtype=np.int64), choices)
+        self._remember(key, hit)
+        return hit
 
     def unlocated(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
         """Return the records without geometry that match `flt` (the unmapped ledger)."""
@@ -396,19 +460,16 @@ class MapData:
         shown[outline] = shapely.boundary(shown[outline])
         upper = f["upper_bound"].fillna(False).astype(bool).to_numpy()[order]
         unc = pd.to_numeric(f["uncertainty_m"], errors="coerce").fillna(0.0).to_numpy()[order]
-        point = self._is_point[order]
-        rows = []
-        for i, (fid, name, kind, sectors, prec) in enumerate(zip(
-                f["id"].iloc[order], f["name"].iloc[order], f["kind"].iloc[order],
-                f["sectors"].iloc[order], f["precision"].iloc[order])):
-            flags = (1 if upper[i] else 0) | (2 if wide[i] else 0)
-            radius = round(float(unc[i])) if point[i] and unc[i] > 0 else 0
-            rows.append([str(fid), str(name), str(kind), str(sectors[0]) if len(sectors) else "", str(prec or ""),
-                         flags, radius, _encode_geometry(shown[i])])
+        flags = (upper.astype(int) | (2 * wide.astype(int))).tolist()
+        radius = np.where(self._is_point[order] & (unc > 0), np.round(unc), 0).astype(int).tolist()
+        rows = [[str(fid), str(name), str(kind), str(sectors[0]) if len(sectors) else "", str(prec or ""), fl, r, g]
+                for fid, name, kind, sectors, prec, fl, r, g in zip(
+                    f["id"].iloc[order], f["name"].iloc[order], f["kind"].iloc[order], f["sectors"].iloc[order],
+                    f["precision"].iloc[order], flags, radius, _encode_geometries(shown))]
         layers = [[name, len(rows_)] for name, rows_ in self.layer_rows(np.arange(len(f))).items()]
         doc = {"format": PACK_FORMAT, "scale": PACK_SCALE, "layers": layers, "features": rows}
         text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-        hit = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+        hit = gzip.compress(text.encode("utf-8"), compresslevel=3, mtime=0)
         self._remember(key, hit)
         return hit
 
@@ -444,6 +505,6 @@ class MapData:
     def _remember(self, key, value) -> None:
         with self._lock:
             if len(self._memo) > 400:  # selections are small; keep memory bounded all the same
-                for k in [k for k in self._memo if k[0] in ("select", "facets")][:200]:
+                for k in [k for k in self._memo if k[0] in ("select", "facets", "field")][:200]:
                     self._memo.pop(k, None)
             self._memo[key] = value
