@@ -20,8 +20,10 @@ Streamlit on a free 127.0.0.1 port and measures, as a person would see it:
   the browser's JavaScript heap of the page and its map frame after a garbage collection (CDP
   Runtime.getHeapUsage), after the first page and after the filter changes.
 
-Usage:  .venv/bin/python bench/app_bench.py [--sizes 1000 10000 50000] [--pages app naive]
-        [--timeout 240] [--real BUILD_DIR] [--repeat N]
+Usage:  .venv/bin/python bench/app_bench.py [--sizes 1000 10000 50000] [--pages app naive before]
+        [--timeout 240] [--real BUILD_DIR] [--repeat N] [--before SOURCE_DIR]
+With --before DIR (a checkout of an earlier commit, e.g. `git worktree add` or `git archive`), the
+page "before" is that commit's app, served from its own code and static files in the same run.
 With --repeat N every page is measured N times (a fresh server each time) and the table gives the
 medians.
 With --real, it measures one existing build instead (e.g. the repository's real annotations built
@@ -88,12 +90,13 @@ class Meter:
 
 
 COUNT_JS = """(el) => (window.mapappDrawn !== undefined ? window.mapappDrawn
-    : document.querySelectorAll('path.leaflet-interactive').length)"""
+    : document.querySelectorAll('path.leaflet-interactive, .leaflet-marker-icon').length)"""
 
 
 def map_count(page) -> int:
     """Features on the map: the app reports them (window.mapappDrawn, set after the frame that drew
-    them, SVG or canvas); the naive page draws one SVG path per feature."""
+    them, SVG or canvas); the naive page draws one SVG path per line or polygon and one marker per
+    point."""
     try:
         return page.frame_locator(MAP_FRAME).locator("#map_div").evaluate(COUNT_JS, timeout=2000)
     except Exception:  # no map frame yet, or it is being replaced
@@ -200,7 +203,7 @@ def measure(browser, url: str, n: int, expected: int, label: str, log: Path, tim
         s, k, srv, b = _filter_change(page, meter, log, n, timeout, chip.click)
         out.update(widen_s=s, widen_reruns=k, widen_server_s=srv, widen_bytes=b)
         out["heap_after_mb"] = heap_mb(cdp)
-        if which == "app" and s is not None:
+        if which != "naive" and s is not None:
             xy = page.frame_locator(MAP_FRAME).locator("#map_div").evaluate(CLICK_JS, timeout=10000)
             if xy:
                 frame_box = page.locator(MAP_FRAME).bounding_box()
@@ -231,7 +234,16 @@ def _builds(tmp: Path, sizes: list[int], real: Path | None):
         yield n, folder, FILTER_KIND
 
 
-def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = None, repeat: int = 1) -> list[dict]:
+def before_script(source: Path) -> Path:
+    """The page stub of the app in the source folder `source` (its own runtime folder)."""
+    out = subprocess.run([sys.executable, "-c", "from mapapp.app.assets import runtime_dir, STUB_NAME; "
+                          "print(runtime_dir() / STUB_NAME)"], env=dict(os.environ, PYTHONPATH=str(source)),
+                         capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip())
+
+
+def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = None, repeat: int = 1,
+        before: Path | None = None) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     results = []
@@ -249,7 +261,10 @@ def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = 
                 env = dict(os.environ, MAPAPP_BUILD=str(folder), MAPAPP_DATA=str(HERE.parent),
                            MAPAPP_TIMING_LOG=str(log))
                 env.pop("MAPAPP_CORPUS", None)
-                script = None if which == "app" else naive_script(tmp)
+                script = naive_script(tmp) if which == "naive" else None
+                if which == "before":
+                    env["PYTHONPATH"] = str(before)
+                    script = before_script(before)
                 with open(tmp / f"server-{which}-{n}-{attempt}.log", "w") as server_log:
                     proc = subprocess.Popen(streamlit_command("127.0.0.1", port, script), env=env,
                                             stdout=server_log, stderr=subprocess.STDOUT)
@@ -293,7 +308,7 @@ HEADER = ("| features | page | first page cold (s) | first page warm (s) | narro
 def row(r: dict) -> str:
     reruns = (r.get("narrow_reruns") or 0) + (r.get("widen_reruns") or 0)
     per = ((r.get("narrow_server_s") or 0) + (r.get("widen_server_s") or 0)) / reruns if reruns else None
-    click = _s(r.get("click_s")) if r["page"] == "app" else "–"
+    click = _s(r.get("click_s")) if r["page"] != "naive" else "–"
     return (f"| {r['size']:,} | {r['page']} | {_s(r.get('first_cold_s'))} | {_s(r.get('first_warm_s'))} | "
             f"{_s(r.get('narrow_s'))} | {_s(r.get('widen_s'))} | {click} | {_s(per)} | "
             f"{_mb(r.get('first_warm_bytes'))} | {_kb(r.get('narrow_bytes'))} | {_kb(r.get('widen_bytes'))} | "
@@ -325,13 +340,16 @@ def median_rows(results: list[dict]) -> list[dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
-    ap.add_argument("--pages", nargs="+", default=["app", "naive"], choices=["app", "naive"])
+    ap.add_argument("--pages", nargs="+", default=["app", "naive"], choices=["app", "naive", "before"])
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for a map (default 240)")
     ap.add_argument("--real", type=Path, default=None, help="measure this existing build folder instead")
     ap.add_argument("--repeat", type=int, default=1, help="measure each page N times; print the medians")
+    ap.add_argument("--before", type=Path, default=None, help="source folder of the earlier app (page 'before')")
     args = ap.parse_args()
+    if "before" in args.pages and args.before is None:
+        ap.error("--pages before needs --before SOURCE_DIR")
     print(f"machine: {os.cpu_count()} cores; chromium {shutil.which('chromium')}", flush=True)
-    results = run(args.sizes, args.pages, args.timeout, args.real, args.repeat)
+    results = run(args.sizes, args.pages, args.timeout, args.real, args.repeat, args.before)
     print()
     print(f"medians of {args.repeat}; load = 1-minute load average when the page's run ended")
     print(HEADER)

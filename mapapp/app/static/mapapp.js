@@ -302,10 +302,12 @@
     // fetch the build's display geometry once (gzip-compressed JSON, served as a file) and build
     // one layer per feature, off the map until a selection shows it
     window.mapappDrawn = -1;
+    M.times = {load: performance.now()};  // milliseconds since the map frame opened (read by the bench)
     return fetch(url).then(function (r) {
       if (!r.ok) { throw new Error('features: HTTP ' + r.status); }
       return new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).json();
     }).then(function (data) {
+      M.times.parsed = performance.now();
       var renderer = M.renderer, scale = data.scale, rows = data.features, k = 0, features = [];
       data.layers.forEach(function (entry) {
         var group = M.groups[LAYERS.indexOf(entry[0])];
@@ -318,6 +320,7 @@
       });
       M.features = features;
       M.shownMask = new Uint8Array(features.length);
+      M.times.built = performance.now();
       if (M.want) { M.applyNow(); }
     });
   };
@@ -343,37 +346,48 @@
 
   M.applyNow = function () {
     var sel = M.want, map = M.map, features = M.features, shown = M.shownMask;
+    var started = performance.now();
     M.wantBits = bits(sel.mask);
     var add = LAYERS.map(function () { return []; }), remove = LAYERS.map(function () { return []; });
+    var firstAdded = -1, lastKept = -1;  // in the data's order, among lines and areas
     for (var i = 0; i < features.length; i += 1) {
       var f = features[i];
       if (!f.layer) { continue; }
       var want = M.selected(i) ? 1 : 0;
-      if (want === shown[i]) { continue; }
+      var flat = f.group.mapappName !== 'points';
+      if (want === shown[i]) {
+        if (want && flat) { lastKept = i; }
+        continue;
+      }
       shown[i] = want;
       (want ? add : remove)[LAYERS.indexOf(f.group.mapappName)].push(f.layer);
+      if (want && flat && firstAdded < 0) { firstAdded = i; }
     }
     // remove first, fit the view, then add: nothing is drawn twice
     M.groups.forEach(function (g, j) {
       if (g.removeLayers) { g.removeLayers(remove[j]); } else { remove[j].forEach(function (l) { g.removeLayer(l); }); }
     });
     if (sel.box) { map.fitBounds(sel.box, {padding: [24, 24], maxZoom: 13, animate: false}); }
-    var added = false;
     M.groups.forEach(function (g, j) {
       if (!add[j].length) { return; }
       if (g.addLayers) { g.addLayers(add[j]); return; }
       add[j].forEach(function (l) { g.addLayer(l); });
-      added = true;
     });
-    if (added) {  // added layers went on top: put everything back in drawing order
-      for (var k = 0; k < features.length; k += 1) {
+    if (firstAdded >= 0 && firstAdded < lastKept) {
+      // added layers went on top of kept ones that should be above them: from the first added
+      // one on, put what is shown back in drawing order
+      for (var k = firstAdded; k < features.length; k += 1) {
         var l = features[k].layer;
-        if (shown[k] && l && l._map && l.bringToFront && features[k].group.mapappName !== 'points') { l.bringToFront(); }
+        if (shown[k] && l && l._map && features[k].group.mapappName !== 'points') { l.bringToFront(); }
       }
+    }
+    if (firstAdded >= 0) {  // points stay above lines and areas
+      M.groups[2].eachLayer(function (l) { if (l._map && l.bringToFront) { l.bringToFront(); } });
     }
     M.groups.forEach(function (g) { g.mapappCount = 0; });
     for (var n = 0; n < features.length; n += 1) { if (shown[n]) { features[n].group.mapappCount += 1; } }
     map.fire('mapapp:selection', {selected: M.selected});
+    M.times.apply = performance.now() - started;
     M.drawn();
   };
 
@@ -407,6 +421,7 @@
     requestAnimationFrame(function () { setTimeout(function () {
       var n = 0;
       M.groups.forEach(function (g) { if (g._map) { n += g.mapappCount; } });
+      M.times.painted = performance.now();
       window.mapappDrawn = n;
     }, 0); });
   };
