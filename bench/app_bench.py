@@ -11,7 +11,8 @@ Streamlit on a free 127.0.0.1 port and measures, as a person would see it:
 - widening filter change: from removing that kind again (the chip's remove button) until the map
   shows every feature again;
 - click to evidence (the app only; the naive page has no evidence panel): from a click on the
-  smallest drawn polygon until the evidence panel of a feature is on the page;
+  smallest drawn polygon (fired on its Leaflet layer, so the same handlers run as for a mouse
+  click) until that feature's evidence panel is on the page;
 - server time of the reruns that the filter changes caused (written by the page when
   MAPAPP_TIMING_LOG is set);
 - bytes the page received: HTTP response bodies and websocket frames, for the first page and for
@@ -120,16 +121,17 @@ def timing_lines(log: Path) -> list[float]:
 
 
 CLICK_JS = """() => {
-    // the smallest polygon on the map (drawn above the larger ones): its container pixel
+    // a click on the smallest polygon on the map, fired on its Leaflet layer: the same handlers a
+    // mouse click reaches (the page's and st_folium's), without depending on what covers it
     let best = null, area = Infinity;
     window.map.eachLayer(l => {
         if (!(l instanceof L.Polygon) || !l.feature || l.feature.properties.w) { return; }
         const b = l.getBounds(), a = (b.getEast() - b.getWest()) * (b.getNorth() - b.getSouth());
-        if (a < area && window.map.getBounds().contains(l.getCenter())) { area = a; best = l; }
+        if (a < area) { area = a; best = l; }
     });
     if (!best) { return null; }
-    const p = window.map.latLngToContainerPoint(best.getCenter());
-    return [p.x, p.y];
+    best.fire('click', {latlng: best.getCenter()}, true);
+    return best.feature.properties.id;
 }"""
 
 
@@ -204,13 +206,11 @@ def measure(browser, url: str, n: int, expected: int, label: str, log: Path, tim
         out.update(widen_s=s, widen_reruns=k, widen_server_s=srv, widen_bytes=b)
         out["heap_after_mb"] = heap_mb(cdp)
         if which != "naive" and s is not None:
-            xy = page.frame_locator(MAP_FRAME).locator("#map_div").evaluate(CLICK_JS, timeout=10000)
-            if xy:
-                frame_box = page.locator(MAP_FRAME).bounding_box()
-                t2 = time.perf_counter()
-                page.mouse.click(frame_box["x"] + xy[0], frame_box["y"] + xy[1])
+            t2 = time.perf_counter()
+            fid = page.frame_locator(MAP_FRAME).locator("#map_div").evaluate(CLICK_JS, timeout=10000)
+            if fid:
                 try:
-                    page.locator(".mapapp-panel[data-feature-id]").wait_for(timeout=timeout * 1000)
+                    page.locator(f".mapapp-panel[data-feature-id='{fid}']").wait_for(timeout=timeout * 1000)
                     out["click_s"] = time.perf_counter() - t2
                 except Exception:
                     out["click_s"] = None

@@ -166,11 +166,12 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
 
 
 def feature_groups(data: MapData, positions: np.ndarray, datum: str, layer_names: dict[str, str],
-                   legend_html: str) -> list[folium.FeatureGroup]:
+                   legend_html: str, words: dict | None = None) -> list[folium.FeatureGroup]:
     """Return one FeatureGroup per map layer (viewmodel.LAYERS, bottom to top), for
     feature_group_to_add. They hold no geometry: the browser already has every feature
     (base_map's data), and the first group's script sends the selection, a bitmask over
-    MapData.display_order() (MapData.selection), with the box to fit and the legend.
+    MapData.display_order() (MapData.selection), with the box to fit, the legend and `words`
+    (the UI language's labels for mapapp.setWords).
     `layer_names` gives each layer's name in the layer control ({n} is its feature count); a
     layer with nothing selected stays out of the control."""
     box = data.bounds(positions)
@@ -181,7 +182,7 @@ def feature_groups(data: MapData, positions: np.ndarray, datum: str, layer_names
         w, s, e, n = box
         pad = 0.005
         box = [[s - pad, w - pad], [n + pad, e + pad]]
-    selection = {"mask": data.selection(positions), "box": box, "legend": legend_html}
+    selection = {"mask": data.selection(positions), "box": box, "legend": legend_html, "words": words or {}}
     groups = []
     for i, (name, rows) in enumerate(data.layer_rows(positions).items()):
         fg = folium.FeatureGroup(name=html.escape(layer_names[name].format(n=len(rows))), control=bool(len(rows)))

@@ -42,6 +42,7 @@ CONTEXT_DECIMALS = 4
 WATER_SIMPLIFY_DEG = 0.0015
 FIT_MARGIN_DEG = 0.3  # the map fits the selection clipped to Jiangxi plus this margin
 FILTER_FIELDS = ("plans", "sectors", "kinds", "statuses", "precisions", "within")
+FILTER_COLUMNS = ("plans", "sectors", "kind", "status", "precision", "name", "aliases", "cities", "counties")
 AREA_WIDE_KM2 = 1000.0
 AREA_WIDE_RULE = (f"upper bound, or method 'admin' (whole counties, cities or the province), "
                   f"or a polygon larger than {AREA_WIDE_KM2:,.0f} km²")
@@ -201,6 +202,9 @@ class MapData:
         self._tree_rows = located
         self._tree = shapely.STRtree(geoms[located])
         self._position = {fid: i for i, fid in enumerate(f["id"])}
+        # what filter_features reads of one field's choice (unlocated rows included, so it never
+        # touches the geometry): subsetting it is much cheaper than the whole feature table
+        self._filter_table = pd.DataFrame(f[list(FILTER_COLUMNS)])
         self.unlocated_count = int((~self._located).sum())
 
     # ---- selection -------------------------------------------------------------------------
@@ -224,7 +228,7 @@ class MapData:
         key = ("field", name, value if name == "query" else tuple(sorted(value)))
         hit = self._memo.get(key)
         if hit is None:
-            rows = filter_features(self.features, FeatureFilter(include_unlocated=True, **{name: value}),
+            rows = filter_features(self._filter_table, FeatureFilter(include_unlocated=True, **{name: value}),
                                    self.boundaries)
             hit = np.zeros(len(self.features), dtype=bool)
             hit[rows.index.to_numpy()] = True

@@ -13,7 +13,9 @@
  *                                     Leaflet layer per feature and keeps them off the map.
  *   mapapp.apply(selection)           per filter change, search or language switch (the script
  *                                     of the layers passed through st_folium's
- *                                     feature_group_to_add): {mask, box, legend}. `mask` is a
+ *                                     feature_group_to_add): {mask, box, legend, words}. The
+ *                                     base map holds no words of the UI language, so a language
+ *                                     switch keeps the map and only sends `words` (setWords). `mask` is a
  *                                     base64 bitmask over the features in the data's order
  *                                     (bit i of byte i>>3, least significant first; from
  *                                     MapData.selection). The map fits `box` ([[s, w], [n, e]] or
@@ -108,16 +110,19 @@
     M.focusLayer = L.layerGroup().addTo(map);
     M.clickLayer = L.layerGroup().addTo(map);
     L.control.scale({imperial: false}).addTo(map);
-    control('bottomleft', function () { return el('div', 'mapapp-datum', options.datumText); }).addTo(map);
+    M.datumBox = el('div', 'mapapp-datum', options.datumText || '');
+    control('bottomleft', function () { return M.datumBox; }).addTo(map);
     M.legendBox = el('details', 'mapapp-legend leaflet-bar');
     M.legendBox.open = map.getSize().x >= 800;  // on a narrow map the legend starts folded
-    M.legendBox.appendChild(el('summary', null, options.legendTitle));
+    M.legendTitle = el('summary', null, options.legendTitle || '');
+    M.legendBox.appendChild(M.legendTitle);
     M.legendBody = el('div', 'mapapp-legend-body');
     M.legendBox.appendChild(M.legendBody);
     L.DomEvent.disableClickPropagation(M.legendBox);
     L.DomEvent.disableScrollPropagation(M.legendBox);
     control('bottomright', function () { return M.legendBox; }).addTo(map);
-    if (options.osmAttribution) { map.attributionControl.addAttribution(options.osmAttribution); }
+    M.attribution = '';
+    M.setWords(options);
     M.watchTiles(map);
     M.drawWater(map, options.waterUrl);
     M.drawLabels(map, options.labels || []);
@@ -131,6 +136,20 @@
                                 interactive: false, className: 'mapapp-click'}).addTo(M.clickLayer);
     });
     setInterval(M.followUrl, 300);
+  };
+
+  M.setWords = function (words) {
+    // the words of the UI language: labels of kinds, sectors and precisions (tooltips), the datum
+    // label, the legend's title, the tile-failure message and the OpenStreetMap credit
+    Object.assign(M.o, words);
+    if (words.datumText !== undefined) { M.datumBox.textContent = words.datumText; }
+    if (words.legendTitle !== undefined) { M.legendTitle.textContent = words.legendTitle; }
+    if (words.osmAttribution !== undefined && words.osmAttribution !== M.attribution) {
+      var control = M.map.attributionControl;
+      if (M.attribution) { control.removeAttribution(M.attribution); }
+      if (words.osmAttribution) { control.addAttribution(words.osmAttribution); }
+      M.attribution = words.osmAttribution;
+    }
   };
 
   M.watchTiles = function (map) {
@@ -327,6 +346,7 @@
 
   M.apply = function (selection) {
     M.want = selection;
+    if (selection.words) { M.setWords(selection.words); }
     M.setLegend(selection.legend || '');
     window.mapappDrawn = -1;
     if (M.features) { M.applyNow(); }
