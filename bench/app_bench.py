@@ -33,7 +33,6 @@ Needs chromium (/usr/bin/chromium). Prints a table; paste it into bench/RESULTS.
 """
 from __future__ import annotations
 
-import contextlib
 
 import argparse
 import os
@@ -75,19 +74,23 @@ def naive_script(tmp: Path) -> Path:
 
 
 class Meter:
-    """Counts the bytes a page receives (HTTP bodies + websocket frames)."""
+    """Counts the bytes a page receives, as the browser's network layer reports them (DevTools
+    protocol): every HTTP response (encoded length, headers included) and websocket frame."""
 
     def __init__(self, page):
         self.bytes = 0
-        page.on("requestfinished", self._finished)
-        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.on("Network.loadingFinished", self._finished)
+        self.cdp.on("Network.webSocketFrameReceived", self._frame)
+        self.cdp.send("Network.enable")
 
-    def _finished(self, request):
-        with contextlib.suppress(Exception):  # a request whose sizes are gone (navigated away)
-            self.bytes += max(0, request.sizes()["responseBodySize"])
+    def _finished(self, event):
+        self.bytes += int(event.get("encodedDataLength") or 0)
 
-    def _frame(self, payload):
-        self.bytes += len(payload)
+    def _frame(self, event):
+        frame = event["response"]
+        data = frame["payloadData"]  # binary frames (opcode 2) come base64-encoded
+        self.bytes += len(data) * 3 // 4 if frame.get("opcode") == 2 else len(data.encode("utf-8"))
 
 
 COUNT_JS = """(el) => (window.mapappDrawn !== undefined ? window.mapappDrawn
@@ -187,7 +190,7 @@ def measure(browser, url: str, n: int, expected: int, label: str, log: Path, tim
         if waited is None:
             ctx.close()
             break
-        cdp = ctx.new_cdp_session(page)
+        cdp = meter.cdp
         out["heap_first_mb"] = heap_mb(cdp)
         box = page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
         box.locator("input").click()

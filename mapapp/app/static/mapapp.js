@@ -241,7 +241,7 @@
   M.makeLayers = function (map, canvas) {
     // the three feature layers, on the map from the start (st_folium binds its click handler to
     // what is on the map when the selection arrives; features added later report through them)
-    M.renderer = canvas ? L.canvas({padding: 0.3}) : undefined;
+    M.renderer = canvas ? new HidingCanvas({padding: 0.3}) : undefined;
     M.groups = LAYERS.map(function (name) {
       var g = name === 'points'
         ? L.markerClusterGroup({maxClusterRadius: 8, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
@@ -262,6 +262,26 @@
       return g.addTo(map);
     });
   };
+
+  // On a canvas, lines and areas that are not selected stay on the map but hidden: not drawn and
+  // not hit by the mouse. Showing or hiding many of them then costs one redraw, not thousands of
+  // layers taken off and put back (and they never lose their drawing order).
+  var HidingCanvas = L.Canvas.extend({
+    _updatePoly: function (layer, closed) {
+      if (!layer._mapappHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
+    }
+  });
+
+  function hides(group) {
+    // whether `group` shows a selection by hiding (canvas lines and areas) rather than removing
+    return !!M.renderer && group.mapappName === 'shapes';
+  }
+
+  function setHidden(layer, hidden) {
+    layer._mapappHidden = hidden;
+    layer.options.interactive = !hidden;
+    if (layer._renderer && layer._map) { layer._renderer._requestRedraw(layer); }
+  }
 
   function tooltipOf(e) {
     // tooltips are bound on the first hover, not for every feature up front
@@ -370,11 +390,19 @@
     M.wantBits = bits(sel.mask);
     var add = LAYERS.map(function () { return []; }), remove = LAYERS.map(function () { return []; });
     var firstAdded = -1, lastKept = -1;  // in the data's order, among lines and areas
+    var held = M.groups.map(function () { return []; });  // hiding layers put on the map the first time
     for (var i = 0; i < features.length; i += 1) {
       var f = features[i];
       if (!f.layer) { continue; }
       var want = M.selected(i) ? 1 : 0;
       var flat = f.group.mapappName !== 'points';
+      if (hides(f.group)) {
+        if (!f.held) { f.held = true; f.layer._mapappHidden = !want; f.layer.options.interactive = !!want;
+                       held[LAYERS.indexOf(f.group.mapappName)].push(f.layer); }
+        else if (want !== shown[i]) { setHidden(f.layer, !want); }
+        shown[i] = want;
+        continue;
+      }
       if (want === shown[i]) {
         if (want && flat) { lastKept = i; }
         continue;
@@ -387,7 +415,14 @@
     M.groups.forEach(function (g, j) {
       if (g.removeLayers) { g.removeLayers(remove[j]); } else { remove[j].forEach(function (l) { g.removeLayer(l); }); }
     });
-    if (sel.box) { map.fitBounds(sel.box, {padding: [24, 24], maxZoom: 13, animate: false}); }
+    if (sel.box) {  // fit the selection, unless the view is already that (a redraw saved)
+      var fit = {padding: L.point(24, 24), maxZoom: 13, animate: false};
+      var target = map._getBoundsCenterZoom(L.latLngBounds(sel.box), fit);
+      if (target.zoom !== map.getZoom() || map.latLngToContainerPoint(target.center).distanceTo(map.getSize().divideBy(2)) > 1) {
+        map.setView(target.center, target.zoom, fit);
+      }
+    }
+    M.groups.forEach(function (g, j) { held[j].forEach(function (l) { g.addLayer(l); }); });
     M.groups.forEach(function (g, j) {
       if (!add[j].length) { return; }
       if (g.addLayers) { g.addLayers(add[j]); return; }
@@ -398,7 +433,9 @@
       // one on, put what is shown back in drawing order
       for (var k = firstAdded; k < features.length; k += 1) {
         var l = features[k].layer;
-        if (shown[k] && l && l._map && features[k].group.mapappName !== 'points') { l.bringToFront(); }
+        if (shown[k] && l && l._map && features[k].group.mapappName !== 'points' && !hides(features[k].group)) {
+          l.bringToFront();
+        }
       }
     }
     if (firstAdded >= 0) {  // points stay above lines and areas
