@@ -23,8 +23,8 @@ from . import assets
 from .viewmodel import MapData
 
 JIANGXI_CENTER = (27.3, 115.7)
-# Selections larger than this draw on one canvas instead of one SVG path per feature (setting:
-# MAPAPP_CANVAS_ABOVE, e.g. 0 to always use the canvas).
+# Builds with more located features than this draw them on one canvas instead of one SVG path
+# each (setting: MAPAPP_CANVAS_ABOVE, e.g. 0 to always use the canvas).
 CANVAS_ABOVE = int(os.environ.get("MAPAPP_CANVAS_ABOVE", "3000"))
 
 

@@ -1,12 +1,12 @@
 """The map's view-model: one build prepared for display, with no Streamlit and no browser in it.
 
-`MapData` wraps one build. It selects features with the library's `filter_features` (memoised per
-filter), counts the features behind each filter choice, splits a selection into the map's layers
+`MapData` wraps one build. It selects features with the library's `filter_features` (one call per
+filter field and choice, combined and memoised), counts the features behind each filter choice, splits a selection into the map's layers
 (area-wide outlines, precise shapes, points), answers a click with a `PlaceReport`, and keeps one
-small GeoJSON string per located feature and datum (simplified 0.001° with topology preserved,
-rounded to 5 decimals, properties reduced to what the map needs). A layer is a join of those
-strings, so a rerun never goes through json.dumps of geometry. Exports never use these strings:
-they go through `mapapp.export` at full precision.
+compact copy of every located feature per datum for the browser (`display_pack`: simplified
+0.001° with topology preserved, rounded to 5 decimals, properties reduced to what the map needs),
+which the browser fetches once; a filter change then sends only `selection`, a bitmask over that
+copy. Exports never use it: they go through `mapapp.export` at full precision.
 
 Area-wide features (`AREA_WIDE_RULE`): an upper bound (the entity lies somewhere inside), a
 geometry made of whole administrative units (method `admin`: counties, cities, the province), or a
@@ -178,7 +178,6 @@ class MapData:
     def __post_init__(self):
         self.features = self.features.reset_index(drop=True)
         self.colors = sector_colors(self.manifest)
-        self._literals: dict = {}
         f = self.features
         geoms = f.geometry.values
         self._located = f.geometry.notna().to_numpy()
