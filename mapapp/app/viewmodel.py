@@ -6,7 +6,8 @@ splits a selection into the map's layers (area-wide outlines, precise shapes, po
 click with a `PlaceReport`, and keeps one compact copy of every located feature per datum for
 the browser (`display_pack`: simplified 0.001° with topology preserved, rounded to 5 decimals,
 properties reduced to what the map needs), which the browser fetches once; a filter change then
-sends only `selection`, a bitmask over that copy. Exports never use it: they go through `mapapp.export` at full precision.
+sends only `selection`, a bitmask over that copy. Exports never use it: they go through
+`mapapp.export` at full precision.
 
 Area-wide features (`AREA_WIDE_RULE`): an upper bound (the entity lies somewhere inside), a
 geometry made of whole administrative units (method `admin`: counties, cities, the province), or a
