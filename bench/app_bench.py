@@ -241,7 +241,7 @@ def before_script(source: Path) -> Path:
     """The page stub of the app in the source folder `source` (its own runtime folder)."""
     out = subprocess.run([sys.executable, "-c", "from mapapp.app.assets import runtime_dir, STUB_NAME; "
                           "print(runtime_dir() / STUB_NAME)"], env=dict(os.environ, PYTHONPATH=str(source)),
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, cwd=source)
     return Path(out.stdout.strip())
 
 
@@ -269,8 +269,11 @@ def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = 
                     env["PYTHONPATH"] = str(before)
                     script = before_script(before)
                 with open(tmp / f"server-{which}-{n}-{attempt}.log", "w") as server_log:
+                    # `python -m streamlit` puts its working folder first on sys.path: run each page
+                    # from the source folder it is meant to serve
                     proc = subprocess.Popen(streamlit_command("127.0.0.1", port, script), env=env,
-                                            stdout=server_log, stderr=subprocess.STDOUT)
+                                            stdout=server_log, stderr=subprocess.STDOUT,
+                                            cwd=before if which == "before" else HERE.parent)
                 try:
                     url = f"http://127.0.0.1:{port}"
                     if not wait_until_up(url, proc=proc):
