@@ -122,12 +122,13 @@ def test_geojson_and_csv_downloads_equal_the_cli_export(real_app, app_page, tmp_
 
 
 DRAWN_IDS_JS = """() => {
-    // the ids of the features Leaflet has on the map, plus the points a cluster on the map stands
-    // for (on a canvas, unselected lines and areas stay on the map hidden: not drawn, not counted)
-    const ids = [];
+    // the ids of the plan features Leaflet has on the map, plus the points a cluster on the map
+    // stands for (on a canvas, unselected lines and areas stay on the map hidden: not counted);
+    // boundaries, water and the highlight are not plan features
+    const ids = [], own = l => l.feature && window.mapapp.byId[l.feature.properties.id] === l;
     window.map.eachLayer(l => {
         if (l.getAllChildMarkers) { l.getAllChildMarkers().forEach(m => ids.push(m.feature.properties.id)); }
-        else if (l.feature && l.feature.properties && !l.__parent && !l._mapappHidden) { ids.push(l.feature.properties.id); }
+        else if (own(l) && !l._mapappHidden) { ids.push(l.feature.properties.id); }
     });
     return ids;
 }"""
