@@ -138,6 +138,16 @@ CLICK_JS = """() => {
 }"""
 
 
+def apply_ms(page) -> float | None:
+    """Milliseconds the map spent applying the last selection (mapapp.times.apply: show/hide and
+    fit, before the browser paints), or None for a page that does not report it."""
+    try:
+        return page.frame_locator(MAP_FRAME).locator("#map_div").evaluate(
+            "() => (window.mapapp && window.mapapp.times ? window.mapapp.times.apply : null)", timeout=5000)
+    except Exception:
+        return None
+
+
 def heap_mb(cdp) -> float | None:
     """The page's JavaScript heap in use after a garbage collection (MB; the map frame is
     same-origin, so it shares the page's heap)."""
@@ -198,7 +208,7 @@ def measure(browser, url: str, n: int, expected: int, label: str, log: Path, tim
         option = page.get_by_role("option").filter(has_text=label).first
         option.wait_for()
         s, k, srv, b = _filter_change(page, meter, log, expected, timeout, option.click)
-        out.update(narrow_s=s, narrow_reruns=k, narrow_server_s=srv, narrow_bytes=b)
+        out.update(narrow_s=s, narrow_reruns=k, narrow_server_s=srv, narrow_bytes=b, narrow_apply_ms=apply_ms(page))
         if s is None:
             ctx.close()
             break
@@ -206,7 +216,7 @@ def measure(browser, url: str, n: int, expected: int, label: str, log: Path, tim
         page.wait_for_timeout(300)
         chip = box.locator("button[aria-label^='Remove']").last  # the chip's own remove button
         s, k, srv, b = _filter_change(page, meter, log, n, timeout, chip.click)
-        out.update(widen_s=s, widen_reruns=k, widen_server_s=srv, widen_bytes=b)
+        out.update(widen_s=s, widen_reruns=k, widen_server_s=srv, widen_bytes=b, widen_apply_ms=apply_ms(page))
         out["heap_after_mb"] = heap_mb(cdp)
         if which != "naive" and s is not None:
             t2 = time.perf_counter()
@@ -306,9 +316,9 @@ def _m(v):
 
 
 HEADER = ("| features | page | first page cold (s) | first page warm (s) | narrowing (s) | widening (s) | "
-          "click to evidence (s) | server per rerun (s) | first page MB | narrowing KB | widening KB | "
-          "server RSS / peak (MB) | browser heap first / after (MB) | load |\n"
-          "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|")
+          "click to evidence (s) | server per rerun (s) | map apply narrowing / widening (ms) | first page MB | "
+          "narrowing KB | widening KB | server RSS / peak (MB) | browser heap first / after (MB) | load |\n"
+          "|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|---:|")
 
 
 def row(r: dict) -> str:
@@ -317,7 +327,8 @@ def row(r: dict) -> str:
     click = _s(r.get("click_s")) if r["page"] != "naive" else "–"
     return (f"| {r['size']:,} | {r['page']} | {_s(r.get('first_cold_s'))} | {_s(r.get('first_warm_s'))} | "
             f"{_s(r.get('narrow_s'))} | {_s(r.get('widen_s'))} | {click} | {_s(per)} | "
-            f"{_mb(r.get('first_warm_bytes'))} | {_kb(r.get('narrow_bytes'))} | {_kb(r.get('widen_bytes'))} | "
+            f"{_m(r.get('narrow_apply_ms'))} / {_m(r.get('widen_apply_ms'))} | {_mb(r.get('first_warm_bytes'))} | "
+            f"{_kb(r.get('narrow_bytes'))} | {_kb(r.get('widen_bytes'))} | "
             f"{_m(r.get('server_rss_mb'))} / {_m(r.get('server_peak_mb'))} | "
             f"{_m(r.get('heap_first_mb'))} / {_m(r.get('heap_after_mb'))} | {r.get('load', 0):.1f} |")
 
