@@ -65,7 +65,7 @@ where = {where!r}
 store = PostgisStore(where) if where.startswith("postgresql") else FolderStore(__import__("pathlib").Path(where))
 b = store.load()
 data = MapData(b.features, b.boundaries, b.manifest, b.context, select_ids=store.id_selector(b))
-data.feature_strings("WGS84")
+data.display_pack("WGS84")
 del b
 n = len(data.select(FeatureFilter(kinds=["park"], statuses=["planned"])))
 print(json.dumps({{"rows": n, "app_mb": rss() - base}}))

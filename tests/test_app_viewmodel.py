@@ -2,13 +2,15 @@
 area-wide rule, the layers and their drawing order, the place report, place names and water."""
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 
 import numpy as np
 import pytest
 import shapely
 
-from mapapp.app.viewmodel import AREA_WIDE_KM2, LAYERS, NEAR_M, MapData
+from mapapp.app.viewmodel import AREA_WIDE_KM2, LAYERS, NEAR_M, MapData, display_geometries
 from mapapp.features import FeatureFilter
 
 UTM50 = "EPSG:32650"  # metres, for distances computed independently of the view-model
@@ -54,26 +56,83 @@ def test_layers_partition_the_selection_and_draw_smaller_above_larger(data):
         assert (np.diff(polys) <= 1e-12).all(), name
 
 
-def test_display_strings_send_area_wide_polygons_as_outlines_and_points_with_their_radius(data):
-    strings = data.feature_strings("WGS84")
+def _unpack(data: MapData, datum: str = "WGS84") -> dict:
+    return json.loads(gzip.decompress(data.display_pack(datum)))
+
+
+def _decode(seq: list[int], scale: int) -> np.ndarray:
+    """The browser's reading of a delta-coded coordinate sequence (static/mapapp.js latLngs)."""
+    return np.cumsum(np.array(seq, dtype=np.int64).reshape(-1, 2), axis=0) / scale
+
+
+def _rings(geometry: list, scale: int) -> list[np.ndarray]:
+    kind, c = geometry
+    if kind in ("P", "L"):
+        return [_decode(c, scale)]
+    if kind in ("ML", "A"):
+        return [_decode(s, scale) for s in c]
+    if kind == "MA":
+        return [_decode(s, scale) for part in c for s in part]
+    raise AssertionError(kind)
+
+
+def test_display_pack_holds_every_located_feature_once_in_drawing_order_with_its_display_geometry(data):
+    pack = _unpack(data)
+    order = data.display_order()
     f = data.features
-    seen_outline = seen_polygon = seen_radius = False
-    for i in range(len(f)):
-        if not strings[i]:
-            assert not data.is_located(i)
-            continue
-        feat = json.loads(strings[i])
-        kind = feat["geometry"]["type"]
-        if data.is_area_wide(i) and f.geometry.iloc[i].geom_type in ("Polygon", "MultiPolygon"):
-            assert kind in ("LineString", "MultiLineString") and feat["properties"]["w"] == 1
-            seen_outline = True
-        elif f.geometry.iloc[i].geom_type in ("Polygon", "MultiPolygon"):
-            assert kind in ("Polygon", "MultiPolygon") and "w" not in feat["properties"]
-            seen_polygon = True
-        if kind == "Point" and f["uncertainty_m"].iloc[i] > 0:
-            assert feat["properties"]["r"] == round(f["uncertainty_m"].iloc[i])
-            seen_radius = True
-    assert seen_outline and seen_polygon and seen_radius
+    located = np.flatnonzero(f.geometry.notna().to_numpy())
+    assert sorted(order.tolist()) == located.tolist()  # every located feature, once
+    rows = data.layer_rows(located)
+    assert pack["layers"] == [[name, len(rows[name])] for name in LAYERS]
+    assert order.tolist() == np.concatenate([rows[name] for name in LAYERS]).tolist()
+    assert [r[0] for r in pack["features"]] == f["id"].iloc[order].tolist()
+    assert [r[1] for r in pack["features"]] == f["name"].iloc[order].tolist()  # names as written (escaped on the page)
+    shown = display_geometries(f.geometry.iloc[order], "WGS84")
+    seen = set()
+    for row, pos, geom in zip(pack["features"], order, shown):
+        kind = row[7][0]
+        wide = data.is_area_wide(pos)
+        assert bool(row[5] & 2) == wide and bool(row[5] & 1) == bool(f["upper_bound"].iloc[pos])
+        if wide and geom.geom_type in ("Polygon", "MultiPolygon"):
+            assert kind in ("L", "ML")  # an area-wide polygon travels as its outline
+            geom = shapely.boundary(geom)
+            seen.add("outline")
+        elif geom.geom_type in ("Polygon", "MultiPolygon"):
+            assert kind in ("A", "MA")
+            seen.add("polygon")
+        if kind == "P" and f["uncertainty_m"].iloc[pos] > 0:
+            assert row[6] == round(f["uncertainty_m"].iloc[pos])
+            seen.add("radius")
+        # the coordinates the browser reads back are the display geometry's, to the last digit
+        got = np.concatenate(_rings(row[7], pack["scale"]))
+        want = shapely.get_coordinates(geom)
+        assert got.shape == want.shape and np.abs(got - want).max() < 1e-9, row[0]
+    assert seen == {"outline", "polygon", "radius"}
+
+
+def test_display_pack_in_gcj02_is_shifted_about_600_m(data):
+    wgs, gcj = _unpack(data, "WGS84"), _unpack(data, "GCJ-02")
+    assert [r[0] for r in wgs["features"]] == [r[0] for r in gcj["features"]]
+    i = next(i for i, r in enumerate(wgs["features"]) if r[7][0] == "P")
+    (x0, y0), (x1, y1) = _decode(wgs["features"][i][7][1], 10**5)[0], _decode(gcj["features"][i][7][1], 10**5)[0]
+    assert 0.003 < x1 - x0 < 0.007 and -0.005 < y1 - y0 < -0.002
+
+
+def test_selection_is_a_bitmask_of_exactly_the_selected_located_features(data):
+    f = data.features
+    kind = f[f.geometry.notna()]["kind"].value_counts().index[0]
+    positions = data.select(FeatureFilter(kinds=[kind]))
+    bits = np.unpackbits(np.frombuffer(base64.b64decode(data.selection(positions)), dtype=np.uint8), bitorder="little")
+    order = data.display_order()
+    chosen = order[bits[:len(order)].astype(bool)]
+    assert sorted(chosen.tolist()) == sorted(p for p in positions.tolist() if data.is_located(p))
+    assert not bits[len(order):].any()
+    assert len(data.selection(positions)) <= 4 * ((len(order) + 7) // 8 + 2) // 3 + 4  # 1 bit per feature
+    everything = np.unpackbits(np.frombuffer(base64.b64decode(data.selection(data.select(FeatureFilter()))),
+                                             dtype=np.uint8), bitorder="little")
+    assert everything[:len(order)].all()
+    assert not np.unpackbits(np.frombuffer(base64.b64decode(data.selection(np.array([], dtype=int))),
+                                           dtype=np.uint8)).any()
 
 
 def _expected_report(data, lon, lat, flt=None):
@@ -155,3 +214,39 @@ def test_water_is_drawn_from_the_build_context_with_poyang_lake(data):
     assert kinds.count("lake") >= 1 and kinds.count("river") >= 20
     lakes = [shapely.geometry.shape(f["geometry"]) for f in water["features"] if f["properties"]["k"] == "lake"]
     assert any(lake.covers(shapely.Point(116.25, 29.05)) for lake in lakes)  # open water of 鄱阳湖
+
+
+def test_select_and_facet_counts_equal_the_library_filter_on_combined_filters(data):
+    """select() and facet_counts() combine per-field conditions evaluated by filter_features: the
+    result must be exactly filter_features' on the whole filter, and each facet the count of
+    located features per choice among filter_features' rows without that field."""
+    import pandas as pd
+    from dataclasses import replace
+
+    from mapapp.app.viewmodel import FILTER_FIELDS
+    from mapapp.features import filter_features
+
+    f = data.features
+    located = f[f.geometry.notna()]
+    kind = located["kind"].value_counts().index[0]
+    sector = located["sectors"].explode().value_counts().index[1]
+    city = located["cities"].explode().value_counts().index[0]
+    plan = located["plans"].explode().value_counts().index[0]
+    filters = [FeatureFilter(), FeatureFilter(kinds=[kind]), FeatureFilter(kinds=[kind], sectors=[sector]),
+               FeatureFilter(within=[city], plans=[plan]), FeatureFilter(query="南昌", statuses=["planned"]),
+               FeatureFilter(sectors=[sector], include_unlocated=True), FeatureFilter(query="没有这个名字")]
+    for flt in filters:
+        want = filter_features(f, flt, data.boundaries).index.to_numpy()
+        assert data.select(flt).tolist() == want.tolist(), flt
+        counts = data.facet_counts(flt)
+        for name in FILTER_FIELDS:
+            rows = f.loc[filter_features(f, replace(flt, **{name: []}), data.boundaries).index]
+            rows = rows[rows.geometry.notna()]
+            if name == "within":
+                values = [u for cs, ks in zip(rows["cities"], rows["counties"]) for u in {*cs, *ks}]
+            elif name in ("plans", "sectors"):
+                values = [v for vs in rows[name] for v in set(vs)]
+            else:
+                values = list(rows[{"kinds": "kind", "statuses": "status", "precisions": "precision"}[name]])
+            expected = {str(k): int(v) for k, v in pd.Series(values, dtype=object).value_counts().items()}
+            assert counts[name] == expected, (flt, name)

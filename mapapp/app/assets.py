@@ -14,6 +14,7 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
+import functools
 import hashlib
 
 import xstatic.pkg.jquery as xs_jquery
@@ -62,8 +63,10 @@ def _sources() -> dict[str, Path]:
     return files
 
 
+@functools.lru_cache(maxsize=1)
 def _own_tag() -> str:
-    """Return a short hash of the app's own static files (a new version gets a new folder and URL)."""
+    """Return a short hash of the app's own static files (a new version gets a new folder and URL);
+    read once per process."""
     h = hashlib.sha256()
     for name in _OWN_FILES:
         h.update((OWN_DIR / name).read_bytes())
@@ -101,22 +104,33 @@ def runtime_dir() -> Path:
 DATA_DIR = "data"
 
 
-def publish(name: str, text: str) -> str:
-    """Put `text` (a build's context layer as GeoJSON) in the static folder under a name made of
-    `name` and a hash of its content, and return its URL. The browser fetches it once and caches
-    it, instead of receiving it again with the map on every rerun. Written atomically; a file
-    that is already there is reused (same name, same content)."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
-    file_name = f"{safe}-{digest}.json"
-    target = runtime_dir() / "static" / DATA_DIR / file_name
+def publish(name: str, content: str | bytes, suffix: str = ".json") -> str:
+    """Put `content` (a build's layer: GeoJSON text, or bytes such as gzip-compressed JSON with
+    suffix ".json.gz") in the static folder under a name made of `name`, a hash of the content
+    and `suffix`, and return its URL. The browser fetches it once and caches it, instead of
+    receiving it again with the map on every rerun. Written atomically; a file that is already
+    there is reused (same name, same content). A ".gz" file is served as application/gzip, so
+    Streamlit sends it as it is (no compression per request) and the page decompresses it."""
+    target = _publish_target(name, content, suffix)
     if not target.is_file():
+        data = content.encode("utf-8") if isinstance(content, str) else content
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         os.replace(tmp, target)
-    return f"{STATIC_URL}/{DATA_DIR}/{file_name}"
+    return f"{STATIC_URL}/{DATA_DIR}/{target.name}"
+
+
+@functools.lru_cache(maxsize=48)  # a build's layers in both datums, for the 4 builds page.py caches
+def _publish_target(name: str, content: str | bytes, suffix: str) -> Path:
+    """Return the file `publish` writes `content` to. Memoised: the page publishes the same build
+    layers on every rerun, and Python keeps a str's or bytes' hash, so a repeat costs no hashing
+    of megabytes."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    digest = hashlib.sha256(data).hexdigest()[:20]
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    return runtime_dir() / "static" / DATA_DIR / f"{safe}-{digest}{suffix}"
 
 
 def _complete(folder: Path) -> bool:

@@ -23,8 +23,8 @@ from . import assets
 from .viewmodel import MapData
 
 JIANGXI_CENTER = (27.3, 115.7)
-# Selections larger than this draw on one canvas instead of one SVG path per feature (setting:
-# MAPAPP_CANVAS_ABOVE, e.g. 0 to always use the canvas).
+# Builds with more located features than this draw them on one canvas instead of one SVG path
+# each (setting: MAPAPP_CANVAS_ABOVE, e.g. 0 to always use the canvas).
 CANVAS_ABOVE = int(os.environ.get("MAPAPP_CANVAS_ABOVE", "3000"))
 
 
@@ -87,28 +87,24 @@ class _ScriptOnly(MacroElement):
         return None
 
 
-class MapappLayer(_ScriptOnly):
-    """One of the map's feature layers (viewmodel.LAYERS), its data an already serialised string
-    (no json round trip). The first layer of a drawing resets the page's feature index; the last
-    one sets the legend and lets the page order, highlight and count what was drawn."""
+class MapappSelection(_ScriptOnly):
+    """The script of one feature layer's FeatureGroup (viewmodel.LAYERS) in feature_group_to_add:
+    it ties the layer the browser already holds to this group's entry in the layer control, and
+    the first group also carries the selection (bitmask, box to fit, legend) for mapapp.apply."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        {% if this.first %}window.mapapp.reset();{% endif %}
-        var {{ this.get_name() }} = window.mapapp.layer({{ this.layer }}, JSON.parse({{ this.data }}), {{ this.canvas }})
-            .addTo({{ this._parent.get_name() }});
-        {% if this.last %}window.mapapp.setLegend({{ this.legend }}); window.mapapp.drawn();{% endif %}
+        {% if this.selection %}window.mapapp.apply({{ this.selection }});{% endif %}
+        window.mapapp.bindToggle({{ this.layer }}, {{ this._parent.get_name() }});
         {% endmacro %}
-    """)  # noqa: E501
+    """)
 
-    def __init__(self, layer: str, data_literal: str, canvas: bool, first: bool, last: bool, legend_html: str = ""):
+    def __init__(self, layer: str, selection: dict | None = None):
         super().__init__()
-        self._name = "MapappLayer"
+        self._name = "MapappSelection"
         self.layer = json.dumps(layer)
-        self.data = data_literal  # a JS string literal holding the GeoJSON text (JSON.parse is faster than a literal)
-        self.canvas = "true" if canvas else "false"
-        self.first, self.last = first, last
-        self.legend = json.dumps(legend_html, ensure_ascii=False).replace("</", "<\\/")
+        self.selection = (json.dumps(selection, ensure_ascii=False).replace("</", "<\\/")
+                          if selection is not None else "")
 
 
 class BoundaryGeoJson(_ScriptOnly):
@@ -129,23 +125,6 @@ class BoundaryGeoJson(_ScriptOnly):
         self.style = json.dumps(style)
 
 
-class FitBounds(_ScriptOnly):
-    """Fits the live map to a box when the filtered content is (re)drawn."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        if (window.map) { window.map.fitBounds({{ this.box }}, {padding: [24, 24], maxZoom: 13, animate: false}); }
-        {% endmacro %}
-    """)
-
-    def __init__(self, bounds: tuple[float, float, float, float]):
-        super().__init__()
-        self._name = "FitBounds"
-        w, s, e, n = bounds
-        pad = 0.005
-        self.box = json.dumps([[s - pad, w - pad], [n + pad, e + pad]])
-
-
 BOUNDARY_STYLES = {
     "province": {"color": "#222222", "weight": 2.2, "fill": False, "opacity": 0.9},
     "city": {"color": "#555555", "weight": 1.4, "fill": False, "opacity": 0.8},
@@ -157,8 +136,11 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
              boundary_shown: tuple[str, ...] = ("province", "city")) -> folium.Map:
     """Return the folium map that stays the same across filter changes: basemap, local assets,
     the boundary layers (switchable in the layer control) and mapapp.init with `options` plus
-    the place labels and the water in the basemap's datum. Boundaries and water go to the
-    browser as static files (assets.publish), fetched once, not with every rerun."""
+    the place labels and the water in the basemap's datum. Boundaries, water and every located
+    feature's display geometry (MapData.display_pack) go to the browser as static files
+    (assets.publish), fetched once, not with every rerun; filter changes then send only the
+    selection (feature_groups). Features draw on one canvas when the build has more than
+    CANVAS_ABOVE of them, else as one SVG path each."""
     m = folium.Map(location=JIANGXI_CENTER, zoom_start=7, tiles=None, control_scale=False, zoom_snap=0.25,
                    prefer_canvas=False, min_zoom=4, max_zoom=18)
     m.default_js = assets.js_links()
@@ -171,7 +153,9 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
                              subdomains=basemap.subdomains, max_zoom=18, control=False, overlay=True).add_to(m)
     datum = basemap.datum
     options = dict(options, labels=[[x.name, x.level, x.lon, x.lat] for x in data.place_labels(datum)],
-                   waterUrl=assets.publish(f"water-{datum}", data.water_geojson(datum)))
+                   waterUrl=assets.publish(f"water-{datum}", data.water_geojson(datum)),
+                   dataUrl=assets.publish(f"features-{datum}", data.display_pack(datum), suffix=".json.gz"),
+                   canvas=len(data.display_order()) > CANVAS_ABOVE)
     MapappBase(options).add_to(m)
     for level in ("county", "city", "province"):
         fg = folium.FeatureGroup(name=html.escape(boundary_names[level]), show=level in boundary_shown)
@@ -182,24 +166,26 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
 
 
 def feature_groups(data: MapData, positions: np.ndarray, datum: str, layer_names: dict[str, str],
-                   legend_html: str) -> list[folium.FeatureGroup]:
-    """Return one FeatureGroup per map layer (viewmodel.LAYERS, bottom to top) with the selected
-    features, for feature_group_to_add; the first one also fits the map to the selection.
-    `layer_names` gives each layer's name in the layer control ({n} is its feature count)."""
-    groups = []
+                   legend_html: str, words: dict | None = None) -> list[folium.FeatureGroup]:
+    """Return one FeatureGroup per map layer (viewmodel.LAYERS, bottom to top), for
+    feature_group_to_add. They hold no geometry: the browser already has every feature
+    (base_map's data), and the first group's script sends the selection, a bitmask over
+    MapData.display_order() (MapData.selection), with the box to fit, the legend and `words`
+    (the UI language's labels for mapapp.setWords).
+    `layer_names` gives each layer's name in the layer control ({n} is its feature count); a
+    layer with nothing selected stays out of the control."""
     box = data.bounds(positions)
-    by_layer = {k: v for k, v in data.layer_rows(positions).items() if len(v)}
-    canvas = len(positions) > CANVAS_ABOVE
-    if not by_layer:  # nothing selected: still swap the old layers out and report 0 drawn
-        by_layer = {"shapes": np.array([], dtype=int)}
-    for i, (name, rows) in enumerate(by_layer.items()):
+    if box is not None:
+        if datum == "GCJ-02":
+            lo, la = shift_geometries([shapely.Point(box[0], box[1]), shapely.Point(box[2], box[3])])
+            box = (lo.x, lo.y, la.x, la.y)
+        w, s, e, n = box
+        pad = 0.005
+        box = [[s - pad, w - pad], [n + pad, e + pad]]
+    selection = {"mask": data.selection(positions), "box": box, "legend": legend_html, "words": words or {}}
+    groups = []
+    for i, (name, rows) in enumerate(data.layer_rows(positions).items()):
         fg = folium.FeatureGroup(name=html.escape(layer_names[name].format(n=len(rows))), control=bool(len(rows)))
-        if not groups and box is not None:  # fit first: drawing then refitting would draw twice
-            if datum == "GCJ-02":
-                lo, la = shift_geometries([shapely.Point(box[0], box[1]), shapely.Point(box[2], box[3])])
-                box = (lo.x, lo.y, la.x, la.y)
-            FitBounds(box).add_to(fg)
-        MapappLayer(name, data.layer_literal(rows, datum), canvas and name != "area", first=i == 0,
-                    last=i == len(by_layer) - 1, legend_html=legend_html).add_to(fg)
+        MapappSelection(name, selection if i == 0 else None).add_to(fg)
         groups.append(fg)
     return groups

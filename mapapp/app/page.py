@@ -45,7 +45,8 @@ def _map_data(where: str, build_id: str | None, _store: BuildStore) -> MapData:
     the store for the ids of each selection (`BuildStore.id_selector`)."""
     b = _store.load()
     data = MapData(b.features, b.boundaries, b.manifest, b.context, select_ids=_store.id_selector(b))
-    data.feature_strings("WGS84")  # warm the cache once per build
+    data.display_pack("WGS84")  # make the browser's copy of the features once per build
+    data.facet_counts(FeatureFilter())  # and the filter choices of every row
     return data
 
 
@@ -246,8 +247,9 @@ def _select(feature_id: str | None) -> None:
 
 def _draw_map(data: MapData, positions, basemap, lab: Labels, lang: str) -> None:
     datum = basemap.datum
-    opts = {
-        "colors": data.colors,
+    # the words of the UI language travel with the selection, not in the base map: a language
+    # switch then keeps the map (and the features it holds) and only sends the selection
+    words = {
         "kinds": {k: lab.term("kinds", k) for k in data.manifest["vocabulary"]["kinds"]},
         "sectors": {k: lab.term("sectors", k) for k in data.manifest["vocabulary"]["sectors"]},
         "precisions": {k: lab.term("precisions", k) for k in data.manifest["vocabulary"]["precisions"]},
@@ -260,12 +262,12 @@ def _draw_map(data: MapData, positions, basemap, lab: Labels, lang: str) -> None
         "osmAttribution": t("osm_attribution", lang) if data.uses_osm else "",
     }
     names = {lvl: t(f"boundary_{lvl}", lang) for lvl in ("province", "city", "county")}
-    m = layers.base_map(data, basemap, opts, names)
+    m = layers.base_map(data, basemap, {"colors": data.colors}, names)
     legend = render.legend_html([(lab.term("sectors", s), data.colors.get(s, "#555555"))
                                  for s in data.sectors_shown(positions)], lang)
     layer_names = {name: t(f"layer_{name}", lang) for name in ("area", "shapes", "points")}
-    groups = layers.feature_groups(data, positions, datum, layer_names, legend)
-    out = st_folium(m, key=f"map-{basemap.key}-{lang}", height=MAP_HEIGHT, use_container_width=True,
+    groups = layers.feature_groups(data, positions, datum, layer_names, legend, words)
+    out = st_folium(m, key=f"map-{basemap.key}", height=MAP_HEIGHT, use_container_width=True,
                     returned_objects=["last_active_drawing", "last_clicked", "last_object_clicked"],
                     feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True))
     out = out or {}

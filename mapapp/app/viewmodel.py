@@ -1,13 +1,14 @@
 """The map's view-model: one build prepared for display, with no Streamlit and no browser in it.
 
-`MapData` wraps one build. It selects features through its `select_ids` (the store's
-`id_selector`: in memory for the folder store, in SQL for PostGIS; memoised per filter), counts
-the features behind each filter choice, splits a selection into the map's layers (area-wide
-outlines, precise shapes, points), answers a click with a `PlaceReport`, and keeps one small
-GeoJSON string per located feature and datum (simplified 0.001° with topology preserved, rounded
-to 5 decimals, properties reduced to what the map needs). A layer is a join of those
-strings, so a rerun never goes through json.dumps of geometry. Exports never use these strings:
-they go through `mapapp.export` at full precision.
+`MapData` wraps one build. It selects features with the library's `filter_features` (one call per
+filter field and choice, combined and memoised) or, when the build lives in a store that filters
+where it keeps it (PostGIS), through `select_ids` (the store's `id_selector`), counts the features
+behind each filter choice, splits a selection into the map's layers (area-wide outlines, precise
+shapes, points), answers a click with a `PlaceReport`, and keeps one compact copy of every located
+feature per datum for the browser (`display_pack`: simplified 0.001° with topology preserved,
+rounded to 5 decimals, properties reduced to what the map needs), which the browser fetches once;
+a filter change then sends only `selection`, a bitmask over that copy. Exports never use it: they
+go through `mapapp.export` at full precision.
 
 Area-wide features (`AREA_WIDE_RULE`): an upper bound (the entity lies somewhere inside), a
 geometry made of whole administrative units (method `admin`: counties, cities, the province), or a
@@ -20,6 +21,8 @@ report lists them as "covering" a point.
 """  # noqa: E501
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import math
 import threading
@@ -42,12 +45,15 @@ CONTEXT_DECIMALS = 4
 WATER_SIMPLIFY_DEG = 0.0015
 FIT_MARGIN_DEG = 0.3  # the map fits the selection clipped to Jiangxi plus this margin
 FILTER_FIELDS = ("plans", "sectors", "kinds", "statuses", "precisions", "within")
+FILTER_COLUMNS = ("plans", "sectors", "kind", "status", "precision", "name", "aliases", "cities", "counties")
 AREA_WIDE_KM2 = 1000.0
 AREA_WIDE_RULE = (f"upper bound, or method 'admin' (whole counties, cities or the province), "
                   f"or a polygon larger than {AREA_WIDE_KM2:,.0f} km²")
 NEAR_M = 3000.0   # the place report lists selected features within this distance of the click
 MAX_NEAR = 15     # … at most this many, nearest first
 LAYERS = ("area", "shapes", "points")  # drawing order, bottom to top
+PACK_FORMAT = "mapapp-features-1"  # the layout of display_pack(); static/mapapp.js reads it
+PACK_SCALE = 10 ** DECIMALS        # display coordinates are integers in 1/PACK_SCALE degrees
 
 # 24 distinguishable colours, assigned to sectors in vocabulary order.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -61,6 +67,52 @@ def _metres_per_degree(lat: float) -> tuple[float, float]:
     phi = math.radians(lat)
     return (111_412.84 * math.cos(phi) - 93.5 * math.cos(3 * phi),
             111_132.954 - 559.822 * math.cos(2 * phi) + 1.175 * math.cos(4 * phi))
+
+
+def _delta_seqs(seqs: np.ndarray) -> list[list[int]]:
+    """Return each coordinate sequence (LineStrings or LinearRings) as integers in 1/PACK_SCALE
+    degrees: the first x, y, then the differences to the previous vertex (display_pack's seq)."""
+    coords, owner = shapely.get_coordinates(seqs, return_index=True)
+    q = np.rint(coords * PACK_SCALE).astype(np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    counts = np.bincount(owner, minlength=len(seqs))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    d[starts[counts > 0]] = q[starts[counts > 0]]
+    flat = d.ravel().tolist()
+    return [flat[2 * a:2 * (a + c)] for a, c in zip(starts.tolist(), counts.tolist())]
+
+
+def _encode_geometries(geoms: np.ndarray) -> list:
+    """Return display geometries in display_pack's form (None for a missing or empty one); the
+    coordinates of all of them are converted at once."""
+    out: list = [None] * len(geoms)
+    types = shapely.get_type_id(geoms)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    idx = np.flatnonzero(present & (types == 0))
+    if len(idx):
+        for i, xy in zip(idx.tolist(), _delta_seqs(geoms[idx])):
+            out[i] = ["P", xy]
+    for family, multi, single_code, multi_code in (((1, 5), 5, "L", "ML"), ((3, 6), 6, "A", "MA")):
+        idx = np.flatnonzero(present & np.isin(types, family))
+        if not len(idx):
+            continue
+        parts, part_owner = shapely.get_parts(geoms[idx], return_index=True)
+        if single_code == "L":
+            seqs, seq_owner = parts, np.arange(len(parts))
+        else:
+            seqs, seq_owner = shapely.get_rings(parts, return_index=True)
+        per_part: list[list] = [[] for _ in range(len(parts))]
+        for owner, seq in zip(seq_owner.tolist(), _delta_seqs(seqs)):
+            per_part[owner].append(seq)
+        per_feature: list[list] = [[] for _ in range(len(idx))]
+        for owner, part in zip(part_owner.tolist(), per_part):
+            per_feature[owner].append(part[0] if single_code == "L" else part)
+        for i, kind, parts_ in zip(idx.tolist(), types[idx].tolist(), per_feature):
+            out[i] = [multi_code, parts_] if kind == multi else [single_code, parts_[0]]
+    for i in np.flatnonzero(present & ~np.isin(types, (0, 1, 3, 5, 6))).tolist():
+        out[i] = ["G", json.loads(shapely.to_geojson(geoms[i]))]
+    return out
 
 
 @dataclass(frozen=True)
@@ -131,7 +183,6 @@ class MapData:
     def __post_init__(self):
         self.features = self.features.reset_index(drop=True)
         self.colors = sector_colors(self.manifest)
-        self._literals: dict = {}
         f = self.features
         geoms = f.geometry.values
         self._located = f.geometry.notna().to_numpy()
@@ -155,22 +206,52 @@ class MapData:
         self._tree_rows = located
         self._tree = shapely.STRtree(geoms[located])
         self._position = {fid: i for i, fid in enumerate(f["id"])}
+        # what filter_features reads of one field's choice (unlocated rows included, so it never
+        # touches the geometry): subsetting it is much cheaper than the whole feature table
+        self._filter_table = pd.DataFrame(f[list(FILTER_COLUMNS)])
         self.unlocated_count = int((~self._located).sum())
 
     # ---- selection -------------------------------------------------------------------------
     def select(self, flt: FeatureFilter) -> np.ndarray:
-        """Return the row positions matching `flt`, in table order (from `select_ids`, else the
-        library's filter_features; memoised). Raises MapappError for an unknown unit, and
-        BuildChanged when the store no longer holds this build."""
+        """Return the row positions matching `flt`, in table order (memoised). With `select_ids` the
+        store answers (raising BuildChanged once it holds another build); otherwise the library's
+        filter_features ANDs one condition per filter field; each condition is evaluated once by
+        filter_features itself (`_field_mask`) and combined here, so the choices are the library's
+        and a filter change evaluates only the field that changed. Raises MapappError for an
+        unknown unit."""
         key = ("select", filter_key(flt))
         hit = self._memo.get(key)
         if hit is None:
-            if self.select_ids is None:
-                hit = filter_features(self.features, flt, self.boundaries).index.to_numpy()
-            else:
+            if self.select_ids is not None:
                 hit = np.sort(np.fromiter((self._position[i] for i in self.select_ids(flt)), dtype=int))
+            else:
+                mask = self._mask(flt)
+                if not flt.include_unlocated:
+                    mask &= self._located
+                hit = np.flatnonzero(mask)
             self._remember(key, hit)
         return hit
+
+    def _field_mask(self, name: str, value) -> np.ndarray:
+        """Return the rows (located or not) that filter_features keeps for one field's choice."""
+        key = ("field", name, value if name == "query" else tuple(sorted(value)))
+        hit = self._memo.get(key)
+        if hit is None:
+            rows = filter_features(self._filter_table, FeatureFilter(include_unlocated=True, **{name: value}),
+                                   self.boundaries)
+            hit = np.zeros(len(self.features), dtype=bool)
+            hit[rows.index.to_numpy()] = True
+            self._remember(key, hit)
+        return hit
+
+    def _mask(self, flt: FeatureFilter, skip: str | None = None) -> np.ndarray:
+        """Return the rows matching every field of `flt` but `skip` (unlocated rows included)."""
+        mask = np.ones(len(self.features), dtype=bool)
+        for name in (*FILTER_FIELDS, "query"):
+            value = getattr(flt, name)
+            if name != skip and (value.strip() if name == "query" else value):
+                mask &= self._field_mask(name, value.strip() if name == "query" else value)
+        return mask
 
     def frame(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
         """Return the selected rows as a GeoDataFrame (full precision, for exports and tables): the
@@ -225,17 +306,35 @@ class MapData:
             return hit
         out = {}
         for name in FILTER_FIELDS:
-            rows = self.features.iloc[self.select(replace(flt, **{name: []}))]
-            if name == "within":
-                values = [u for cs, ks in zip(rows["cities"], rows["counties"]) for u in {*cs, *ks}]
-            elif name in ("plans", "sectors"):
-                values = [v for vs in rows[name] for v in set(vs)]
-            else:
-                column = {"kinds": "kind", "statuses": "status", "precisions": "precision"}[name]
-                values = list(rows[column])
-            out[name] = {str(k): int(v) for k, v in pd.Series(values, dtype=object).value_counts().items()}
+            rows, codes, choices = self._facet_pairs(name)
+            keep = (self._mask(flt, skip=name) & self._located)[rows]
+            counts = np.bincount(codes[keep], minlength=len(choices))
+            out[name] = {choices[i]: int(counts[i]) for i in np.flatnonzero(counts)}
         self._remember(key, out)
         return out
+
+    def _facet_pairs(self, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Return (row, choice code, choices) pairs of one filter field: every value a row has
+        (plans, sectors, and for `within` its cities and counties, each once per row)."""
+        key = ("pairs", name)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        f = self.features
+        if name == "within":
+            per_row = [{*cs, *ks} for cs, ks in zip(f["cities"], f["counties"])]
+        elif name in ("plans", "sectors"):
+            per_row = [set(vs) for vs in f[name]]
+        else:
+            column = {"kinds": "kind", "statuses": "status", "precisions": "precision"}[name]
+            per_row = [() if v is None or (isinstance(v, float) and math.isnan(v)) else (v,) for v in f[column]]
+        rows = [i for i, vs in enumerate(per_row) for _ in vs]
+        values = [str(v) for vs in per_row for v in vs]
+        choices = sorted(set(values))
+        code = {c: i for i, c in enumerate(choices)}
+        hit = (np.array(rows, dtype=np.int64), np.array([code[v] for v in values], dtype=np.int64), choices)
+        self._remember(key, hit)
+        return hit
 
     def unlocated(self, flt: FeatureFilter) -> gpd.GeoDataFrame:
         """Return the records without geometry that match `flt` (the unmapped ledger)."""
@@ -337,60 +436,71 @@ class MapData:
         self._remember(key, text)
         return text
 
-    # ---- display strings -------------------------------------------------------------------
-    def feature_strings(self, datum: str) -> np.ndarray:
-        """Return one GeoJSON Feature string per row ('' for unlocated rows), for `datum`.
-        Properties: id, name, k (kind), s (first sector), p (precision), z (drawing rank: higher
-        is drawn above), and when true or known: u (upper bound), w (area-wide: its geometry is the
-        outline of its area), r (uncertainty radius in metres of a point)."""
-        key = ("strings", datum)
+    # ---- what the browser holds -------------------------------------------------------------
+    def display_order(self) -> np.ndarray:
+        """Return the row positions of every located feature in the order the browser holds and
+        draws them: the map's layers bottom to top (`LAYERS`), larger features first within a
+        layer (`layer_rows` of the whole build). A selection is a bitmask over this order."""
+        hit = self._memo.get(("order",))
+        if hit is None:
+            hit = np.concatenate(list(self.layer_rows(np.arange(len(self.features))).values())).astype(np.int64)
+            self._remember(("order",), hit)
+        return hit
+
+    def display_pack(self, datum: str) -> bytes:
+        """Return the build's display geometry and map properties, all located features in
+        `display_order()`, as gzip-compressed JSON (made once per build and datum; the browser
+        fetches it once and applies selections to it, see static/mapapp.js `mapapp.load`).
+
+        {"format": "mapapp-features-1", "scale": 100000,
+         "layers": [[layer name, feature count], ...]   consecutive runs of the order, LAYERS order
+         "features": [[id, name, kind, first sector, precision, flags, radius, geometry], ...]}
+        flags: 1 upper bound, 2 area-wide (drawn as the outline of its area); radius: uncertainty
+        in metres of a point (0 when unknown). Geometry (display geometry: shifted to GCJ-02 if
+        `datum` says so, simplified, rounded; area-wide polygons as their outline):
+        ["P", [x, y]] point, ["L", seq] line, ["ML", [seq, ...]], ["A", [ring, ...]] polygon,
+        ["MA", [[ring, ...], ...]], or ["G", GeoJSON geometry] for any other type. A seq or ring
+        is a flat list of integers in 1/scale degrees: x0, y0, then the differences dx, dy to the
+        previous vertex."""
+        key = ("pack", datum)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
         f = self.features
-        out = np.full(len(f), "", dtype=object)
-        idx = np.flatnonzero(self._located)
-        rank = np.empty(len(f), dtype=int)
-        rank[np.argsort(-self._size, kind="stable")] = np.arange(len(f))
-        shown = display_geometries(f.geometry.iloc[idx], datum)
-        # area-wide polygons go to the browser as their outline: only the outline can take a click
-        outline = self._area_wide[idx] & (shapely.get_type_id(shown) >= 3)
+        order = self.display_order()
+        shown = display_geometries(f.geometry.iloc[order], datum)
+        wide = self._area_wide[order]
+        outline = wide & (shapely.get_type_id(shown) >= 3)
         shown[outline] = shapely.boundary(shown[outline])
-        geoms = shapely.to_geojson(shown)
-        for i, g, fid, name, kind, sectors, prec, upper, unc in zip(
-                idx, geoms, f["id"].iloc[idx], f["name"].iloc[idx], f["kind"].iloc[idx],
-                f["sectors"].iloc[idx], f["precision"].iloc[idx], f["upper_bound"].iloc[idx],
-                f["uncertainty_m"].iloc[idx]):
-            props = {"id": fid, "name": name, "k": kind, "s": sectors[0] if len(sectors) else "", "p": prec,
-                     "z": int(rank[i])}
-            if upper:
-                props["u"] = 1
-            if self._area_wide[i]:
-                props["w"] = 1
-            if self._is_point[i] and unc is not None and not pd.isna(unc) and float(unc) > 0:
-                props["r"] = round(float(unc))
-            props = json.dumps(props, ensure_ascii=False)
-            out[i] = f'{{"type":"Feature","properties":{props},"geometry":{g}}}'
-        self._remember(key, out)
-        return out
-
-    def layer_geojson(self, positions: np.ndarray, datum: str) -> str:
-        """Return a FeatureCollection string of the given rows (display geometry)."""
-        strings = self.feature_strings(datum)[positions]
-        return '{"type":"FeatureCollection","features":[' + ",".join(s for s in strings if s) + "]}"
-
-    def layer_literal(self, positions: np.ndarray, datum: str) -> str:
-        """Return layer_geojson() as a JS string literal, memoised for the last few layers."""
-        key = (datum, hash(np.asarray(positions).tobytes()), len(positions))
-        with self._lock:
-            hit = self._literals.get(key)
-        if hit is None:
-            hit = json.dumps(self.layer_geojson(positions, datum), ensure_ascii=False).replace("</", "<\\/")
-            with self._lock:
-                self._literals[key] = hit
-                while len(self._literals) > 24:
-                    self._literals.pop(next(iter(self._literals)))
+        upper = f["upper_bound"].fillna(False).astype(bool).to_numpy()[order]
+        unc = pd.to_numeric(f["uncertainty_m"], errors="coerce").fillna(0.0).to_numpy()[order]
+        flags = (upper.astype(int) | (2 * wide.astype(int))).tolist()
+        radius = np.where(self._is_point[order] & (unc > 0), np.round(unc), 0).astype(int).tolist()
+        rows = [[str(fid), str(name), str(kind), str(sectors[0]) if len(sectors) else "", str(prec or ""), fl, r, g]
+                for fid, name, kind, sectors, prec, fl, r, g in zip(
+                    f["id"].iloc[order], f["name"].iloc[order], f["kind"].iloc[order], f["sectors"].iloc[order],
+                    f["precision"].iloc[order], flags, radius, _encode_geometries(shown))]
+        layers = [[name, len(rows_)] for name, rows_ in self.layer_rows(np.arange(len(f))).items()]
+        doc = {"format": PACK_FORMAT, "scale": PACK_SCALE, "layers": layers, "features": rows}
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        hit = gzip.compress(text.encode("utf-8"), compresslevel=3, mtime=0)
+        self._remember(key, hit)
         return hit
+
+    def selection(self, positions: np.ndarray) -> str:
+        """Return the rows at `positions` as a bitmask over `display_order()` (bit i of byte i//8
+        is feature i, least significant bit first), base64-encoded: what a filter change sends
+        to the browser. Unlocated rows are not in the order and are left out."""
+        order = self.display_order()
+        slot = self._memo.get(("slot",))
+        if slot is None:
+            slot = np.full(len(self.features), -1, dtype=np.int64)
+            slot[order] = np.arange(len(order))
+            self._remember(("slot",), slot)
+        at = slot[np.asarray(positions, dtype=np.int64)]
+        mask = np.zeros(len(order), dtype=bool)
+        mask[at[at >= 0]] = True
+        return base64.b64encode(np.packbits(mask, bitorder="little").tobytes()).decode("ascii")
 
     def boundary_geojson(self, level: str, datum: str) -> str:
         """Return the boundaries of one level ('province', 'city', 'county') as GeoJSON text."""
@@ -409,6 +519,6 @@ class MapData:
     def _remember(self, key, value) -> None:
         with self._lock:
             if len(self._memo) > 400:  # selections are small; keep memory bounded all the same
-                for k in [k for k in self._memo if k[0] in ("select", "facets")][:200]:
+                for k in [k for k in self._memo if k[0] in ("select", "facets", "field")][:200]:
                     self._memo.pop(k, None)
             self._memo[key] = value

@@ -86,12 +86,12 @@ class BuildStore(ABC):
         b = self.load()
         return filter_features(b.features, flt, b.boundaries)
 
-    def id_selector(self, build: Build) -> Callable[[FeatureFilter], list[str]]:
+    def id_selector(self, build: Build) -> Callable[[FeatureFilter], list[str]] | None:
         """Return a function giving the ids of the features of `build` (this store's current build,
-        loaded by the caller) that match a filter, in table order. Here it filters the loaded table
-        in memory; a store that filters where it keeps the build (PostGIS) queries the store, and
-        the function raises BuildChanged once the store holds another build."""
-        return lambda flt: filter_features(build.features, flt, build.boundaries)["id"].tolist()
+        loaded by the caller) that match a filter, in table order, or None when the caller filters
+        the table it holds itself (here). A store that filters where it keeps the build (PostGIS)
+        queries the store, and its function raises BuildChanged once it holds another build."""
+        return None
 
 
 class FolderStore(BuildStore):

@@ -119,3 +119,91 @@ def test_geojson_and_csv_downloads_equal_the_cli_export(real_app, app_page, tmp_
     cli_csv = tmp_path / "cli.csv"
     assert cli_main(["export", "--build-dir", str(data_dir), "--kind", kind, "-o", str(cli_csv)]) == 0
     assert got_csv.read_bytes() == cli_csv.read_bytes()
+
+
+DRAWN_IDS_JS = """() => {
+    // the ids of the plan features Leaflet has on the map, plus the points a cluster on the map
+    // stands for (on a canvas, unselected lines and areas stay on the map hidden: not counted);
+    // boundaries, water and the highlight are not plan features
+    const ids = [], own = l => l.feature && window.mapapp.byId[l.feature.properties.id] === l;
+    window.map.eachLayer(l => {
+        if (l.getAllChildMarkers) { l.getAllChildMarkers().forEach(m => ids.push(m.feature.properties.id)); }
+        else if (own(l) && !l._mapappHidden) { ids.push(l.feature.properties.id); }
+    });
+    return ids;
+}"""
+
+
+def _drawn_ids(p) -> list[str]:
+    return sorted(p.map_eval(DRAWN_IDS_JS))
+
+
+def _expected_ids(build, **flt) -> list[str]:
+    return sorted(filter_features(build.features, FeatureFilter(**flt), build.boundaries)["id"])
+
+
+def test_after_a_filter_change_exactly_the_selected_features_are_drawn(real_app, app_page):
+    """The browser holds every feature and shows a selection: after narrowing, widening and a
+    search, the features on the map are exactly the filter's, each once."""
+    url, build = real_app
+    f = build.features
+    located = f[f.geometry.notna()]
+    total = len(located)
+    p = app_page(url).open()
+    assert p.wait_feature_count(total) == total
+    assert _drawn_ids(p) == sorted(located["id"])
+    kind = located["kind"].value_counts().index[0]
+    label = build.manifest["vocabulary"]["kinds"][kind]["zh"]
+    want = _expected_ids(build, kinds=[kind])
+    _choose(p.page, "类型", f"{label} ({len(want)})")  # narrowing
+    assert p.wait_feature_count(len(want)) == len(want)
+    assert _drawn_ids(p) == want
+    # a second field narrows within the first: the sector with most features of that kind
+    sector = located[located["kind"] == kind]["sectors"].explode().value_counts().index[0]
+    both = _expected_ids(build, kinds=[kind], sectors=[sector])
+    assert 0 < len(both) < len(want)
+    _choose(p.page, "行业", f"{build.manifest['vocabulary']['sectors'][sector]['zh']} ({len(both)})")
+    assert p.wait_feature_count(len(both)) == len(both)
+    assert _drawn_ids(p) == both
+    # widening: remove the kind again
+    box = p.page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
+    box.locator("button[aria-label^='Remove']").last.click()
+    wide = _expected_ids(build, sectors=[sector])
+    assert p.wait_feature_count(len(wide)) == len(wide)
+    assert _drawn_ids(p) == wide
+    # a search narrows what the other filters leave
+    q = located[located["id"].isin(wide)]["name"].iloc[0][:2]
+    search = p.page.get_by_label("按名称或别名搜索")
+    search.fill(q)
+    search.press("Enter")
+    hits = _expected_ids(build, sectors=[sector], query=q)
+    assert p.wait_feature_count(len(hits)) == len(hits)
+    assert _drawn_ids(p) == hits
+    p.screenshot("real-filter-drawn-exactly")
+    # the features' geometry reached the browser once, as one file, for all these changes
+    assert len([u for u in p.requests if "/app/static/data/features-" in u]) == 1
+
+
+def test_a_language_switch_keeps_the_map_and_its_features_and_changes_the_words(real_app, app_page):
+    url, build = real_app
+    f = build.features
+    total = int(f.geometry.notna().sum())
+    p = app_page(url).open()
+    assert p.wait_feature_count(total) == total
+    p.map_eval("() => { window.mapappProbe = 'same map'; }")
+    assert p.map.locator("details.mapapp-legend summary").inner_text().strip() == "图例"
+    p.page.get_by_text("English").click()
+    p.page.get_by_text(f"{total} features on the map").wait_for(timeout=30000)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and p.map.locator("details.mapapp-legend summary").inner_text().strip() != "Legend":
+        p.page.wait_for_timeout(200)
+    assert p.map.locator("details.mapapp-legend summary").inner_text().strip() == "Legend"
+    assert p.map_eval("() => window.mapappProbe") == "same map"  # not reloaded
+    assert p.wait_feature_count(total) == total
+    # a tooltip speaks English now
+    point = f[f.geometry.geom_type == "Point"].iloc[0]
+    tip = p.map_eval(f"""() => {{ const l = window.mapapp.byId[{point['id']!r}];
+        return window.mapapp.lines(l.feature.properties).join(' | '); }}""")
+    kind_en = build.manifest["vocabulary"]["kinds"][point["kind"]]["en"]
+    assert kind_en in tip and "Precision" in tip, tip
+    assert len([u for u in p.requests if "/app/static/data/features-" in u]) == 1

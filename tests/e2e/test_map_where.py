@@ -177,7 +177,8 @@ def test_area_wide_outlines_have_their_own_layer_and_take_clicks_only_on_the_out
     assert toggle.count() == 1
     # every area-wide polygon reaches the browser as lines: nothing inside them can take a click
     kinds = p.map_eval("""() => { const out = {}; Object.values(window.mapapp.byId).forEach(l => {
-        if (l.feature.properties.w) { const t = l.feature.geometry.type; out[t] = (out[t] || 0) + 1; } }); return out; }""")
+        if (l.feature.properties.w) { const t = l.toGeoJSON().geometry.type; out[t] = (out[t] || 0) + 1; } });
+        return out; }""")
     assert set(kinds) <= {"LineString", "MultiLineString"} and sum(kinds.values()) == n_area
     toggle.locator("input").uncheck()
     assert p.map_eval("() => window.mapapp.groups[0]._map ? 1 : 0") == 0

@@ -1,16 +1,36 @@
 /* mapapp: the map's drawing in Leaflet (served locally from the app's static folder).
  *
- * The page (Python) builds the map with folium and calls, in this order:
- *   mapapp.init(map, options)            once per map: panes, place labels, datum label, legend
- *                                        box, tile-failure message, click marker, selection watch;
- *   mapapp.layer(name, data, canvas)     per filter change, for 'area' (area-wide outlines),
- *                                        'shapes' (precise lines and polygons) and 'points'
- *                                        (clustered; a stack spreads out when clicked);
- *   mapapp.setLegend(html)               the legend of the current selection (HTML made and
- *                                        escaped by the page);
- *   mapapp.drawn()                       after the last layer: highlight, area names, count.
- * Stacking: the page sends the layers bottom to top (area-wide outlines, lines and areas, points)
- * and, within a layer, larger features first, so smaller ones are drawn above them.
+ * Data flow. The browser holds every located feature of the build once, and a filter change only
+ * tells it which ones to show:
+ *   mapapp.init(map, options)         once per map (the base map's script): panes, place labels,
+ *                                     datum label, legend box, tile-failure message, click marker,
+ *                                     selection watch, and the three feature layers, empty and on
+ *                                     the map: 'area' (area-wide outlines), 'shapes' (precise
+ *                                     lines and polygons), 'points' (clustered; a stack spreads
+ *                                     out when clicked). Then it fetches options.dataUrl, the
+ *                                     build's display geometry (viewmodel.MapData.display_pack:
+ *                                     gzip-compressed JSON, integer coordinates), builds one
+ *                                     Leaflet layer per feature and keeps them off the map.
+ *   mapapp.apply(selection)           per filter change, search or language switch (the script
+ *                                     of the layers passed through st_folium's
+ *                                     feature_group_to_add): {mask, box, legend, words}. The
+ *                                     base map holds no words of the UI language, so a language
+ *                                     switch keeps the map and only sends `words` (setWords). `mask` is a
+ *                                     base64 bitmask over the features in the data's order
+ *                                     (bit i of byte i>>3, least significant first; from
+ *                                     MapData.selection). The map fits `box` ([[s, w], [n, e]] or
+ *                                     null), removes what is no longer selected, adds what is
+ *                                     newly selected (in drawing order), sets the legend (HTML
+ *                                     made and escaped by the page) and reports the count. A
+ *                                     selection that arrives before the data is kept and applied
+ *                                     when the data is there.
+ *   mapapp.bindToggle(name, group)    ties a layer ('area', 'shapes', 'points') to the folium
+ *                                     FeatureGroup that stands for it in the layer control: the
+ *                                     layer is on the map while that group is.
+ * Another way of holding features (e.g. vector tiles) can take the same selection: see
+ * mapapp.selected(i) and the 'mapapp:selection' event fired on the map after every apply.
+ * Stacking: bottom to top the area-wide outlines, lines and areas, points; within a layer larger
+ * features first, so smaller ones are drawn above them.
  * Text from annotations is only ever put on the page with textContent, never as HTML.
  *
  * The selected feature is the `id` of the page's own URL (the app keeps its state there): when it
@@ -26,9 +46,15 @@
   var NAME_MIN_ZOOM = 12;   // names of precise areas from this zoom, when they are drawn large enough
   var NAME_MIN_PX = 70;
 
+  var LAYERS = ['area', 'shapes', 'points'];
   M.o = {};
-  M.byId = {};       // feature id -> Leaflet layer (of the current drawing)
-  M.groups = [];     // the current layers, for counting
+  M.byId = {};       // feature id -> Leaflet layer (every feature the browser holds, shown or not)
+  M.groups = [];     // the three feature layers, in LAYERS order (mapappCount: features shown)
+  M.features = null; // [{id, layer, group, props}] in the data's order, once loaded
+  M.shownMask = null;  // Uint8Array: 1 where the feature is on the map
+  M.want = null;     // the last selection asked for
+  M.index = {};      // feature id -> its position in the data's order
+  M.toggles = {};    // layer name -> the folium FeatureGroup standing for it in the layer control
   M.selectedId = null;
   M.focusedId = null;
   M.urlSeen = undefined;  // the URL id last acted on
@@ -84,27 +110,46 @@
     M.focusLayer = L.layerGroup().addTo(map);
     M.clickLayer = L.layerGroup().addTo(map);
     L.control.scale({imperial: false}).addTo(map);
-    control('bottomleft', function () { return el('div', 'mapapp-datum', options.datumText); }).addTo(map);
+    M.datumBox = el('div', 'mapapp-datum', options.datumText || '');
+    control('bottomleft', function () { return M.datumBox; }).addTo(map);
     M.legendBox = el('details', 'mapapp-legend leaflet-bar');
     M.legendBox.open = map.getSize().x >= 800;  // on a narrow map the legend starts folded
-    M.legendBox.appendChild(el('summary', null, options.legendTitle));
+    M.legendTitle = el('summary', null, options.legendTitle || '');
+    M.legendBox.appendChild(M.legendTitle);
     M.legendBody = el('div', 'mapapp-legend-body');
     M.legendBox.appendChild(M.legendBody);
     L.DomEvent.disableClickPropagation(M.legendBox);
     L.DomEvent.disableScrollPropagation(M.legendBox);
     control('bottomright', function () { return M.legendBox; }).addTo(map);
-    if (options.osmAttribution) { map.attributionControl.addAttribution(options.osmAttribution); }
+    M.attribution = '';
+    M.setWords(options);
     M.watchTiles(map);
     M.drawWater(map, options.waterUrl);
     M.drawLabels(map, options.labels || []);
     M.nameLayer = L.layerGroup().addTo(map);
     map.on('zoomend moveend', M.drawNames);
+    M.makeLayers(map, !!options.canvas);
+    if (options.dataUrl) { M.load(options.dataUrl); }
     map.on('click', function (e) {
       M.clickLayer.clearLayers();
       L.circleMarker(e.latlng, {pane: 'mapappFocus', radius: 5, color: '#c0392b', weight: 2, fill: false,
                                 interactive: false, className: 'mapapp-click'}).addTo(M.clickLayer);
     });
     setInterval(M.followUrl, 300);
+  };
+
+  M.setWords = function (words) {
+    // the words of the UI language: labels of kinds, sectors and precisions (tooltips), the datum
+    // label, the legend's title, the tile-failure message and the OpenStreetMap credit
+    Object.assign(M.o, words);
+    if (words.datumText !== undefined) { M.datumBox.textContent = words.datumText; }
+    if (words.legendTitle !== undefined) { M.legendTitle.textContent = words.legendTitle; }
+    if (words.osmAttribution !== undefined && words.osmAttribution !== M.attribution) {
+      var control = M.map.attributionControl;
+      if (M.attribution) { control.removeAttribution(M.attribution); }
+      if (words.osmAttribution) { control.addAttribution(words.osmAttribution); }
+      M.attribution = words.osmAttribution;
+    }
   };
 
   M.watchTiles = function (map) {
@@ -173,8 +218,10 @@
     M.nameLayer.clearLayers();
     if (map.getZoom() < NAME_MIN_ZOOM) { return; }
     var view = map.getBounds();
-    Object.keys(M.byId).forEach(function (id) {
-      var l = M.byId[id], p = l.feature.properties;
+    (M.features || []).forEach(function (f, i) {
+      var l = f.layer;
+      if (!l || !M.shownMask[i]) { return; }
+      var p = l.feature.properties;
       if (!l._map || p.w || !(l instanceof L.Polygon) || !view.intersects(l.getBounds())) { return; }
       var b = l.getBounds();
       var size = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
@@ -191,54 +238,237 @@
     return L.divIcon({html: el('span', null, String(n)), className: 'mapapp-cluster', iconSize: [size, size]});
   }
 
-  M.layer = function (name, data, canvas) {
-    var renderer;
-    if (canvas) {
-      M.canvas = M.canvas || L.canvas({padding: 0.3});
-      renderer = M.canvas;
-    }
-    var n = 0;
-    var geo = L.geoJSON(data, {
-      renderer: renderer,
-      style: function (f) { return M.style(f.properties); },
-      pointToLayer: function (f, ll) {
-        // a point keeps its click (the map does not see it), so a spread stack stays open
-        return L.circleMarker(ll, Object.assign({renderer: renderer, bubblingMouseEvents: false}, M.style(f.properties)));
-      },
-      onEachFeature: function (f, layer) {
-        n += 1;
-        var id = String(f.properties.id);
-        layer.options.className = 'mapapp-feature mapapp-f-' + id.replace(/[^A-Za-z0-9_-]/g, '_');
-        M.byId[id] = layer;
-        layer.bindTooltip(function () { return M.text(M.lines(f.properties)); }, {sticky: true});
-        layer.on('click', function () {
-          layer.closeTooltip();
-          M.clicked[id] = true;
-          M.select(id, 'click');
-        });
-      }
+  M.makeLayers = function (map, canvas) {
+    // the three feature layers, on the map from the start (st_folium binds its click handler to
+    // what is on the map when the selection arrives; features added later report through them)
+    M.renderer = canvas ? new HidingCanvas({padding: 0.3}) : undefined;
+    M.groups = LAYERS.map(function (name) {
+      var g = name === 'points'
+        ? L.markerClusterGroup({maxClusterRadius: 8, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
+                                zoomToBoundsOnClick: true, spiderfyDistanceMultiplier: 1.4,
+                                iconCreateFunction: clusterIcon, chunkedLoading: false,
+                                spiderLegPolylineOptions: {weight: 1.5, color: '#222', opacity: 0.6, interactive: false}})
+        : L.featureGroup();
+      g.mapappName = name;
+      g.mapappCount = 0;
+      g.on('mouseover', tooltipOf);
+      g.on('click', function (e) {
+        var layer = e.layer, id = layer && layer.feature && String(layer.feature.properties.id);
+        if (!id) { return; }
+        layer.closeTooltip();
+        M.clicked[id] = true;
+        M.select(id, 'click');
+      });
+      return g.addTo(map);
     });
-    var group = geo;
-    if (name === 'points') {
-      group = L.markerClusterGroup({maxClusterRadius: 8, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
-                                    zoomToBoundsOnClick: true, spiderfyDistanceMultiplier: 1.4,
-                                    iconCreateFunction: clusterIcon, chunkedLoading: false,
-                                    spiderLegPolylineOptions: {weight: 1.5, color: '#222', opacity: 0.6, interactive: false}});
-      group.addLayers(geo.getLayers());
+  };
+
+  // On a canvas, lines and areas that are not selected stay on the map but hidden: not drawn and
+  // not hit by the mouse. Showing or hiding many of them then costs one redraw, not thousands of
+  // layers taken off and put back (and they never lose their drawing order).
+  var HidingCanvas = L.Canvas.extend({
+    _updatePoly: function (layer, closed) {
+      if (!layer._mapappHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
     }
-    group.mapappCount = n;
-    M.groups.push(group);
-    return group;
+  });
+
+  function hides(group) {
+    // whether `group` shows a selection by hiding (canvas lines and areas) rather than removing
+    return !!M.renderer && group.mapappName === 'shapes';
+  }
+
+  function setHidden(layer, hidden) {
+    layer._mapappHidden = hidden;
+    layer.options.interactive = !hidden;
+    if (layer._renderer && layer._map) { layer._renderer._requestRedraw(layer); }
+  }
+
+  function tooltipOf(e) {
+    // tooltips are bound on the first hover, not for every feature up front
+    var layer = e.layer;
+    if (!layer || !layer.feature || layer.getTooltip()) { return; }
+    var p = layer.feature.properties;
+    layer.bindTooltip(function () { return M.text(M.lines(p)); }, {sticky: true});
+    layer.openTooltip(e.latlng);
+  }
+
+  function latLngs(seq, scale) {
+    // a flat list x0, y0, dx1, dy1, ... (integers in 1/scale degrees) -> [L.LatLng]
+    var out = new Array(seq.length / 2), x = 0, y = 0;
+    for (var i = 0, j = 0; i < seq.length; i += 2, j += 1) {
+      x += seq[i];
+      y += seq[i + 1];
+      out[j] = L.latLng(y / scale, x / scale);
+    }
+    return out;
+  }
+
+  function makeFeature(row, scale, renderer) {
+    // one row of the data ([id, name, kind, sector, precision, flags, radius, geometry]) -> layer
+    var g = row[7];
+    if (!g) { return null; }
+    var p = {id: row[0], name: row[1], k: row[2], s: row[3], p: row[4]};
+    if (row[5] & 1) { p.u = 1; }
+    if (row[5] & 2) { p.w = 1; }
+    if (row[6]) { p.r = row[6]; }
+    var st = Object.assign({renderer: renderer, className: 'mapapp-feature mapapp-f-' + p.id.replace(/[^A-Za-z0-9_-]/g, '_')},
+                           M.style(p));
+    var layer, c = g[1];
+    var seqs = function (list) { return list.map(function (s) { return latLngs(s, scale); }); };
+    if (g[0] === 'P') {
+      // a point keeps its click (the map does not see it), so a spread stack stays open
+      layer = L.circleMarker(latLngs(c, scale)[0], Object.assign(st, {bubblingMouseEvents: false}));
+    } else if (g[0] === 'L') {
+      layer = L.polyline(latLngs(c, scale), st);
+    } else if (g[0] === 'ML') {
+      layer = L.polyline(seqs(c), st);
+    } else if (g[0] === 'A') {
+      layer = L.polygon(seqs(c), st);
+    } else if (g[0] === 'MA') {
+      layer = L.polygon(c.map(seqs), st);
+    } else {  // any other geometry type, as GeoJSON
+      layer = L.GeoJSON.geometryToLayer({type: 'Feature', properties: p, geometry: c}, {
+        pointToLayer: function (f, ll) { return L.circleMarker(ll, Object.assign({}, st, {bubblingMouseEvents: false})); },
+        style: function () { return st; }
+      });
+      if (layer.eachLayer) { layer.eachLayer(function (l) { l.feature = {type: 'Feature', properties: p}; }); }
+    }
+    layer.feature = {type: 'Feature', properties: p};
+    return layer;
+  }
+
+  M.load = function (url) {
+    // fetch the build's display geometry once (gzip-compressed JSON, served as a file) and build
+    // one layer per feature, off the map until a selection shows it
+    window.mapappDrawn = -1;
+    M.times = {load: performance.now()};  // milliseconds since the map frame opened (read by the bench)
+    return fetch(url).then(function (r) {
+      if (!r.ok) { throw new Error('features: HTTP ' + r.status); }
+      return new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).json();
+    }).then(function (data) {
+      M.times.parsed = performance.now();
+      var renderer = M.renderer, scale = data.scale, rows = data.features, k = 0, features = [];
+      data.layers.forEach(function (entry) {
+        var group = M.groups[LAYERS.indexOf(entry[0])];
+        for (var end = k + entry[1]; k < end; k += 1) {
+          var layer = makeFeature(rows[k], scale, entry[0] === 'area' ? undefined : renderer);
+          if (layer) { M.byId[rows[k][0]] = layer; }
+          M.index[rows[k][0]] = features.length;
+          features.push({id: rows[k][0], layer: layer, group: group});
+        }
+      });
+      M.features = features;
+      M.shownMask = new Uint8Array(features.length);
+      M.times.built = performance.now();
+      if (M.want) { M.applyNow(); }
+    });
+  };
+
+  M.apply = function (selection) {
+    M.want = selection;
+    if (selection.words) { M.setWords(selection.words); }
+    M.setLegend(selection.legend || '');
+    window.mapappDrawn = -1;
+    if (M.features) { M.applyNow(); }
+  };
+
+  function bits(base64) {
+    var raw = atob(base64 || ''), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i += 1) { out[i] = raw.charCodeAt(i); }
+    return out;
+  }
+
+  M.selected = function (i) {
+    // whether feature i (in the data's order) is in the current selection
+    var m = M.wantBits;
+    return !!(m && (m[i >> 3] >> (i & 7)) & 1);
+  };
+
+  M.applyNow = function () {
+    var sel = M.want, map = M.map, features = M.features, shown = M.shownMask;
+    var started = performance.now();
+    M.wantBits = bits(sel.mask);
+    var add = LAYERS.map(function () { return []; }), remove = LAYERS.map(function () { return []; });
+    var firstAdded = -1, lastKept = -1;  // in the data's order, among lines and areas
+    var held = M.groups.map(function () { return []; });  // hiding layers put on the map the first time
+    for (var i = 0; i < features.length; i += 1) {
+      var f = features[i];
+      if (!f.layer) { continue; }
+      var want = M.selected(i) ? 1 : 0;
+      var flat = f.group.mapappName !== 'points';
+      if (hides(f.group)) {
+        if (!f.held) { f.held = true; f.layer._mapappHidden = !want; f.layer.options.interactive = !!want;
+                       held[LAYERS.indexOf(f.group.mapappName)].push(f.layer); }
+        else if (want !== shown[i]) { setHidden(f.layer, !want); }
+        shown[i] = want;
+        continue;
+      }
+      if (want === shown[i]) {
+        if (want && flat) { lastKept = i; }
+        continue;
+      }
+      shown[i] = want;
+      (want ? add : remove)[LAYERS.indexOf(f.group.mapappName)].push(f.layer);
+      if (want && flat && firstAdded < 0) { firstAdded = i; }
+    }
+    // remove first, fit the view, then add: nothing is drawn twice
+    M.groups.forEach(function (g, j) {
+      if (g.removeLayers) { g.removeLayers(remove[j]); } else { remove[j].forEach(function (l) { g.removeLayer(l); }); }
+    });
+    if (sel.box) {  // fit the selection, unless the view is already that (a redraw saved)
+      var fit = {padding: L.point(24, 24), maxZoom: 13, animate: false};
+      var target = map._getBoundsCenterZoom(L.latLngBounds(sel.box), fit);
+      if (target.zoom !== map.getZoom() || map.latLngToContainerPoint(target.center).distanceTo(map.getSize().divideBy(2)) > 1) {
+        map.setView(target.center, target.zoom, fit);
+      }
+    }
+    M.groups.forEach(function (g, j) { held[j].forEach(function (l) { g.addLayer(l); }); });
+    M.groups.forEach(function (g, j) {
+      if (!add[j].length) { return; }
+      if (g.addLayers) { g.addLayers(add[j]); return; }
+      add[j].forEach(function (l) { g.addLayer(l); });
+    });
+    if (firstAdded >= 0 && firstAdded < lastKept) {
+      // added layers went on top of kept ones that should be above them: from the first added
+      // one on, put what is shown back in drawing order
+      for (var k = firstAdded; k < features.length; k += 1) {
+        var l = features[k].layer;
+        if (shown[k] && l && l._map && features[k].group.mapappName !== 'points' && !hides(features[k].group)) {
+          l.bringToFront();
+        }
+      }
+    }
+    if (firstAdded >= 0) {  // points stay above lines and areas
+      M.groups[2].eachLayer(function (l) { if (l._map && l.bringToFront) { l.bringToFront(); } });
+    }
+    M.groups.forEach(function (g) { g.mapappCount = 0; });
+    for (var n = 0; n < features.length; n += 1) { if (shown[n]) { features[n].group.mapappCount += 1; } }
+    map.fire('mapapp:selection', {selected: M.selected});
+    M.times.apply = performance.now() - started;
+    M.drawn();
+  };
+
+  M.bindToggle = function (name, group) {
+    // the layer `name` is on the map while `group` (its entry in the layer control) is; a group
+    // replaced by the next rerun's does not take the layer off on its way out
+    var layer = M.groups[LAYERS.indexOf(name)];
+    M.toggles[name] = group;
+    group.on('add', function () { if (M.toggles[name] === group && !layer._map) { M.map.addLayer(layer); } });
+    group.on('remove', function () {
+      Promise.resolve().then(function () {
+        if (M.toggles[name] === group && layer._map) { M.map.removeLayer(layer); }
+      });
+    });
   };
 
   M.setLegend = function (html) {
     if (M.legendBody) { M.legendBody.innerHTML = html; }  // made and escaped by the page (render.py)
   };
 
-  M.reset = function () {
-    M.byId = {};
-    M.groups = [];
-    window.mapappDrawn = -1;
+  M.shown = function (id) {
+    // the layer of feature `id` if it is in the current selection, else null
+    var i = id && M.features ? M.index[id] : undefined;
+    return i !== undefined && M.shownMask[i] ? M.features[i].layer : null;
   };
 
   M.drawn = function () {
@@ -248,6 +478,7 @@
     requestAnimationFrame(function () { setTimeout(function () {
       var n = 0;
       M.groups.forEach(function (g) { if (g._map) { n += g.mapappCount; } });
+      M.times.painted = performance.now();
       window.mapappDrawn = n;
     }, 0); });
   };
@@ -260,7 +491,7 @@
 
   M.highlight = function (id) {
     M.focusLayer.clearLayers();
-    var layer = id ? M.byId[id] : null;
+    var layer = M.shown(id);
     if (!layer) { return null; }
     var p = layer.feature.properties;
     if (layer.getLatLng) {
@@ -322,7 +553,7 @@
       return;
     }
     if (M.clicked[id]) { M.urlSeen = id; return; }
-    if (!M.byId[id]) { return; }  // not drawn (yet): try again on the next tick
+    if (!M.shown(id)) { return; }  // not drawn (yet): try again on the next tick
     M.urlSeen = id;
     M.clicked = {};
     if (id !== M.focusedId) { M.select(id, 'url'); }
