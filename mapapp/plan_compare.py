@@ -100,7 +100,8 @@ def comparison_csv(table: pd.DataFrame) -> bytes:
 
 def comparison_json(table: pd.DataFrame, plan_a: str, plan_b: str) -> bytes:
     """Return the comparison as UTF-8 JSON: {plan_a, plan_b, counts, groups: {group: [rows]}}."""
-    groups = {g: [{k: _plain(row[k]) for k in COLUMNS if k != "group"} for _, row in table[table["group"] == g].iterrows()]  # noqa: E501
+    groups = {g: [{k: _plain(row[k]) for k in COLUMNS if k != "group"}
+                  for _, row in table[table["group"] == g].iterrows()]
               for g in GROUPS}
     doc = {"plan_a": plan_a, "plan_b": plan_b, "counts": group_counts(table), "groups": groups}
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")

@@ -47,8 +47,8 @@ def evidence_html(row, lab: Labels, lang: str, paragraphs: list | None) -> str:
     for key, value in facts:
         if value is None or value == "":
             continue
-        parts.append(f'<tr><th style="white-space:nowrap;padding:1px 8px 1px 0;text-align:left">{esc(t(key, lang))}</th>'  # noqa: E501
-                     f'<td style="padding:1px 0">{esc(value)}</td></tr>')
+        parts.append('<tr><th style="white-space:nowrap;padding:1px 8px 1px 0;text-align:left">'
+                     f'{esc(t(key, lang))}</th><td style="padding:1px 0">{esc(value)}</td></tr>')
     parts.append("</table>")
     mentions = list(row["mentions"])
     parts.append(f'<h5 style="margin:0.6rem 0 0.2rem 0">{esc(t("mentions", lang, n=len(mentions)))}</h5>')
@@ -70,7 +70,8 @@ def evidence_html(row, lab: Labels, lang: str, paragraphs: list | None) -> str:
                 parts.append(f'<div style="font-size:0.8rem;color:#999">{esc(t("doc_missing", lang))}</div>')
         parts.append("</div>")
     if paragraphs is None:
-        parts.append(f'<div class="mapapp-no-corpus" style="font-size:0.8rem;color:#777">{esc(t("no_corpus", lang))}</div>')  # noqa: E501
+        parts.append('<div class="mapapp-no-corpus" style="font-size:0.8rem;color:#777">'
+                     f'{esc(t("no_corpus", lang))}</div>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -121,8 +122,8 @@ def button_label(text: str) -> str:
 def legend_html(sectors: list[tuple[str, str]], lang: str) -> str:
     """Return the map legend's body: one swatch per (sector label, colour) shown, then the line
     styles, area-wide outlines, point stacks, boundaries and place names, all in `lang`."""
-    swatches = "".join(f'<div class="row"><span class="sw" style="background:{esc(color)};border:1px solid {esc(color)}">'  # noqa: E501
-                       f'</span>{esc(label)}</div>' for label, color in sectors)
+    swatches = "".join(f'<div class="row"><span class="sw" style="background:{esc(color)};'
+                       f'border:1px solid {esc(color)}"></span>{esc(label)}</div>' for label, color in sectors)
 
     def line(style: str, key: str) -> str:
         return f'<div class="row"><span class="ln" style="{style}"></span>{esc(t(key, lang))}</div>'

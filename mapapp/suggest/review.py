@@ -119,7 +119,8 @@ class ReviewSession:
             have = {(m.plan, m.line, m.quote) for m in self.annotations.records[target].mentions}
             have |= {(m["plan"], m["line"], m["quote"]) for a in self.accepted if a.get("add_mentions_to") == target
                      for m in a["mentions"]}
-            entry["mentions"] = [m for m in entry.get("mentions") or [] if (m["plan"], m["line"], m["quote"]) not in have]  # noqa: E501
+            entry["mentions"] = [m for m in entry.get("mentions") or []
+                                 if (m["plan"], m["line"], m["quote"]) not in have]
             if not entry["mentions"] and not entry.get("aliases"):
                 self.decided.add(i)
                 return None     # every mention is already recorded: nothing to write
@@ -145,7 +146,8 @@ class ReviewSession:
             if corpus.has(doc):
                 lines = corpus.lines(doc)
                 if m["line"] > len(lines) or m["quote"] not in lines[m["line"] - 1]:
-                    out.append(Problem(str(self.draft), 0, "", f"quote '{m['quote']}' is not on {doc} line {m['line']}"))  # noqa: E501
+                    out.append(Problem(str(self.draft), 0, "",
+                                       f"quote '{m['quote']}' is not on {doc} line {m['line']}"))
         return out
 
     def save(self) -> Path | None:
