@@ -38,7 +38,7 @@ def test_click_opens_evidence_panel_with_quote_and_highlighted_paragraph(small_a
     assert "加快测试车站建设" in panel.locator(".mapapp-paragraph").inner_text()
     p.screenshot("small-evidence-panel")
     # the selected feature is in the URL too
-    assert "id=test-station" in p.page.url
+    p.page.wait_for_url("**id=test-station*", timeout=10000)  # the page writes the link after drawing
 
     # the polygon's panel shows stated/computed area facts and its precision
     p.page.locator("[data-testid='stSelectbox']").filter(has_text="或从列表选择要素").locator("input").click()
