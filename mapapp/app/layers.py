@@ -7,9 +7,11 @@ Everything an annotator wrote reaches the browser as JSON data and is put on the
 """
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
+from pathlib import Path
 from dataclasses import dataclass
 
 import folium
@@ -18,6 +20,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from .. import vector_tiles
 from ..gcj02 import shift_geometries
 from . import assets
 from .viewmodel import MapData
@@ -108,6 +111,28 @@ class MapappLayer(_ScriptOnly):
         self.data = data_literal  # a JS string literal holding the GeoJSON text (JSON.parse is faster than a literal)
         self.canvas = "true" if canvas else "false"
         self.first, self.last = first, last
+        self.legend = json.dumps(legend_html, ensure_ascii=False).replace("</", "<\\/")
+
+
+class TiledLayer(_ScriptOnly):
+    """The map's features drawn from the build's vector tiles (static/mapapp.js `mapapp.tiled`): only
+    the selection (a bitmask over row positions), its count and the selected feature's box are sent;
+    the browser fetches the tiles it needs by range requests and keeps them across filter changes."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        window.mapapp.reset();
+        var {{ this.get_name() }} = window.mapapp.tiled({{ this.url }}, {{ this.options }})
+            .addTo({{ this._parent.get_name() }});
+        window.mapapp.setLegend({{ this.legend }}); window.mapapp.drawn();
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, options: dict, legend_html: str = ""):
+        super().__init__()
+        self._name = "TiledLayer"
+        self.url = json.dumps(url)
+        self.options = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
         self.legend = json.dumps(legend_html, ensure_ascii=False).replace("</", "<\\/")
 
 
@@ -203,3 +228,48 @@ def feature_groups(data: MapData, positions: np.ndarray, datum: str, layer_names
                     last=i == len(by_layer) - 1, legend_html=legend_html).add_to(fg)
         groups.append(fg)
     return groups
+
+
+def selection_mask(positions: np.ndarray, total: int) -> str:
+    """Return the selected row positions as a base64 bitmask of `total` bits (bit i of byte i // 8,
+    least significant first: what mapapp.js `shown` reads against a tile feature's MVT id)."""
+    bits = np.zeros(total, dtype=bool)
+    bits[np.asarray(positions, dtype=int)] = True
+    return base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode("ascii")
+
+
+def tiles_url(tiles: dict[str, Path], datum: str, build_id: str) -> str | None:
+    """Return the URL of the build's vector tiles for `datum` in the app's static folder, or None
+    when the build has none (then the map draws GeoJSON). Raises MapappError when the tiles exist
+    but the tile layer's script is not installed (`make setup`)."""
+    if datum not in tiles:
+        return None
+    assets.require_protomaps()
+    return assets.publish_file(f"tiles-{datum}", tiles[datum], build_id)
+
+
+def tiled_groups(data: MapData, positions: np.ndarray, datum: str, url: str, layer_name: str, legend_html: str,
+                 selected: str | None) -> list[folium.FeatureGroup]:
+    """Return the one FeatureGroup of a selection drawn from vector tiles (for feature_group_to_add):
+    the map fits the selection and shows the features whose bit is set. `selected` is the page's
+    selected feature id, whose box lets the map zoom to it."""
+    located = np.sort(np.concatenate(list(data.layer_rows(positions).values())))
+    fg = folium.FeatureGroup(name=html.escape(layer_name.format(n=len(located))), control=True)
+    box = data.bounds(located)
+    if box is not None:
+        if datum == "GCJ-02":
+            lo, la = shift_geometries([shapely.Point(box[0], box[1]), shapely.Point(box[2], box[3])])
+            box = (lo.x, lo.y, la.x, la.y)
+        FitBounds(box).add_to(fg)
+    pos = data.position(selected)
+    chosen = None
+    if pos is not None and data.is_located(pos):
+        b = data.bounds(np.array([pos]))
+        if datum == "GCJ-02":
+            lo, la = shift_geometries([shapely.Point(b[0], b[1]), shapely.Point(b[2], b[3])])
+            b = (lo.x, lo.y, la.x, la.y)
+        chosen = {"id": selected, "box": list(b)}
+    options = {"mask": selection_mask(located, len(data.features)), "count": len(located),
+               "maxDataZoom": vector_tiles.MAX_ZOOM, "selected": chosen}
+    TiledLayer(url, options, legend_html).add_to(fg)
+    return [fg]

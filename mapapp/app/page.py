@@ -25,6 +25,7 @@ from ..features import FeatureFilter
 from ..gcj02 import gcj02_to_wgs84
 from ..project import Project
 from ..stores import BuildStore, open_store
+from .. import vector_tiles
 from . import compare_view, layers, render, stats_view, views
 from .launch import TIANDITU_KEY_ENV
 from .text import LANGS, Labels, esc, md_literal, t
@@ -46,6 +47,12 @@ def _map_data(where: str, build_id: str | None, _store: BuildStore) -> MapData:
     data = MapData(b.features, b.boundaries, b.manifest, b.context)
     data.feature_strings("WGS84")  # warm the cache once per build
     return data
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _vector_tiles(where: str, build_id: str | None, _store: BuildStore) -> dict[str, Path]:
+    """The vector tile archives of the build `build_id` (datum -> path; empty when it has none)."""
+    return _store.vector_tiles()
 
 
 @st.cache_resource(show_spinner=False)
@@ -137,7 +144,9 @@ def _main() -> None:
     lang = lang if lang in LANGS else "zh"
     try:
         store = open_store(project)
-        data = _map_data(store.where, store.build_id(), store)
+        build_id = store.build_id()
+        data = _map_data(store.where, build_id, store)
+        tiles = _vector_tiles(store.where, build_id, store)
         if not {"vocabulary", "plans"} <= set(data.manifest):
             raise KeyError("the build's manifest has no vocabulary or plans: run `mapapp build` again")
     except (MapappError, KeyError, ValueError, TypeError, OSError) as exc:
@@ -146,10 +155,10 @@ def _main() -> None:
         st.markdown(t("build_hint", lang))
         st.stop()
         return
-    _page(project, data, lang)
+    _page(project, data, tiles, lang)
 
 
-def _page(project: Project, data: MapData, lang_hint: str) -> None:
+def _page(project: Project, data: MapData, tiles: dict[str, Path], lang_hint: str) -> None:
     options = data.filter_options()
     tianditu_key = os.environ.get(TIANDITU_KEY_ENV, "").strip() or None
     maps = layers.basemaps(tianditu_key)
@@ -211,7 +220,7 @@ def _page(project: Project, data: MapData, lang_hint: str) -> None:
         return
     col_map, col_panel = st.columns([2, 1], gap="medium")
     with col_map:
-        _draw_map(data, positions, basemap, lab, lang)
+        _draw_map(data, tiles, positions, basemap, lab, lang)
     with col_panel:
         _place_report(data, positions, lab, lang)
         _evidence_panel(project, data, positions, lab, lang)
@@ -236,7 +245,7 @@ def _select(feature_id: str | None) -> None:
     st.session_state.pop("pick", None)
 
 
-def _draw_map(data: MapData, positions, basemap, lab: Labels, lang: str) -> None:
+def _draw_map(data: MapData, tiles: dict[str, Path], positions, basemap, lab: Labels, lang: str) -> None:
     datum = basemap.datum
     opts = {
         "colors": data.colors,
@@ -255,8 +264,18 @@ def _draw_map(data: MapData, positions, basemap, lab: Labels, lang: str) -> None
     m = layers.base_map(data, basemap, opts, names)
     legend = render.legend_html([(lab.term("sectors", s), data.colors.get(s, "#555555"))
                                  for s in data.sectors_shown(positions)], lang)
-    layer_names = {name: t(f"layer_{name}", lang) for name in ("area", "shapes", "points")}
-    groups = layers.feature_groups(data, positions, datum, layer_names, legend)
+    url = None
+    if len(positions) > vector_tiles.TILES_ABOVE:  # too many for the browser as GeoJSON: draw from tiles
+        try:
+            url = layers.tiles_url(tiles, datum, str(data.manifest.get("build_id")))
+        except MapappError as exc:
+            st.warning(f"{t('tiles_problem', lang)}: {md_literal(exc)}")
+    if url:
+        groups = layers.tiled_groups(data, positions, datum, url, t("layer_tiled", lang), legend,
+                                     st.session_state.get("selected"))
+    else:
+        layer_names = {name: t(f"layer_{name}", lang) for name in ("area", "shapes", "points")}
+        groups = layers.feature_groups(data, positions, datum, layer_names, legend)
     out = st_folium(m, key=f"map-{basemap.key}-{lang}", height=MAP_HEIGHT, use_container_width=True,
                     returned_objects=["last_active_drawing", "last_clicked", "last_object_clicked"],
                     feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True))

@@ -9,6 +9,12 @@
  *   mapapp.setLegend(html)               the legend of the current selection (HTML made and
  *                                        escaped by the page);
  *   mapapp.drawn()                       after the last layer: highlight, area names, count.
+ * or, for a selection above the vector-tile threshold, instead of the layers:
+ *   mapapp.tiled(url, options)           one protomaps-leaflet layer over the build's PMTiles archive
+ *                                        (served from the static folder by range requests); the
+ *                                        selection is a bitmask over row positions (the features'
+ *                                        MVT ids) applied as paint-rule filters, so a filter change
+ *                                        repaints from tiles the browser already holds.
  * Stacking: the page sends the layers bottom to top (area-wide outlines, lines and areas, points)
  * and, within a layer, larger features first, so smaller ones are drawn above them.
  * Text from annotations is only ever put on the page with textContent, never as HTML.
@@ -100,6 +106,7 @@
     M.nameLayer = L.layerGroup().addTo(map);
     map.on('zoomend moveend', M.drawNames);
     map.on('click', function (e) {
+      M.pickTiled(e);
       M.clickLayer.clearLayers();
       L.circleMarker(e.latlng, {pane: 'mapappFocus', radius: 5, color: '#c0392b', weight: 2, fill: false,
                                 interactive: false, className: 'mapapp-click'}).addTo(M.clickLayer);
@@ -238,6 +245,7 @@
   M.reset = function () {
     M.byId = {};
     M.groups = [];
+    M.tiledBits = null;
     window.mapappDrawn = -1;
   };
 
@@ -301,6 +309,122 @@
     if (layer) { M.zoomTo(layer, how); }
   };
 
+  // ---- the vector-tile layer (selections above the threshold) ---------------------------------
+  var TILE_BRUSH = 6;  // px: how near a click must be to a line or point of the tiles to pick it
+
+  function decodeMask(b64) {
+    var text = atob(b64), bits = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) { bits[i] = text.charCodeAt(i); }
+    return bits;
+  }
+
+  function shown(f) {
+    var i = f.id, bits = M.tiledBits;
+    return !!bits && i !== undefined && (i >> 3) < bits.length && (bits[i >> 3] & (1 << (i & 7))) !== 0;
+  }
+
+  function colorOf(z, f) { return M.o.colors[f.props.s] || '#555555'; }  // (z, f): a per-feature attribute
+
+  function tiledRules() {
+    var P = window.protomapsL, layer = 'features';
+    function when(test) { return function (z, f) { return shown(f) && test(f); }; }
+    var area = function (f) { return !!f.props.w; };
+    var precise = function (f) { return !f.props.w; };
+    var width = function (z) { return z < 9 ? 1.2 : 2.5; };
+    return [
+      {dataLayer: layer, filter: when(function (f) { return area(f) && !f.props.u; }),
+       symbolizer: new P.LineSymbolizer({dash: [8, 4, 2, 4], dashColor: colorOf, dashWidth: 1.6, opacity: 0.75})},
+      {dataLayer: layer, filter: when(function (f) { return area(f) && f.props.u; }),
+       symbolizer: new P.LineSymbolizer({dash: [2, 5], dashColor: colorOf, dashWidth: 1.6, opacity: 0.75})},
+      {dataLayer: layer, filter: when(function (f) { return precise(f) && f.geomType === 3; }),
+       symbolizer: new P.PolygonSymbolizer({fill: colorOf, opacity: function (z, f) {
+         return f.props.p === 'approximate' ? 0.14 : (f.props.p === 'derived' ? 0.22 : 0.3); }})},
+      {dataLayer: layer, filter: when(function (f) { return precise(f) && f.geomType !== 1 && f.props.p !== 'approximate'; }),
+       symbolizer: new P.LineSymbolizer({color: colorOf, width: width, opacity: 0.95})},
+      {dataLayer: layer, filter: when(function (f) { return precise(f) && f.geomType !== 1 && f.props.p === 'approximate'; }),
+       symbolizer: new P.LineSymbolizer({dash: [6, 5], dashColor: colorOf, dashWidth: width, opacity: 0.8})},
+      {dataLayer: layer, filter: when(function (f) { return f.geomType === 1; }),
+       symbolizer: new P.CircleSymbolizer({radius: 5, fill: colorOf, stroke: '#222222', width: 1.5, opacity: 0.9})},
+      {dataLayer: layer, filter: function (z, f) { return M.selectedId !== null && f.props.id === M.selectedId && f.geomType !== 1; },
+       symbolizer: new P.LineSymbolizer({color: '#f1c40f', width: 7, opacity: 0.75})},
+      {dataLayer: layer, filter: function (z, f) { return M.selectedId !== null && f.props.id === M.selectedId && f.geomType === 1; },
+       symbolizer: new P.CircleSymbolizer({radius: 9, fill: 'rgba(0,0,0,0)', stroke: '#f1c40f', width: 4, opacity: 1})}
+    ];
+  }
+
+  M.tiledOn = function () { return !!(M.tiledLayer && M.tiledLayer._map && M.tiledHolder); };
+
+  // Each rerun's feature group holds a new holder; the holders share one protomaps layer (and its
+  // tile cache). st_folium may add the new group before it removes the old one, so only the
+  // current holder takes the shared layer off the map.
+  var TiledHolder = L.Layer.extend({
+    onAdd: function (map) {
+      M.tiledHolder = this;
+      if (M.tiledLayer._map) { M.tiledLayer.rerenderTiles(); } else { M.tiledLayer.addTo(map); }
+    },
+    onRemove: function (map) {
+      if (M.tiledHolder !== this) { return; }
+      M.tiledHolder = null;
+      map.removeLayer(M.tiledLayer);
+    }
+  });
+
+  M.tiled = function (url, options) {
+    // options: mask (base64 bitmask over row positions), count (features selected), maxDataZoom,
+    // selected ({id, box: [w, s, e, n]} of the page's selected feature, or null)
+    if (!window.protomapsL) { throw new Error('protomaps-leaflet is not loaded'); }
+    M.tiledBits = decodeMask(options.mask);
+    M.tiledSel = options.selected || null;
+    if (!M.tiledLayer || M.tiledUrl !== url) {
+      if (M.tiledLayer && M.tiledLayer._map) { M.tiledLayer._map.removeLayer(M.tiledLayer); }
+      M.tiledUrl = url;
+      M.tiledLayer = window.protomapsL.leafletLayer({url: url, paintRules: tiledRules(), labelRules: [],
+                                                    maxDataZoom: options.maxDataZoom, attribution: ''});
+      M.tiledLayer.on('load', function () { window.mapappTilesLoaded = (window.mapappTilesLoaded || 0) + 1; });
+    }
+    var holder = new TiledHolder();
+    holder.mapappCount = options.count;
+    M.groups.push(holder);
+    return holder;
+  };
+
+  M.pickTiled = function (e) {
+    // the topmost selected feature of the tiles under a map click: points, then lines and outlines,
+    // then the smallest polygon; st_folium hears it as a click on a layer holding that feature
+    if (!M.tiledOn()) { return; }
+    var found = M.tiledLayer.queryTileFeaturesDebug(e.latlng.lng, e.latlng.lat, TILE_BRUSH);
+    var best = null;
+    found.forEach(function (picked) {
+      picked.forEach(function (p) {
+        var f = p.feature;
+        if (!shown(f)) { return; }
+        var rank = [f.geomType === 1 ? 2 : (f.geomType === 2 ? 1 : 0), f.props.z];
+        if (!best || rank[0] > best.rank[0] || (rank[0] === best.rank[0] && rank[1] > best.rank[1])) {
+          best = {rank: rank, f: f};
+        }
+      });
+    });
+    if (!best) { return; }
+    var id = String(best.f.props.id), props = Object.assign({}, best.f.props);
+    M.clicked[id] = true;
+    M.selectTiled(id, 'click');
+    M.tiledLayer.fire('click', {latlng: e.latlng, layer: {toGeoJSON: function () {
+      return {type: 'Feature', properties: props, geometry: {type: 'Point', coordinates: [e.latlng.lng, e.latlng.lat]}};
+    }}});
+  };
+
+  M.selectTiled = function (id, how) {
+    M.selectedId = id;
+    M.focusedId = id;
+    M.focusLayer.clearLayers();
+    if (M.tiledLayer) { M.tiledLayer.rerenderTiles(); }
+    var box = M.tiledSel && M.tiledSel.id === id ? M.tiledSel.box : null;
+    if (how === 'url' && box) {
+      var b = L.latLngBounds([box[1], box[0]], [box[3], box[2]]);
+      M.map.fitBounds(b, {padding: [30, 30], maxZoom: POINT_ZOOM, animate: false});
+    }
+  };
+
   M.urlId = function () {
     try {
       return new URLSearchParams(window.parent.location.search).get('id');
@@ -322,6 +446,13 @@
       return;
     }
     if (M.clicked[id]) { M.urlSeen = id; return; }
+    if (M.tiledOn() && !M.byId[id]) {
+      if (!M.tiledSel || M.tiledSel.id !== id) { return; }  // the page has not sent its box yet
+      M.urlSeen = id;
+      M.clicked = {};
+      if (id !== M.focusedId) { M.selectTiled(id, 'url'); }
+      return;
+    }
     if (!M.byId[id]) { return; }  // not drawn (yet): try again on the next tick
     M.urlSeen = id;
     M.clicked = {};
