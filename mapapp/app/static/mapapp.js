@@ -352,6 +352,19 @@
     ];
   }
 
+  function tilesPainted() { window.mapappTilesLoaded = (window.mapappTilesLoaded || 0) + 1; }
+
+  M.repaintTiled = function () {
+    // repaint the tiles on the map from the tiles already held (a new selection or highlight);
+    // window.mapappTilesLoaded counts settled paints and loads (read by tests and the bench)
+    var layer = M.tiledLayer, jobs = [];
+    Object.keys(layer._tiles).forEach(function (k) {
+      var coords = layer._wrapCoords(layer._keyToTileCoords(k));
+      jobs.push(layer.renderTile(coords, layer._tiles[k].el, layer._tileCoordsToKey(coords)));
+    });
+    Promise.all(jobs).then(tilesPainted, tilesPainted);
+  };
+
   M.tiledOn = function () { return !!(M.tiledLayer && M.tiledLayer._map && M.tiledHolder); };
 
   // Each rerun's feature group holds a new holder; the holders share one protomaps layer (and its
@@ -360,7 +373,7 @@
   var TiledHolder = L.Layer.extend({
     onAdd: function (map) {
       M.tiledHolder = this;
-      if (M.tiledLayer._map) { M.tiledLayer.rerenderTiles(); } else { M.tiledLayer.addTo(map); }
+      if (M.tiledLayer._map) { M.repaintTiled(); } else { M.tiledLayer.addTo(map); }
     },
     onRemove: function (map) {
       if (M.tiledHolder !== this) { return; }
@@ -380,7 +393,7 @@
       M.tiledUrl = url;
       M.tiledLayer = window.protomapsL.leafletLayer({url: url, paintRules: tiledRules(), labelRules: [],
                                                     maxDataZoom: options.maxDataZoom, attribution: ''});
-      M.tiledLayer.on('load', function () { window.mapappTilesLoaded = (window.mapappTilesLoaded || 0) + 1; });
+      M.tiledLayer.on('load', tilesPainted);
     }
     var holder = new TiledHolder();
     holder.mapappCount = options.count;
@@ -417,7 +430,7 @@
     M.selectedId = id;
     M.focusedId = id;
     M.focusLayer.clearLayers();
-    if (M.tiledLayer) { M.tiledLayer.rerenderTiles(); }
+    if (M.tiledOn()) { M.repaintTiled(); }
     var box = M.tiledSel && M.tiledSel.id === id ? M.tiledSel.box : null;
     if (how === 'url' && box) {
       var b = L.latLngBounds([box[1], box[0]], [box[3], box[2]]);
