@@ -4,7 +4,8 @@ threshold, served by the real app, measured in headless Chromium as a person wou
 Figures (medians of --repeat runs; each a fresh browser context unless said):
 - first page, cold (first visit after the server started) and warm: from navigation until the page
   counts every selected feature (window.mapappDrawn) and the tile layer has painted its tiles;
-- pan (256 px) and zoom in / out by one level: until the tiles of the new view are painted;
+- pan (256 px) and zoom in / out: from the call in the page until the tiles of the new view are
+  painted, timed inside the page (performance.now);
 - filter change narrowing (one kind, still above the threshold) and widening (back to all): from
   the click in the sidebar until the count is right and the visible tiles are repainted;
 - click to evidence: from a click on a feature until its evidence panel shows;
@@ -66,8 +67,18 @@ class Page:
     def _frame(self, payload):
         self.ws_bytes += len(payload)
 
+    def frame(self):
+        for f in self.page.frames:
+            if "streamlit_folium" in f.url:
+                return f
+        return None
+
     def eval(self, js: str):
-        return self.page.frame_locator(MAP_FRAME).locator("#map_div").evaluate(js, timeout=30000)
+        return self.frame().evaluate(js)
+
+    def until(self, js: str, timeout: float = 120.0) -> None:
+        """Wait until the expression `js` is true in the map's frame (polled inside the page)."""
+        self.frame().wait_for_function(js, polling=10, timeout=timeout * 1000)
 
     def value(self, js: str, default=None):
         try:
@@ -94,16 +105,18 @@ def first_page(browser, url: str, n: int) -> tuple[float, Page]:
     p = Page(browser, url)
     t0 = time.perf_counter()
     p.page.goto(url)
-    p.wait(lambda: p.value("() => window.mapappDrawn", -1) == n and p.loads() > 0, timeout=600)
+    p.wait(lambda: p.frame() is not None, timeout=600)
+    p.until(f"window.mapappDrawn === {n} && (window.mapappTilesLoaded || 0) > 0", timeout=600)
     return time.perf_counter() - t0, p
 
 
 def view_change(p: Page, js: str) -> float:
-    before = p.loads()
-    t0 = time.perf_counter()
-    p.eval(js)
-    p.wait(lambda: p.loads() > before)
-    return time.perf_counter() - t0
+    """Run `js` (a statement changing the view) in the map's frame; return the seconds, measured in
+    the page, until the tiles of the new view are painted."""
+    return p.eval(f"""async () => {{ const before = window.mapappTilesLoaded || 0; const t0 = performance.now();
+        {js};
+        while ((window.mapappTilesLoaded || 0) <= before) {{ await new Promise(r => setTimeout(r, 5)); }}
+        return (performance.now() - t0) / 1000; }}""")
 
 
 def choose_kind(p: Page, label: str, count: int) -> float:
@@ -114,7 +127,7 @@ def choose_kind(p: Page, label: str, count: int) -> float:
     before = p.loads()
     t0 = time.perf_counter()
     option.first.click()
-    p.wait(lambda: p.value("() => window.mapappDrawn", -1) == count and p.loads() > before)
+    p.until(f"window.mapappDrawn === {count} && (window.mapappTilesLoaded || 0) > {before}")
     took = time.perf_counter() - t0
     p.page.keyboard.press("Escape")
     return took
@@ -126,7 +139,7 @@ def clear_kind(p: Page, count: int) -> float:
     before = p.loads()
     t0 = time.perf_counter()
     p.page.keyboard.press("Backspace")  # removes the chosen kind
-    p.wait(lambda: p.value("() => window.mapappDrawn", -1) == count and p.loads() > before)
+    p.until(f"window.mapappDrawn === {count} && (window.mapappTilesLoaded || 0) > {before}")
     return time.perf_counter() - t0
 
 
@@ -134,7 +147,7 @@ def click_to_evidence(p: Page, build, kind: str) -> float:
     f = build.features
     row = f[f["kind"] == kind].iloc[len(f) // 7 % 1000]
     pt = row.geometry.representative_point()
-    view_change(p, f"() => window.map.setView([{pt.y}, {pt.x}], 13, {{animate: false}})")
+    view_change(p, f"window.map.setView([{pt.y}, {pt.x}], 13, {{animate: false}})")
     xy = p.eval(f"() => {{ const q = window.map.latLngToContainerPoint([{pt.y}, {pt.x}]); return [q.x, q.y]; }}")
     box = p.page.locator(MAP_FRAME).bounding_box()
     t0 = time.perf_counter()
@@ -176,9 +189,11 @@ def main() -> None:
                 for _ in range(args.repeat):
                     warm, p = first_page(browser, url, n)
                     rows.setdefault("first page, warm", []).append(warm)
-                    for name, js in (("pan 256 px", "() => window.map.panBy([256, 0], {animate: false})"),
-                                     ("zoom in", "() => window.map.zoomIn(1, {animate: false})"),
-                                     ("zoom out", "() => window.map.zoomOut(1, {animate: false})")):
+                    for name, js in (("pan 256 px", "window.map.panBy([256, 0], {animate: false})"),
+                                     ("zoom in", "window.map.zoomIn(1, {animate: false})"),
+                                     ("zoom in again", "window.map.zoomIn(1, {animate: false})"),
+                                     ("pan 256 px, zoomed in", "window.map.panBy([0, 256], {animate: false})"),
+                                     ("zoom out", "window.map.zoomOut(2, {animate: false})")):
                         rows.setdefault(name, []).append(view_change(p, js))
                     ws0 = p.ws_bytes
                     rows.setdefault(f"filter narrowing (to {kind_n:,})", []).append(choose_kind(p, label, kind_n))
