@@ -94,13 +94,15 @@ def test_tiled_path_draws_filters_and_clicks_above_the_threshold(tiled_app, app_
     url, build = tiled_app
     f = build.features
     p = app_page(url)
-    ranges = []
+    ranges, packs = [], []
     p.page.on("response", lambda r: ranges.append((r.status, r.request.headers.get("range")))
               if ".pmtiles" in r.url else None)
+    p.page.on("request", lambda r: packs.append(r.url) if ".json.gz" in r.url else None)
     p.open()
     assert p.wait_feature_count(N) == N
     assert p.path_count() == 0  # no SVG or GeoJSON features: everything is in the tiles
     assert ranges and all(status == 206 and rng for status, rng in ranges)  # read by range requests
+    assert packs == []  # the build's features are not sent whole above the threshold
     assert p.outside_requests() == []
 
     park_id, park_lon, park_lat = _alone(f, KIND)
@@ -142,3 +144,16 @@ def test_tiled_path_draws_filters_and_clicks_above_the_threshold(tiled_app, app_
     px = _pixel(p, float(edge[0]), float(edge[1]))
     assert px[0] > 200 and px[1] > 150 and px[2] < 120, px
     p.screenshot("vector-tiles-clicked")
+
+    # the URL names the feature: a new visit zooms the map to it (the page sends its box) and
+    # highlights it, though the browser holds no geometry of it
+    q = p.page.url.split("?", 1)[1]
+    p2 = app_page(url)
+    p2.open(q)
+    assert p2.wait_feature_count(parks) == parks
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and p2.map_eval("() => window.mapapp.focusedId") != park_id:
+        p2.page.wait_for_timeout(200)
+    assert p2.map_eval("() => window.mapapp.focusedId") == park_id
+    inside = p2.map_eval(f"() => window.map.getBounds().contains([{park_lat}, {park_lon}]) && window.map.getZoom()")
+    assert inside and inside >= 9, inside
