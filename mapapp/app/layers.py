@@ -210,8 +210,8 @@ def feature_groups(data: MapData, positions: np.ndarray, datum: str, layer_names
 
 def tiles_url(tiles: dict[str, Path], datum: str, build_id: str) -> str | None:
     """Return the URL of the build's vector tiles for `datum` in the app's static folder, or None
-    when the build has none (then the map draws GeoJSON). Raises MapappError when the tiles exist
-    but the tile layer's script is not installed (`make setup`)."""
+    when the build has none (then the map fetches every feature, MapData.display_pack). Raises
+    MapappError when the tiles exist but the tile layer's script is not installed (`make setup`)."""
     if datum not in tiles:
         return None
     assets.require_protomaps()

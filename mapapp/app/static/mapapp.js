@@ -31,8 +31,12 @@
  * one protomaps-leaflet layer over the build's PMTiles archive (served from the static folder by
  * range requests) whose features carry their position in the same order as MVT id; apply then
  * sets the same bitmask, read by the layer's paint-rule filters, and repaints from the tiles the
- * browser already holds. A click picks the topmost selected tile feature. Other code can follow
- * the selection through mapapp.selected(i) and the 'mapapp:selection' event fired after every apply.
+ * browser already holds. The selection then also carries `focus` ({id, box} of the page's selected
+ * feature), since the browser holds no geometry to zoom to. A click picks the topmost selected tile
+ * feature. The layer control's three layers switch the tile features of their layer on and off.
+ * Other code can follow the selection through mapapp.selected(i) and the 'mapapp:selection' event
+ * fired after every apply. A box equal to the last one fitted does not move the map (a rerun that
+ * kept the selection, e.g. after a click, leaves the view alone).
  * Stacking: bottom to top the area-wide outlines, lines and areas, points; within a layer larger
  * features first, so smaller ones are drawn above them.
  * Text from annotations is only ever put on the page with textContent, never as HTML.
