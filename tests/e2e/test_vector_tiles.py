@@ -131,6 +131,13 @@ def test_tiled_path_draws_filters_and_clicks_above_the_threshold(tiled_app, app_
     assert _pixel(p, park_lon, park_lat)[3] > 0
     p.screenshot("vector-tiles-filtered")
 
+    # the layer control's entry for precise shapes switches their tile features off and on
+    for on in (False, True):
+        before = _loads(p)
+        p.map_eval(f"() => window.map.{'addLayer' if on else 'removeLayer'}(window.mapapp.toggles.shapes)")
+        _settle(p, before)
+        assert (_pixel(p, park_lon, park_lat)[3] > 0) == on
+
     # a click on the park opens its evidence, and the URL names it
     _click(p, park_lon, park_lat)
     panel = p.page.locator(f".mapapp-panel[data-feature-id='{park_id}']")
