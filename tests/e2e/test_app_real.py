@@ -134,8 +134,19 @@ DRAWN_IDS_JS = """() => {
 }"""
 
 
-def _drawn_ids(p) -> list[str]:
-    return sorted(p.map_eval(DRAWN_IDS_JS))
+def _drawn_ids(p, timeout: float = 10) -> list[str]:
+    """The drawn ids once the map has settled: the point cluster animates a zoom change (for a
+    moment a point is both a marker on the map and a cluster's child), so read until two reads
+    0.4 s apart agree."""
+    deadline = time.monotonic() + timeout
+    ids = sorted(p.map_eval(DRAWN_IDS_JS))
+    while time.monotonic() < deadline:
+        p.page.wait_for_timeout(400)
+        again = sorted(p.map_eval(DRAWN_IDS_JS))
+        if again == ids:
+            break
+        ids = again
+    return ids
 
 
 def _expected_ids(build, **flt) -> list[str]:
