@@ -1,11 +1,13 @@
 # Two commands: `make app` (set up, build, open the map) and `make test` (set up, run every test).
-# Set-up is idempotent: a venv in .venv with mapapp and its dependencies from PyPI; for the tests,
+# Set-up is idempotent: a venv in .venv with mapapp and its dependencies from PyPI, the map's browser
+# libraries from npm into js/node_modules; for the tests,
 # also Debian's chromium and fonts-noto-cjk (the browser tests and screenshots need them).
 VENV   ?= .venv
 PYTHON ?= python3
 CORPUS ?= $(firstword $(wildcard ../shared/corpus))
 PORT   ?=
 STAMP  := $(VENV)/.installed
+JS_STAMP := js/node_modules/.installed
 
 .PHONY: setup system-deps test lint fuzz app bench clean
 
@@ -14,7 +16,14 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The map's browser libraries (protomaps-leaflet for the vector tile layer) from the npm registry,
+# pinned by js/package-lock.json, into js/node_modules (not in git); the app serves them locally.
+$(JS_STAMP): js/package.json js/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm (Node.js) is needed to install the map's browser libraries: apt-get install nodejs npm" >&2; exit 1; }
+	cd js && npm ci --no-audit --no-fund --loglevel=error
+	touch $(JS_STAMP)
+
+setup: $(STAMP) $(JS_STAMP)
 
 system-deps:
 	bash scripts/install-system-deps.sh

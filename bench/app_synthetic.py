@@ -1,6 +1,7 @@
 """Synthetic builds for the app benchmark: N irregular polygons of about 50 vertices inside Jiangxi,
-written as a real build folder (features.parquet, boundaries.parquet, manifest.json) so the real
-app (and the naive page) read them exactly as they read a build of the annotations."""
+written as a real build folder (features.parquet, boundaries.parquet, manifest.json, and the vector
+tiles above the threshold, as `mapapp build` writes them) so the real app (and the naive page) read
+them exactly as they read a build of the annotations."""
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from mapapp.admin import load_admin_boundaries
 from mapapp.annotations import load_annotations
 from mapapp.measure import area_km2
 from mapapp.context import context_layers
-from mapapp.pipeline import BOUNDARIES_FILE, CONTEXT_FILE, FEATURES_FILE, MANIFEST_FILE
+from mapapp.pipeline import BOUNDARIES_FILE, CONTEXT_FILE, FEATURES_FILE, MANIFEST_FILE, write_vector_tiles
 from mapapp.project import PACKAGE_ROOT
 from mapapp.provenance import Provenance
 from mapapp.schema import FORMAT_VERSION, check_columns
@@ -47,8 +48,9 @@ def _polygons(n: int, province, rng: np.random.Generator) -> list:
     return list(shapely.polygons(rings))
 
 
-def make_build(folder: Path, n: int, seed: int = 7) -> Path:
-    """Write a synthetic build of n polygons into `folder` and return it."""
+def make_build(folder: Path, n: int, seed: int = 7, tiles_above: int | None = None) -> Path:
+    """Write a synthetic build of n polygons into `folder` and return it; with vector tiles when n is
+    above `tiles_above` (default: mapapp.vector_tiles.TILES_ABOVE)."""
     rng = np.random.default_rng(seed)
     admin = load_admin_boundaries()
     annotations, problems = load_annotations(PACKAGE_ROOT / "corpus_annotations")
@@ -92,5 +94,6 @@ def make_build(folder: Path, n: int, seed: int = 7) -> Path:
                        for g in ("kinds", "sectors", "statuses", "precisions")},
         "corpus_checked": False, "synthetic": True,
     }
+    write_vector_tiles(gdf, units, manifest, folder, above=tiles_above)
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     return folder

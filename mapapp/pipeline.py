@@ -6,11 +6,13 @@ one intact. `load_build` reads a build back.
 """
 from __future__ import annotations
 
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -30,6 +32,7 @@ from .project import Project
 from .schema import FORMAT_VERSION, check_columns
 from .resolve import ResolveContext, ResolvedGeometry, resolve_record
 from .stations import load_stations
+from . import vector_tiles
 
 Progress = Callable[[str], None]
 
@@ -189,10 +192,38 @@ def _build(project: Project, store: BuildStore, progress: Progress | None) -> di
         "corpus_checked": bool(project.corpus_dir),
         "osm": result.osm,
     }
-    say(f"writing {store.where}")
-    store.write(BuildTables(gdf, admin.frame, context), manifest, say)
+    with tempfile.TemporaryDirectory(prefix="mapapp-tiles-") as tmp:
+        files = write_vector_tiles(gdf, admin.frame, manifest, Path(tmp), say)
+        say(f"writing {store.where}")
+        store.write(BuildTables(gdf, admin.frame, context, files), manifest, say)
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     return manifest
+
+
+def write_vector_tiles(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, manifest: dict, folder: Path,
+                       progress: Progress | None = None, above: int | None = None) -> dict[str, Path]:
+    """When the build has more than `above` (default vector_tiles.TILES_ABOVE) located features,
+    write the map's vector tiles (one PMTiles archive per datum, of the map's display geometry) into
+    `folder`, record them in `manifest["vector_tiles"]` and return {file name: path}; otherwise
+    return {}. Raises TilesUnavailable when tippecanoe is missing or fails."""
+    from .app.viewmodel import MapData  # the display geometry and properties the map draws (no UI in it)
+
+    above = vector_tiles.TILES_ABOVE if above is None else above
+    located = int(features.geometry.notna().sum())
+    if located <= above:
+        return {}
+    say = progress or (lambda _msg: None)
+    data = MapData(features, boundaries, manifest)
+    files = {}
+    for datum in vector_tiles.DATUMS:  # MVT id = index in data.display_order(), what the map's selection counts
+        say(f"writing vector tiles ({datum}, {located:,} features)")
+        written = vector_tiles.write_pmtiles(data.display_features(datum).geojson_features(),
+                                             Path(folder) / vector_tiles.file_name(datum), datum)
+        files[written.path.name] = written.path
+    manifest["vector_tiles"] = {"files": {d: vector_tiles.file_name(d) for d in vector_tiles.DATUMS},
+                                "features": located, "above": above, "layer": vector_tiles.LAYER,
+                                "zooms": [vector_tiles.MIN_ZOOM, vector_tiles.MAX_ZOOM]}
+    return files
 
 
 def ensure_store(project: Project, progress: Progress | None = None) -> BuildStore:

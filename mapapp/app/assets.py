@@ -1,6 +1,7 @@
 """The map's scripts and styles, served by Streamlit's static serving: Leaflet, jQuery and
-Leaflet.markercluster from the installed XStatic packages, and the app's own `static/mapapp.js`
-and `static/mapapp.css` (the Leaflet drawing).
+Leaflet.markercluster from the installed XStatic packages, protomaps-leaflet (the vector tile layer)
+from the npm package `make setup` installs into js/node_modules, and the app's own
+`static/mapapp.js` and `static/mapapp.css` (the Leaflet drawing).
 
 Streamlit serves the files of the folder `static/` next to the page script at `/app/static/…`. The
 page script therefore runs from a small runtime folder (`runtime_dir()`) that holds a one-line stub
@@ -8,6 +9,8 @@ script and copies of those files; nothing is fetched from a CDN.
 """
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -22,6 +25,7 @@ import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_cluster
 
 from ..errors import MapappError
+from ..project import PACKAGE_ROOT
 
 STATIC_URL = "/app/static"
 STUB_NAME = "mapapp_page.py"
@@ -32,13 +36,35 @@ _JQUERY_FILE = "jquery.min.js"
 _CLUSTER_FILES = ("leaflet.markercluster.js", "MarkerCluster.css")
 OWN_DIR = Path(__file__).resolve().parent / "static"
 _OWN_FILES = ("mapapp.js", "mapapp.css")
+# npm packages installed by `make setup` (js/package.json); MAPAPP_JS_MODULES names another node_modules
+JS_MODULES = Path(os.environ.get("MAPAPP_JS_MODULES", PACKAGE_ROOT / "js" / "node_modules"))
+_PROTOMAPS = ("protomaps-leaflet", "dist/protomaps-leaflet.js")
+
+
+def protomaps_version() -> str | None:
+    """Return the installed protomaps-leaflet version, or None when `make setup` has not installed it."""
+    package, script = _PROTOMAPS
+    try:
+        meta = json.loads((JS_MODULES / package / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return str(meta.get("version")) if (JS_MODULES / package / script).is_file() else None
+
+
+def require_protomaps() -> None:
+    """Return when the vector tile layer's script is installed. Raises MapappError saying how to install it."""
+    if protomaps_version() is None:
+        raise MapappError(f"the map's vector tile layer needs protomaps-leaflet in {JS_MODULES}: run `make setup` "
+                          f"(or `npm ci` in the repository's js/ folder)")
 
 
 def js_links() -> list[tuple[str, str]]:
     """Return folium-style (name, url) pairs of the scripts the map needs, all local."""
-    return [("leaflet", f"{STATIC_URL}/leaflet/leaflet.js"), ("jquery", f"{STATIC_URL}/jquery/{_JQUERY_FILE}"),
-            ("markercluster", f"{STATIC_URL}/markercluster/leaflet.markercluster.js"),
-            ("mapapp", f"{STATIC_URL}/mapapp/mapapp.js?v={_own_tag()}")]
+    links = [("leaflet", f"{STATIC_URL}/leaflet/leaflet.js"), ("jquery", f"{STATIC_URL}/jquery/{_JQUERY_FILE}"),
+             ("markercluster", f"{STATIC_URL}/markercluster/leaflet.markercluster.js")]
+    if protomaps_version():  # optional: without it the map sends GeoJSON at every size
+        links.append(("protomaps", f"{STATIC_URL}/protomaps/protomaps-leaflet.js"))
+    return [*links, ("mapapp", f"{STATIC_URL}/mapapp/mapapp.js?v={_own_tag()}")]
 
 
 def css_links() -> list[tuple[str, str]]:
@@ -60,6 +86,8 @@ def _sources() -> dict[str, Path]:
     files[f"jquery/{_JQUERY_FILE}"] = jq
     files.update({f"markercluster/{name}": Path(xs_cluster.BASE_DIR) / name for name in _CLUSTER_FILES})
     files.update({f"mapapp/{name}": OWN_DIR / name for name in _OWN_FILES})
+    if protomaps_version():
+        files["protomaps/protomaps-leaflet.js"] = JS_MODULES / _PROTOMAPS[0] / _PROTOMAPS[1]
     return files
 
 
@@ -78,7 +106,7 @@ def runtime_dir() -> Path:
 
     The folder name carries the package versions, so an upgrade makes a fresh one. It is written
     to a temporary name and renamed into place, so concurrent launches never see half a folder."""
-    tag = f"mapapp-{version('mapapp')}-leaflet-{version('XStatic-Leaflet')}-jquery-{version('XStatic-jQuery')}-cluster-{version('XStatic-Leaflet-MarkerCluster')}-own-{_own_tag()}"  # noqa: E501
+    tag = f"mapapp-{version('mapapp')}-leaflet-{version('XStatic-Leaflet')}-jquery-{version('XStatic-jQuery')}-cluster-{version('XStatic-Leaflet-MarkerCluster')}-pm-{protomaps_version()}-own-{_own_tag()}"  # noqa: E501
     uid = os.getuid() if hasattr(os, "getuid") else 0
     target = Path(tempfile.gettempdir()) / f"mapapp-app-{uid}" / tag
     if _complete(target):
@@ -131,6 +159,30 @@ def _publish_target(name: str, content: str | bytes, suffix: str) -> Path:
     digest = hashlib.sha256(data).hexdigest()[:20]
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
     return runtime_dir() / "static" / DATA_DIR / f"{safe}-{digest}{suffix}"
+
+
+def publish_file(name: str, source: Path, key: str) -> str:
+    """Put a copy of the file `source` (a build's vector tiles) in the static folder as `name` made
+    unique by `key` (the build id) and return its URL. Streamlit serves it with HTTP range requests,
+    which is how PMTiles are read. Copied once per key (atomically); later calls reuse it."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in f"{name}-{key}")
+    file_name = f"{safe}{Path(source).suffix}"
+    target = runtime_dir() / "static" / DATA_DIR / file_name
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # same file system: a hard link, no copy
+            os.link(source, target)
+    if not target.is_file():
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise MapappError(f"cannot publish {source} to the app's static folder: {exc.strerror or exc}") from None
+    return f"{STATIC_URL}/{DATA_DIR}/{file_name}"
 
 
 def _complete(folder: Path) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import os
+from pathlib import Path
 from dataclasses import dataclass
 
 import folium
@@ -18,6 +19,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from .. import vector_tiles
 from ..gcj02 import shift_geometries
 from . import assets
 from .viewmodel import MapData
@@ -133,14 +135,16 @@ BOUNDARY_STYLES = {
 
 
 def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dict[str, str],
-             boundary_shown: tuple[str, ...] = ("province", "city")) -> folium.Map:
+             boundary_shown: tuple[str, ...] = ("province", "city"), tiles: str | None = None) -> folium.Map:
     """Return the folium map that stays the same across filter changes: basemap, local assets,
     the boundary layers (switchable in the layer control) and mapapp.init with `options` plus
     the place labels and the water in the basemap's datum. Boundaries, water and every located
     feature's display geometry (MapData.display_pack) go to the browser as static files
     (assets.publish), fetched once, not with every rerun; filter changes then send only the
     selection (feature_groups). Features draw on one canvas when the build has more than
-    CANVAS_ABOVE of them, else as one SVG path each."""
+    CANVAS_ABOVE of them, else as one SVG path each. With `tiles` (the URL of the build's vector
+    tiles for this datum, see tiles_url) the features are not sent: the map draws them from the
+    tiles, applying the same selection."""
     m = folium.Map(location=JIANGXI_CENTER, zoom_start=7, tiles=None, control_scale=False, zoom_snap=0.25,
                    prefer_canvas=False, min_zoom=4, max_zoom=18)
     m.default_js = assets.js_links()
@@ -153,9 +157,12 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
                              subdomains=basemap.subdomains, max_zoom=18, control=False, overlay=True).add_to(m)
     datum = basemap.datum
     options = dict(options, labels=[[x.name, x.level, x.lon, x.lat] for x in data.place_labels(datum)],
-                   waterUrl=assets.publish(f"water-{datum}", data.water_geojson(datum)),
-                   dataUrl=assets.publish(f"features-{datum}", data.display_pack(datum), suffix=".json.gz"),
-                   canvas=len(data.display_order()) > CANVAS_ABOVE)
+                   waterUrl=assets.publish(f"water-{datum}", data.water_geojson(datum)))
+    if tiles:
+        options.update(tilesUrl=tiles, maxDataZoom=vector_tiles.MAX_ZOOM)
+    else:
+        options.update(dataUrl=assets.publish(f"features-{datum}", data.display_pack(datum), suffix=".json.gz"),
+                       canvas=len(data.display_order()) > CANVAS_ABOVE)
     MapappBase(options).add_to(m)
     for level in ("county", "city", "province"):
         fg = folium.FeatureGroup(name=html.escape(boundary_names[level]), show=level in boundary_shown)
@@ -165,27 +172,47 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
     return m
 
 
+def _box(data: MapData, positions: np.ndarray, datum: str, pad: float = 0.0) -> list | None:
+    """Return [[south, west], [north, east]] of the located features at `positions` in `datum`,
+    widened by `pad` degrees, or None."""
+    box = data.bounds(positions)
+    if box is None:
+        return None
+    if datum == "GCJ-02":
+        lo, la = shift_geometries([shapely.Point(box[0], box[1]), shapely.Point(box[2], box[3])])
+        box = (lo.x, lo.y, la.x, la.y)
+    w, s, e, n = box
+    return [[s - pad, w - pad], [n + pad, e + pad]]
+
+
 def feature_groups(data: MapData, positions: np.ndarray, datum: str, layer_names: dict[str, str],
-                   legend_html: str, words: dict | None = None) -> list[folium.FeatureGroup]:
+                   legend_html: str, words: dict | None = None, focus: str | None = None) -> list[folium.FeatureGroup]:
     """Return one FeatureGroup per map layer (viewmodel.LAYERS, bottom to top), for
     feature_group_to_add. They hold no geometry: the browser already has every feature
-    (base_map's data), and the first group's script sends the selection, a bitmask over
-    MapData.display_order() (MapData.selection), with the box to fit, the legend and `words`
-    (the UI language's labels for mapapp.setWords).
+    (base_map's data) or draws them from vector tiles, and the first group's script sends the
+    selection, a bitmask over MapData.display_order() (MapData.selection), with the box to fit,
+    the legend and `words` (the UI language's labels for mapapp.setWords).
     `layer_names` gives each layer's name in the layer control ({n} is its feature count); a
-    layer with nothing selected stays out of the control."""
-    box = data.bounds(positions)
-    if box is not None:
-        if datum == "GCJ-02":
-            lo, la = shift_geometries([shapely.Point(box[0], box[1]), shapely.Point(box[2], box[3])])
-            box = (lo.x, lo.y, la.x, la.y)
-        w, s, e, n = box
-        pad = 0.005
-        box = [[s - pad, w - pad], [n + pad, e + pad]]
-    selection = {"mask": data.selection(positions), "box": box, "legend": legend_html, "words": words or {}}
+    layer with nothing selected stays out of the control. `focus` (for a tiled map, which holds
+    no geometry to zoom to) is the page's selected feature id: its box goes with the selection."""
+    selection = {"mask": data.selection(positions), "box": _box(data, positions, datum, pad=0.005),
+                 "legend": legend_html, "words": words or {}}
+    pos = data.position(focus)
+    if pos is not None and data.is_located(pos):
+        selection["focus"] = {"id": focus, "box": _box(data, np.array([pos]), datum)}
     groups = []
     for i, (name, rows) in enumerate(data.layer_rows(positions).items()):
         fg = folium.FeatureGroup(name=html.escape(layer_names[name].format(n=len(rows))), control=bool(len(rows)))
         MapappSelection(name, selection if i == 0 else None).add_to(fg)
         groups.append(fg)
     return groups
+
+
+def tiles_url(tiles: dict[str, Path], datum: str, build_id: str) -> str | None:
+    """Return the URL of the build's vector tiles for `datum` in the app's static folder, or None
+    when the build has none (then the map fetches every feature, MapData.display_pack). Raises
+    MapappError when the tiles exist but the tile layer's script is not installed (`make setup`)."""
+    if datum not in tiles:
+        return None
+    assets.require_protomaps()
+    return assets.publish_file(f"tiles-{datum}", tiles[datum], build_id)

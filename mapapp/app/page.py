@@ -25,6 +25,7 @@ from ..features import FeatureFilter
 from ..gcj02 import gcj02_to_wgs84
 from ..project import Project
 from ..stores import BuildStore, open_store
+from .. import vector_tiles
 from . import compare_view, layers, link_guard, render, stats_view, views
 from .launch import TIANDITU_KEY_ENV
 from .text import LANGS, Labels, esc, md_literal, t
@@ -45,9 +46,16 @@ def _map_data(where: str, build_id: str | None, _store: BuildStore) -> MapData:
     the store for the ids of each selection (`BuildStore.id_selector`)."""
     b = _store.load()
     data = MapData(b.features, b.boundaries, b.manifest, b.context, select_ids=_store.id_selector(b))
-    data.display_pack("WGS84")  # make the browser's copy of the features once per build
+    if len(data.display_order()) <= vector_tiles.TILES_ABOVE:  # above it the map draws from tiles
+        data.display_pack("WGS84")  # make the browser's copy of the features once per build
     data.facet_counts(FeatureFilter())  # and the filter choices of every row
     return data
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _vector_tiles(where: str, build_id: str | None, _store: BuildStore) -> dict[str, Path]:
+    """The vector tile archives of the build `build_id` (datum -> path; empty when it has none)."""
+    return _store.vector_tiles()
 
 
 @st.cache_resource(show_spinner=False)
@@ -139,7 +147,9 @@ def _main() -> None:
     lang = lang if lang in LANGS else "zh"
     try:
         store = open_store(project)
-        data = _map_data(store.where, store.build_id(), store)
+        build_id = store.build_id()
+        data = _map_data(store.where, build_id, store)
+        tiles = _vector_tiles(store.where, build_id, store)
         if not {"vocabulary", "plans"} <= set(data.manifest):
             raise BuildUnreadable(f"the build in {store.where} has no vocabulary or plans in its manifest: "
                                   "run `mapapp build` again")
@@ -150,12 +160,12 @@ def _main() -> None:
         st.stop()
         return
     try:
-        _page(project, data, lang)
+        _page(project, data, tiles, lang)
     except BuildChanged:   # a rebuild was swapped in during this rerun: draw again with it
         st.rerun()
 
 
-def _page(project: Project, data: MapData, lang_hint: str) -> None:
+def _page(project: Project, data: MapData, tiles: dict[str, Path], lang_hint: str) -> None:
     options = data.filter_options()
     tianditu_key = os.environ.get(TIANDITU_KEY_ENV, "").strip() or None
     maps = layers.basemaps(tianditu_key)
@@ -220,7 +230,7 @@ def _page(project: Project, data: MapData, lang_hint: str) -> None:
         return
     col_map, col_panel = st.columns([2, 1], gap="medium")
     with col_map:
-        _draw_map(data, positions, basemap, lab, lang)
+        _draw_map(data, tiles, positions, basemap, lab, lang)
     with col_panel:
         _place_report(data, positions, lab, lang)
         _evidence_panel(project, data, positions, lab, lang)
@@ -245,7 +255,7 @@ def _select(feature_id: str | None) -> None:
     st.session_state.pop("pick", None)
 
 
-def _draw_map(data: MapData, positions, basemap, lab: Labels, lang: str) -> None:
+def _draw_map(data: MapData, tiles: dict[str, Path], positions, basemap, lab: Labels, lang: str) -> None:
     datum = basemap.datum
     # the words of the UI language travel with the selection, not in the base map: a language
     # switch then keeps the map (and the features it holds) and only sends the selection
@@ -262,11 +272,18 @@ def _draw_map(data: MapData, positions, basemap, lab: Labels, lang: str) -> None
         "osmAttribution": t("osm_attribution", lang) if data.uses_osm else "",
     }
     names = {lvl: t(f"boundary_{lvl}", lang) for lvl in ("province", "city", "county")}
-    m = layers.base_map(data, basemap, {"colors": data.colors}, names)
+    tiles_url = None
+    if len(data.display_order()) > vector_tiles.TILES_ABOVE:  # too many for the browser to hold: draw from tiles
+        try:
+            tiles_url = layers.tiles_url(tiles, datum, str(data.manifest.get("build_id")))
+        except MapappError as exc:
+            st.warning(f"{t('tiles_problem', lang)}: {md_literal(exc)}")
+    m = layers.base_map(data, basemap, {"colors": data.colors}, names, tiles=tiles_url)
     legend = render.legend_html([(lab.term("sectors", s), data.colors.get(s, "#555555"))
                                  for s in data.sectors_shown(positions)], lang)
     layer_names = {name: t(f"layer_{name}", lang) for name in ("area", "shapes", "points")}
-    groups = layers.feature_groups(data, positions, datum, layer_names, legend, words)
+    focus = st.session_state.get("selected") if tiles_url else None
+    groups = layers.feature_groups(data, positions, datum, layer_names, legend, words, focus)
     out = st_folium(m, key=f"map-{basemap.key}", height=MAP_HEIGHT, use_container_width=True,
                     returned_objects=["last_active_drawing", "last_clicked", "last_object_clicked"],
                     feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True))

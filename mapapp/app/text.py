@@ -57,6 +57,7 @@ UI = {
     "layer_area": {"zh": "整区范围与范围上限（{n}）", "en": "Area-wide and upper bounds ({n})"},
     "layer_shapes": {"zh": "线与面（{n}）", "en": "Lines and areas ({n})"},
     "layer_points": {"zh": "点位（{n}）", "en": "Points ({n})"},
+    "tiles_problem": {"zh": "矢量瓦片无法使用，地图改为载入全部要素", "en": "Vector tiles unavailable; the map loads every feature instead"},
     "upper_word": {"zh": "范围上限（只知位于其内某处）", "en": "Upper bound (somewhere inside)"},
     "area_wide_word": {"zh": "整区范围要素", "en": "Area-wide feature"},
     "tile_error": {"zh": "底图瓦片无法加载（未联网或被拦截）。规划要素不受影响；可改用“无（离线）”底图。",

@@ -139,6 +139,49 @@ class PlaceLabel:
     lat: float
 
 
+@dataclass(frozen=True)
+class DisplayFeatures:
+    """The map's located features in display order (MapData.display_features): per feature its id,
+    name, kind, first sector, precision, flags (1 upper bound, 2 area-wide), uncertainty radius in
+    metres of a point (0 when unknown) and display geometry (shapely)."""
+
+    ids: list[str]
+    names: list[str]
+    kinds: list[str]
+    sectors: list[str]
+    precisions: list[str]
+    flags: np.ndarray
+    radius: np.ndarray
+    geometries: np.ndarray
+
+    def geojson_features(self) -> list[str]:
+        """Return one GeoJSON Feature string per feature ('' where the geometry is missing or empty),
+        its top-level `id` the feature's index in display order. Properties: id, name, k (kind),
+        s (sector), p (precision), and when set: u (upper bound), w (area-wide: the outline of its
+        area), r (uncertainty radius in metres)."""
+        geoms = self.geometries
+        present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+        texts = np.full(len(geoms), None, dtype=object)
+        texts[present] = shapely.to_geojson(geoms[present])
+        out = []
+        for i, (fid, name, kind, sector, prec, fl, r, g) in enumerate(zip(
+                self.ids, self.names, self.kinds, self.sectors, self.precisions, self.flags.tolist(),
+                self.radius.tolist(), texts)):
+            if g is None:
+                out.append("")
+                continue
+            props = {"id": fid, "name": name, "k": kind, "s": sector, "p": prec}
+            if fl & 1:
+                props["u"] = 1
+            if fl & 2:
+                props["w"] = 1
+            if r:
+                props["r"] = r
+            out.append(f'{{"type":"Feature","id":{i},"properties":{json.dumps(props, ensure_ascii=False)},'
+                       f'"geometry":{g}}}')
+        return out
+
+
 def sector_colors(manifest: dict) -> dict[str, str]:
     """Return a colour per sector key, stable for a given vocabulary."""
     keys = list(manifest["vocabulary"]["sectors"])
@@ -447,6 +490,28 @@ class MapData:
             self._remember(("order",), hit)
         return hit
 
+    def display_features(self, datum: str) -> DisplayFeatures:
+        """Return every located feature's display geometry and map properties in `display_order()`
+        (not cached: display_pack and the vector tiles keep what they make of it). Display
+        geometry: shifted to GCJ-02 if `datum` says so, simplified, rounded; area-wide polygons as
+        their outline (only the outline takes a click)."""
+        f = self.features
+        order = self.display_order()
+        shown = display_geometries(f.geometry.iloc[order], datum)
+        wide = self._area_wide[order]
+        outline = wide & (shapely.get_type_id(shown) >= 3)
+        shown[outline] = shapely.boundary(shown[outline])
+        upper = f["upper_bound"].fillna(False).astype(bool).to_numpy()[order]
+        unc = pd.to_numeric(f["uncertainty_m"], errors="coerce").fillna(0.0).to_numpy()[order]
+        return DisplayFeatures(
+            ids=[str(x) for x in f["id"].iloc[order]], names=[str(x) for x in f["name"].iloc[order]],
+            kinds=[str(x) for x in f["kind"].iloc[order]],
+            sectors=[str(ss[0]) if len(ss) else "" for ss in f["sectors"].iloc[order]],
+            precisions=[str(x or "") for x in f["precision"].iloc[order]],
+            flags=upper.astype(int) | (2 * wide.astype(int)),
+            radius=np.where(self._is_point[order] & (unc > 0), np.round(unc), 0).astype(int),
+            geometries=shown)
+
     def display_pack(self, datum: str) -> bytes:
         """Return the build's display geometry and map properties, all located features in
         `display_order()`, as gzip-compressed JSON (made once per build and datum; the browser
@@ -466,20 +531,11 @@ class MapData:
         hit = self._memo.get(key)
         if hit is not None:
             return hit
+        d = self.display_features(datum)
+        rows = [[fid, name, kind, sector, prec, fl, r, g] for fid, name, kind, sector, prec, fl, r, g in zip(
+                d.ids, d.names, d.kinds, d.sectors, d.precisions, d.flags.tolist(), d.radius.tolist(),
+                _encode_geometries(d.geometries))]
         f = self.features
-        order = self.display_order()
-        shown = display_geometries(f.geometry.iloc[order], datum)
-        wide = self._area_wide[order]
-        outline = wide & (shapely.get_type_id(shown) >= 3)
-        shown[outline] = shapely.boundary(shown[outline])
-        upper = f["upper_bound"].fillna(False).astype(bool).to_numpy()[order]
-        unc = pd.to_numeric(f["uncertainty_m"], errors="coerce").fillna(0.0).to_numpy()[order]
-        flags = (upper.astype(int) | (2 * wide.astype(int))).tolist()
-        radius = np.where(self._is_point[order] & (unc > 0), np.round(unc), 0).astype(int).tolist()
-        rows = [[str(fid), str(name), str(kind), str(sectors[0]) if len(sectors) else "", str(prec or ""), fl, r, g]
-                for fid, name, kind, sectors, prec, fl, r, g in zip(
-                    f["id"].iloc[order], f["name"].iloc[order], f["kind"].iloc[order], f["sectors"].iloc[order],
-                    f["precision"].iloc[order], flags, radius, _encode_geometries(shown))]
         layers = [[name, len(rows_)] for name, rows_ in self.layer_rows(np.arange(len(f))).items()]
         doc = {"format": PACK_FORMAT, "scale": PACK_SCALE, "layers": layers, "features": rows}
         text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import Callable
+from pathlib import Path
 
 import geopandas as gpd
 
@@ -22,7 +23,8 @@ from ..features import FeatureFilter, filter_features
 from ..project import Project
 from ..atomic import FolderLock, check_replaceable
 from ..errors import BuildUnusable
-from .folder import (BOUNDARIES_FILE, BUILD_FOLDER, CONTEXT_FILE, FEATURES_FILE, Build, load_boundaries, load_build,
+from .folder import (BOUNDARIES_FILE, BUILD_FOLDER, CONTEXT_FILE, FEATURES_FILE, TILE_FILES, Build,
+                     load_boundaries, load_build,
                      read_manifest, write_build)
 
 Progress = Callable[[str], None]
@@ -30,11 +32,13 @@ Progress = Callable[[str], None]
 
 @dataclass
 class BuildTables:
-    """The tables of one build: features (schema.COLUMNS), boundaries, map context."""
+    """The tables of one build: features (schema.COLUMNS), boundaries, map context, and finished
+    files that go with them (file name -> path: the vector tiles, see mapapp.vector_tiles)."""
 
     features: gpd.GeoDataFrame
     boundaries: gpd.GeoDataFrame
     context: gpd.GeoDataFrame
+    files: dict[str, Path] = field(default_factory=dict)
 
 
 class BuildStore(ABC):
@@ -93,6 +97,11 @@ class BuildStore(ABC):
         queries the store, and its function raises BuildChanged once it holds another build."""
         return None
 
+    def vector_tiles(self) -> dict[str, Path]:
+        """Return the current build's vector tile archives on this machine (datum -> path); empty
+        when the build has none or this store cannot hold files (then the map sends GeoJSON)."""
+        return {}
+
 
 class FolderStore(BuildStore):
     """A build folder of GeoParquet files (see stores/folder.py)."""
@@ -109,7 +118,7 @@ class FolderStore(BuildStore):
 
     def write(self, tables: BuildTables, manifest: dict, say: Progress) -> None:
         write_build(self.folder, {FEATURES_FILE: tables.features, BOUNDARIES_FILE: tables.boundaries,
-                                  CONTEXT_FILE: tables.context}, manifest)
+                                  CONTEXT_FILE: tables.context}, manifest, tables.files)
 
     def load(self) -> Build:
         return load_build(self.folder)
@@ -122,6 +131,14 @@ class FolderStore(BuildStore):
             return read_manifest(self.folder).get("build_id")
         except BuildUnusable:
             return None
+
+    def vector_tiles(self) -> dict[str, Path]:
+        try:
+            names = (read_manifest(self.folder).get("vector_tiles") or {}).get("files") or {}
+        except BuildUnusable:
+            return {}
+        paths = {datum: Path(self.folder) / name for datum, name in names.items() if name in TILE_FILES}
+        return {datum: path for datum, path in paths.items() if path.is_file()}
 
     def boundaries(self) -> gpd.GeoDataFrame:
         return load_boundaries(self.folder)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from .. import vector_tiles
 from ..atomic import FolderKind, recover, staging_folder, swap_in
 from ..errors import BuildMissing, BuildOutdated, BuildUnreadable, BuildWrongCRS, MapappError
 from ..schema import FORMAT_VERSION, check_columns, normalise
@@ -20,8 +21,9 @@ FEATURES_FILE = "features.parquet"
 BOUNDARIES_FILE = "boundaries.parquet"
 MANIFEST_FILE = "manifest.json"
 CONTEXT_FILE = "context.parquet"
-BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build", frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE,
-                                                                                CONTEXT_FILE}))
+TILE_FILES = frozenset(vector_tiles.file_name(d) for d in vector_tiles.DATUMS)
+BUILD_FOLDER = FolderKind("mapapp build", ".mapapp-build",
+                          frozenset({FEATURES_FILE, BOUNDARIES_FILE, MANIFEST_FILE, CONTEXT_FILE}) | TILE_FILES)
 
 
 
@@ -37,10 +39,12 @@ class Build:
     context: gpd.GeoDataFrame
 
 
-def write_build(build_dir: Path, tables: dict[str, gpd.GeoDataFrame], manifest: dict) -> None:
-    """Write `tables` (file name -> table) and the manifest into `build_dir`, replacing the previous
-    build in one step. Raises ForeignFolder when `build_dir` is not a build, MapappError when
-    writing fails (disk full); the previous build is then intact."""
+def write_build(build_dir: Path, tables: dict[str, gpd.GeoDataFrame], manifest: dict,
+                files: dict[str, Path] | None = None) -> None:
+    """Write `tables` (file name -> table), the manifest and copies of `files` (file name in the build
+    -> a finished file, e.g. vector tiles) into `build_dir`, replacing the previous build in one step.
+    Raises ForeignFolder when `build_dir` is not a build, MapappError when writing fails (disk full);
+    the previous build is then intact."""
     try:
         tmp = staging_folder(build_dir, BUILD_FOLDER)
     except OSError as exc:
@@ -48,6 +52,8 @@ def write_build(build_dir: Path, tables: dict[str, gpd.GeoDataFrame], manifest: 
     try:
         for name, table in tables.items():
             table.to_parquet(tmp / name)
+        for name, path in (files or {}).items():
+            shutil.copyfile(path, tmp / name)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, allow_nan=False),
                                          encoding="utf-8")
         swap_in(tmp, build_dir, BUILD_FOLDER)

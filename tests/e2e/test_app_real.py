@@ -134,15 +134,19 @@ DRAWN_IDS_JS = """() => {
 }"""
 
 
-def _drawn_ids(p, want: list[str] | None = None, timeout: float = 15) -> list[str]:
-    """The sorted ids on the map; with `want`, poll until they equal it (the cluster layer removes
-    markers in chunks after the count is already right) and return the last ids seen."""
+def _drawn_ids(p, timeout: float = 10) -> list[str]:
+    """The drawn ids once the map has settled: the point cluster animates a zoom change (for a
+    moment a point is both a marker on the map and a cluster's child), so read until two reads
+    0.4 s apart agree."""
     deadline = time.monotonic() + timeout
-    while True:
-        ids = sorted(p.map_eval(DRAWN_IDS_JS))
-        if want is None or ids == want or time.monotonic() > deadline:
-            return ids
-        p.page.wait_for_timeout(250)
+    ids = sorted(p.map_eval(DRAWN_IDS_JS))
+    while time.monotonic() < deadline:
+        p.page.wait_for_timeout(400)
+        again = sorted(p.map_eval(DRAWN_IDS_JS))
+        if again == ids:
+            break
+        ids = again
+    return ids
 
 
 def _expected_ids(build, **flt) -> list[str]:
@@ -158,26 +162,26 @@ def test_after_a_filter_change_exactly_the_selected_features_are_drawn(real_app,
     total = len(located)
     p = app_page(url).open()
     assert p.wait_feature_count(total) == total
-    assert _drawn_ids(p, sorted(located["id"])) == sorted(located["id"])
+    assert _drawn_ids(p) == sorted(located["id"])
     kind = located["kind"].value_counts().index[0]
     label = build.manifest["vocabulary"]["kinds"][kind]["zh"]
     want = _expected_ids(build, kinds=[kind])
     _choose(p.page, "类型", f"{label} ({len(want)})")  # narrowing
     assert p.wait_feature_count(len(want)) == len(want)
-    assert _drawn_ids(p, want) == want
+    assert _drawn_ids(p) == want
     # a second field narrows within the first: the sector with most features of that kind
     sector = located[located["kind"] == kind]["sectors"].explode().value_counts().index[0]
     both = _expected_ids(build, kinds=[kind], sectors=[sector])
     assert 0 < len(both) < len(want)
     _choose(p.page, "行业", f"{build.manifest['vocabulary']['sectors'][sector]['zh']} ({len(both)})")
     assert p.wait_feature_count(len(both)) == len(both)
-    assert _drawn_ids(p, both) == both
+    assert _drawn_ids(p) == both
     # widening: remove the kind again
     box = p.page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
     box.locator("button[aria-label^='Remove']").last.click()
     wide = _expected_ids(build, sectors=[sector])
     assert p.wait_feature_count(len(wide)) == len(wide)
-    assert _drawn_ids(p, wide) == wide
+    assert _drawn_ids(p) == wide
     # a search narrows what the other filters leave
     q = located[located["id"].isin(wide)]["name"].iloc[0][:2]
     search = p.page.get_by_label("按名称或别名搜索")
@@ -185,7 +189,7 @@ def test_after_a_filter_change_exactly_the_selected_features_are_drawn(real_app,
     search.press("Enter")
     hits = _expected_ids(build, sectors=[sector], query=q)
     assert p.wait_feature_count(len(hits)) == len(hits)
-    assert _drawn_ids(p, hits) == hits
+    assert _drawn_ids(p) == hits
     p.screenshot("real-filter-drawn-exactly")
     # the features' geometry reached the browser once, as one file, for all these changes
     assert len([u for u in p.requests if "/app/static/data/features-" in u]) == 1

@@ -27,8 +27,16 @@
  *   mapapp.bindToggle(name, group)    ties a layer ('area', 'shapes', 'points') to the folium
  *                                     FeatureGroup that stands for it in the layer control: the
  *                                     layer is on the map while that group is.
- * Another way of holding features (e.g. vector tiles) can take the same selection: see
- * mapapp.selected(i) and the 'mapapp:selection' event fired on the map after every apply.
+ * Builds above the vector-tile threshold (options.tilesUrl instead of options.dataUrl): init adds
+ * one protomaps-leaflet layer over the build's PMTiles archive (served from the static folder by
+ * range requests) whose features carry their position in the same order as MVT id; apply then
+ * sets the same bitmask, read by the layer's paint-rule filters, and repaints from the tiles the
+ * browser already holds. The selection then also carries `focus` ({id, box} of the page's selected
+ * feature), since the browser holds no geometry to zoom to. A click picks the topmost selected tile
+ * feature. The layer control's three layers switch the tile features of their layer on and off.
+ * Other code can follow the selection through mapapp.selected(i) and the 'mapapp:selection' event
+ * fired after every apply. A box equal to the last one fitted does not move the map (a rerun that
+ * kept the selection, e.g. after a click, leaves the view alone).
  * Stacking: bottom to top the area-wide outlines, lines and areas, points; within a layer larger
  * features first, so smaller ones are drawn above them.
  * Text from annotations is only ever put on the page with textContent, never as HTML.
@@ -129,8 +137,10 @@
     M.nameLayer = L.layerGroup().addTo(map);
     map.on('zoomend moveend', M.drawNames);
     M.makeLayers(map, !!options.canvas);
-    if (options.dataUrl) { M.load(options.dataUrl); }
+    M.times = {};
+    if (options.tilesUrl) { M.tiledInit(map, options); } else if (options.dataUrl) { M.load(options.dataUrl); }
     map.on('click', function (e) {
+      M.pickTiled(e);
       M.clickLayer.clearLayers();
       L.circleMarker(e.latlng, {pane: 'mapappFocus', radius: 5, color: '#c0392b', weight: 2, fill: false,
                                 interactive: false, className: 'mapapp-click'}).addTo(M.clickLayer);
@@ -369,8 +379,21 @@
     if (selection.words) { M.setWords(selection.words); }
     M.setLegend(selection.legend || '');
     window.mapappDrawn = -1;
-    if (M.features) { M.applyNow(); }
+    if (M.tiledLayer) { M.applyTiled(); } else if (M.features) { M.applyNow(); }
   };
+
+  function fitSelection(box) {
+    // fit the selection's box ([[s, w], [n, e]] or null), unless the view is already that (a redraw
+    // saved) or it is the box last fitted (a rerun that kept the selection leaves the view alone)
+    var key = JSON.stringify(box || null);
+    if (!box || key === M.fittedBox) { return; }
+    M.fittedBox = key;
+    var map = M.map, fit = {padding: L.point(24, 24), maxZoom: 13, animate: false};
+    var target = map._getBoundsCenterZoom(L.latLngBounds(box), fit);
+    if (target.zoom !== map.getZoom() || map.latLngToContainerPoint(target.center).distanceTo(map.getSize().divideBy(2)) > 1) {
+      map.setView(target.center, target.zoom, fit);
+    }
+  }
 
   function bits(base64) {
     var raw = atob(base64 || ''), out = new Uint8Array(raw.length);
@@ -415,13 +438,7 @@
     M.groups.forEach(function (g, j) {
       if (g.removeLayers) { g.removeLayers(remove[j]); } else { remove[j].forEach(function (l) { g.removeLayer(l); }); }
     });
-    if (sel.box) {  // fit the selection, unless the view is already that (a redraw saved)
-      var fit = {padding: L.point(24, 24), maxZoom: 13, animate: false};
-      var target = map._getBoundsCenterZoom(L.latLngBounds(sel.box), fit);
-      if (target.zoom !== map.getZoom() || map.latLngToContainerPoint(target.center).distanceTo(map.getSize().divideBy(2)) > 1) {
-        map.setView(target.center, target.zoom, fit);
-      }
-    }
+    fitSelection(sel.box);
     M.groups.forEach(function (g, j) { held[j].forEach(function (l) { g.addLayer(l); }); });
     M.groups.forEach(function (g, j) {
       if (!add[j].length) { return; }
@@ -453,10 +470,13 @@
     // replaced by the next rerun's does not take the layer off on its way out
     var layer = M.groups[LAYERS.indexOf(name)];
     M.toggles[name] = group;
-    group.on('add', function () { if (M.toggles[name] === group && !layer._map) { M.map.addLayer(layer); } });
+    // (a tiled map draws the layer's features from the tiles while the layer is on the map)
+    group.on('add', function () {
+      if (M.toggles[name] === group && !layer._map) { M.map.addLayer(layer); if (M.tiledOn()) { M.repaintTiled(); } }
+    });
     group.on('remove', function () {
       Promise.resolve().then(function () {
-        if (M.toggles[name] === group && layer._map) { M.map.removeLayer(layer); }
+        if (M.toggles[name] === group && layer._map) { M.map.removeLayer(layer); if (M.tiledOn()) { M.repaintTiled(); } }
       });
     });
   };
@@ -478,6 +498,7 @@
     requestAnimationFrame(function () { setTimeout(function () {
       var n = 0;
       M.groups.forEach(function (g) { if (g._map) { n += g.mapappCount; } });
+      if (M.tiledLayer) { n = M.tiledCount; }  // drawn from tiles: the features selected
       M.times.painted = performance.now();
       window.mapappDrawn = n;
     }, 0); });
@@ -532,6 +553,123 @@
     if (layer) { M.zoomTo(layer, how); }
   };
 
+  // ---- the vector-tile layer (builds above the threshold) ---------------------------------
+  var TILE_BRUSH = 6;  // px: how near a click must be to a line or point of the tiles to pick it
+
+  function tileLayerOf(f) { return f.props.w ? 'area' : (f.geomType === 1 ? 'points' : 'shapes'); }
+
+  function shown(f) {
+    // a tile feature (MVT id = its position in the data's order) is drawn when it is selected and
+    // its layer is switched on in the layer control
+    var g = M.groups[LAYERS.indexOf(tileLayerOf(f))];
+    return f.id !== undefined && M.selected(f.id) && !!(g && g._map);
+  }
+
+  function colorOf(z, f) { return M.o.colors[f.props.s] || '#555555'; }  // (z, f): a per-feature attribute
+
+  function tiledRules() {
+    var P = window.protomapsL, layer = 'features';
+    function when(test) { return function (z, f) { return shown(f) && test(f); }; }
+    var area = function (f) { return !!f.props.w; };
+    var precise = function (f) { return !f.props.w; };
+    var width = function (z) { return z < 9 ? 1.2 : 2.5; };
+    return [
+      {dataLayer: layer, filter: when(function (f) { return area(f) && !f.props.u; }),
+       symbolizer: new P.LineSymbolizer({dash: [8, 4, 2, 4], dashColor: colorOf, dashWidth: 1.6, opacity: 0.75})},
+      {dataLayer: layer, filter: when(function (f) { return area(f) && f.props.u; }),
+       symbolizer: new P.LineSymbolizer({dash: [2, 5], dashColor: colorOf, dashWidth: 1.6, opacity: 0.75})},
+      {dataLayer: layer, filter: when(function (f) { return precise(f) && f.geomType === 3; }),
+       symbolizer: new P.PolygonSymbolizer({fill: colorOf, opacity: function (z, f) {
+         return f.props.p === 'approximate' ? 0.14 : (f.props.p === 'derived' ? 0.22 : 0.3); }})},
+      {dataLayer: layer, filter: when(function (f) { return precise(f) && f.geomType !== 1 && f.props.p !== 'approximate'; }),
+       symbolizer: new P.LineSymbolizer({color: colorOf, width: width, opacity: 0.95})},
+      {dataLayer: layer, filter: when(function (f) { return precise(f) && f.geomType !== 1 && f.props.p === 'approximate'; }),
+       symbolizer: new P.LineSymbolizer({dash: [6, 5], dashColor: colorOf, dashWidth: width, opacity: 0.8})},
+      {dataLayer: layer, filter: when(function (f) { return f.geomType === 1; }),
+       symbolizer: new P.CircleSymbolizer({radius: 5, fill: colorOf, stroke: '#222222', width: 1.5, opacity: 0.9})},
+      {dataLayer: layer, filter: function (z, f) { return M.selectedId !== null && f.props.id === M.selectedId && f.geomType !== 1; },
+       symbolizer: new P.LineSymbolizer({color: '#f1c40f', width: 7, opacity: 0.75})},
+      {dataLayer: layer, filter: function (z, f) { return M.selectedId !== null && f.props.id === M.selectedId && f.geomType === 1; },
+       symbolizer: new P.CircleSymbolizer({radius: 9, fill: 'rgba(0,0,0,0)', stroke: '#f1c40f', width: 4, opacity: 1})}
+    ];
+  }
+
+  function tilesPainted() { window.mapappTilesLoaded = (window.mapappTilesLoaded || 0) + 1; }
+
+  M.tiledInit = function (map, options) {
+    // the one tile layer of the map, on it from the start (like the feature layers, so st_folium
+    // hears the clicks it reports); it draws nothing until a selection arrives
+    if (!window.protomapsL) { throw new Error('protomaps-leaflet is not loaded'); }
+    M.tiledLayer = window.protomapsL.leafletLayer({url: options.tilesUrl, paintRules: tiledRules(), labelRules: [],
+                                                  maxDataZoom: options.maxDataZoom, attribution: ''});
+    M.tiledLayer.on('load', tilesPainted);
+    M.tiledLayer.addTo(map);
+  };
+
+  M.repaintTiled = function () {
+    // repaint the tiles on the map from the tiles already held (a new selection, layer or highlight);
+    // window.mapappTilesLoaded counts settled paints and loads (read by tests and the bench)
+    var layer = M.tiledLayer, jobs = [];
+    Object.keys(layer._tiles || {}).forEach(function (k) {
+      var coords = layer._wrapCoords(layer._keyToTileCoords(k));
+      jobs.push(layer.renderTile(coords, layer._tiles[k].el, layer._tileCoordsToKey(coords)));
+    });
+    Promise.all(jobs).then(tilesPainted, tilesPainted);
+  };
+
+  M.tiledOn = function () { return !!(M.tiledLayer && M.tiledLayer._map); };
+
+  M.applyTiled = function () {
+    var sel = M.want, started = performance.now();
+    M.wantBits = bits(sel.mask);
+    M.tiledFocus = sel.focus || null;
+    var n = 0;
+    for (var i = 0; i < M.wantBits.length; i += 1) { for (var v = M.wantBits[i]; v; v &= v - 1) { n += 1; } }
+    M.tiledCount = n;
+    fitSelection(sel.box);
+    if (M.tiledOn()) { M.repaintTiled(); }
+    M.map.fire('mapapp:selection', {selected: M.selected});
+    M.times.apply = performance.now() - started;
+    M.drawn();
+  };
+
+  M.pickTiled = function (e) {
+    // the topmost selected feature of the tiles under a map click: points, then lines and outlines,
+    // then the polygon drawn last (the highest position); st_folium hears it as a click on the
+    // tile layer holding that feature
+    if (!M.tiledOn()) { return; }
+    var found = M.tiledLayer.queryTileFeaturesDebug(e.latlng.lng, e.latlng.lat, TILE_BRUSH);
+    var best = null;
+    found.forEach(function (picked) {
+      picked.forEach(function (p) {
+        var f = p.feature;
+        if (!shown(f)) { return; }
+        var rank = [f.geomType === 1 ? 2 : (f.geomType === 2 ? 1 : 0), f.id];
+        if (!best || rank[0] > best.rank[0] || (rank[0] === best.rank[0] && rank[1] > best.rank[1])) {
+          best = {rank: rank, f: f};
+        }
+      });
+    });
+    if (!best) { return; }
+    var id = String(best.f.props.id), props = Object.assign({}, best.f.props);
+    M.clicked[id] = true;
+    M.selectTiled(id, 'click');
+    M.tiledLayer.fire('click', {latlng: e.latlng, layer: {toGeoJSON: function () {
+      return {type: 'Feature', properties: props, geometry: {type: 'Point', coordinates: [e.latlng.lng, e.latlng.lat]}};
+    }}});
+  };
+
+  M.selectTiled = function (id, how) {
+    M.selectedId = id;
+    M.focusedId = id;
+    M.focusLayer.clearLayers();
+    if (M.tiledOn()) { M.repaintTiled(); }
+    var box = M.tiledFocus && M.tiledFocus.id === id ? M.tiledFocus.box : null;
+    if (how === 'url' && box) {
+      M.map.fitBounds(L.latLngBounds(box), {padding: [30, 30], maxZoom: POINT_ZOOM, animate: false});
+    }
+  };
+
   M.urlId = function () {
     try {
       return new URLSearchParams(window.parent.location.search).get('id');
@@ -550,9 +688,17 @@
       M.urlSeen = id;
       M.selectedId = M.focusedId = null;
       M.focusLayer.clearLayers();
+      if (M.tiledOn()) { M.repaintTiled(); }
       return;
     }
     if (M.clicked[id]) { M.urlSeen = id; return; }
+    if (M.tiledLayer) {  // features drawn from tiles: the page sends the selected feature's box
+      if (!M.tiledFocus || M.tiledFocus.id !== id) { return; }  // not sent (yet): try again on the next tick
+      M.urlSeen = id;
+      M.clicked = {};
+      if (id !== M.focusedId) { M.selectTiled(id, 'url'); }
+      return;
+    }
     if (!M.shown(id)) { return; }  // not drawn (yet): try again on the next tick
     M.urlSeen = id;
     M.clicked = {};
