@@ -66,8 +66,10 @@ def make_build(folder: Path, n: int, seed: int = 7, tiles_above: int | None = No
         rows.append({
             "id": f"syn-{i:06d}", "name": f"合成要素{i:06d}", "aliases": [f"别名{i}"], "kind": str(kind[i]),
             "sectors": [sectors[i % len(sectors)]], "status": STATUSES[i % len(STATUSES)], "plans": [plan],
-            "mentions": [{"plan": plan, "doc": annotations.plans[plan].doc, "line": 1 + i % 500, "quote": f"合成要素{i:06d}"}],  # noqa: E501
-            "geometry_source": "synthetic benchmark polygon", **PROVENANCE, "precision": PRECISIONS[i % len(PRECISIONS)],  # noqa: E501
+            "mentions": [{"plan": plan, "doc": annotations.plans[plan].doc, "line": 1 + i % 500,
+                          "quote": f"合成要素{i:06d}"}],
+            "geometry_source": "synthetic benchmark polygon", **PROVENANCE,
+            "precision": PRECISIONS[i % len(PRECISIONS)],
             "uncertainty_m": None, "stated_area_km2": None, "stated_length_km": None, "note": "",
         })
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")

@@ -106,7 +106,8 @@ def runtime_dir() -> Path:
 
     The folder name carries the package versions, so an upgrade makes a fresh one. It is written
     to a temporary name and renamed into place, so concurrent launches never see half a folder."""
-    tag = f"mapapp-{version('mapapp')}-leaflet-{version('XStatic-Leaflet')}-jquery-{version('XStatic-jQuery')}-cluster-{version('XStatic-Leaflet-MarkerCluster')}-pm-{protomaps_version()}-own-{_own_tag()}"  # noqa: E501
+    tag = (f"mapapp-{version('mapapp')}-leaflet-{version('XStatic-Leaflet')}-jquery-{version('XStatic-jQuery')}"
+           f"-cluster-{version('XStatic-Leaflet-MarkerCluster')}-pm-{protomaps_version()}-own-{_own_tag()}")
     uid = os.getuid() if hasattr(os, "getuid") else 0
     target = Path(tempfile.gettempdir()) / f"mapapp-app-{uid}" / tag
     if _complete(target):

@@ -53,7 +53,9 @@ def basemaps(tianditu_key: str | None) -> dict[str, Basemap]:
     }
     if tianditu_key:
         tk = html.escape(tianditu_key.strip(), quote=True)
-        base = "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk=" + tk  # noqa: E501
+        base = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk=" + tk)
         out["tianditu"] = Basemap("tianditu", base.format(s="{s}", layer="vec"), "&copy; 天地图 Tianditu", "WGS84",
                                   subdomains="01234567", overlay_url=base.format(s="{s}", layer="cva"))
     return out
@@ -115,10 +117,10 @@ class BoundaryGeoJson(_ScriptOnly):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = window.mapapp.fetchedLayer({{ this.url }}, {{ this.style }}, {pane: 'mapappBoundaries'})
-            .addTo({{ this._parent.get_name() }});
+        var {{ this.get_name() }} = window.mapapp.fetchedLayer(
+            {{ this.url }}, {{ this.style }}, {pane: 'mapappBoundaries'}).addTo({{ this._parent.get_name() }});
         {% endmacro %}
-    """)  # noqa: E501
+    """)
 
     def __init__(self, url: str, style: dict):
         super().__init__()

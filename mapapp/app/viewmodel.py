@@ -15,10 +15,10 @@ geometry made of whole administrative units (method `admin`: counties, cities, t
 polygon of more than `AREA_WIDE_KM2`. On this project's data (2026-12) the admin features run from
 34.8 km² (a city district) to 167,051 km² (the province); four hand-drawn polygons lie above the
 threshold (鄱阳湖, two basin-wide water projects of 7,958 and 12,170 km², and 1,152 km² drawn for
-江西飞行学院); the largest precise polygon is 赣江新区 at 474 km², well below it. Area-wide features say where a plan puts something only at the
-scale of a county or more, so the map draws them as outlines in their own layer and the place
-report lists them as "covering" a point.
-"""  # noqa: E501
+江西飞行学院); the largest precise polygon is 赣江新区 at 474 km², well below it. Area-wide
+features say where a plan puts something only at the scale of a county or more, so the map draws
+them as outlines in their own layer and the place report lists them as "covering" a point.
+"""
 from __future__ import annotations
 
 import base64
@@ -231,7 +231,8 @@ class MapData:
         self._located = f.geometry.notna().to_numpy()
         # Fit to what lies in and around Jiangxi: a rail line that runs on to Kunming should not
         # zoom the map out to all of China. Features wholly outside keep their own bounds.
-        frame = self.boundaries[self.boundaries["level"] == "province"].total_bounds + FIT_MARGIN_DEG * np.array([-1, -1, 1, 1])  # noqa: E501
+        province = self.boundaries[self.boundaries["level"] == "province"]
+        frame = province.total_bounds + FIT_MARGIN_DEG * np.array([-1, -1, 1, 1])
         near = shapely.bounds(shapely.clip_by_rect(geoms, *frame))
         own = f.geometry.bounds.to_numpy(dtype=float)  # NaN rows for missing geometry
         self._bounds = np.where(np.isnan(near).any(axis=1, keepdims=True), own, near)
@@ -436,7 +437,8 @@ class MapData:
         cand = cand[selected[cand]]
         geoms = self.features.geometry.values
         precise = cand[~self._area_wide[cand]]
-        dist = shapely.distance(_metres(geoms[precise], lat), _metres(np.array([pt]), lat)[0]) if len(precise) else np.array([])  # noqa: E501
+        dist = (shapely.distance(_metres(geoms[precise], lat), _metres(np.array([pt]), lat)[0])
+                if len(precise) else np.array([]))
         keep = dist <= near_m
         order = np.lexsort((self._size[precise][keep], dist[keep]))
         near = [(int(precise[keep][i]), float(dist[keep][i])) for i in order[:limit]]
