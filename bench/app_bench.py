@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,21 +47,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from app_synthetic import make_build  # noqa: E402  (found through the sys.path entry above)
+from browser_setup import CHROMIUM_ARGS, MAP_FRAME, chromium_path, free_port  # noqa: E402
 
 from mapapp.app.assets import runtime_dir  # noqa: E402
 from mapapp.app.launch import stop_server, streamlit_command, wait_until_up  # noqa: E402
 from mapapp.pipeline import load_build  # noqa: E402
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FILTER_KIND = "park"
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def naive_script(tmp: Path) -> Path:
@@ -263,7 +255,7 @@ def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = 
     results = []
     with tempfile.TemporaryDirectory(prefix="mapapp-bench-") as tmpdir, sync_playwright() as pw:
         tmp = Path(tmpdir)
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         for n, folder, kind in _builds(tmp, sizes, real):
             b = load_build(folder)
             located = b.features[b.features.geometry.notna()]

@@ -30,8 +30,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from browser_setup import CHROMIUM_ARGS, MAP_FRAME, chromium_path, free_port  # noqa: E402
 from mapapp.app.launch import stop_server, streamlit_command, wait_until_up  # noqa: E402
 from mapapp.app.launch import streamlit_env  # noqa: E402
 from mapapp.features import FeatureFilter  # noqa: E402
@@ -50,18 +49,10 @@ from mapapp.pipeline import build  # noqa: E402
 from mapapp.project import Project  # noqa: E402
 from mapapp.stores import open_store  # noqa: E402
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 COUNT_JS = "(el) => (window.mapappDrawn === undefined ? -1 : window.mapappDrawn)"
 CLEAR_LABEL = "清除筛选"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_cpu_s(pid: int) -> float:
@@ -163,7 +154,7 @@ async def run_level(n: int, urls: list[str], pids: list[int], labels: list[str],
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
+        browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         for url in urls:       # one visit first: the servers' one-time caches are not per-session memory
             warm: dict = {}
             await session(browser, url, [], 0, timeout, _set_event(), [], warm)

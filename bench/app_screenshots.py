@@ -7,28 +7,19 @@ Writes map-province.png, map-nanchang-z11.png, map-qingyunpu-z13.png (the map an
 from __future__ import annotations
 
 import argparse
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from browser_setup import CHROMIUM_ARGS, MAP_FRAME, chromium_path, free_port
 from mapapp.app.launch import start_server, stop_server, wait_until_up
 from mapapp.project import Project
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 VIEWS = (("map-province", None, None), ("map-nanchang-z11", (28.665, 115.90), 11),
          ("map-qingyunpu-z13", (28.625, 115.915), 13))
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def shoot(url: str, out: Path) -> list[Path]:
@@ -37,7 +28,7 @@ def shoot(url: str, out: Path) -> list[Path]:
 
     paths = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         for name, center, zoom in VIEWS:
             page = browser.new_page(viewport={"width": 1600, "height": 900})
             page.goto(url)
@@ -70,7 +61,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs")
     args = ap.parse_args()
     project = Project.from_settings(build_dir=args.build_dir, corpus_dir=args.corpus)
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryFile("w+") as log:
         proc = start_server(project, "127.0.0.1", port, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -18,7 +18,6 @@ folder. Needs chromium. Prints a table; paste it into bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,21 +29,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from app_synthetic import make_build  # noqa: E402
+from browser_setup import CHROMIUM_ARGS, MAP_FRAME, chromium_path, free_port  # noqa: E402
 
 from mapapp.app.launch import start_server, stop_server, wait_until_up  # noqa: E402
 from mapapp.pipeline import load_build  # noqa: E402
 from mapapp.project import PACKAGE_ROOT, Project  # noqa: E402
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 KIND = "zone"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Page:
@@ -181,7 +173,7 @@ def main() -> None:
             if not wait_until_up(url, timeout=120, proc=proc):
                 raise SystemExit("streamlit did not start")
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
                 cold, p = first_page(browser, url, n)
                 rows["first page, cold"] = [cold]
                 rows["tile bytes, first page (MB)"] = [p.range_bytes / 1e6]
