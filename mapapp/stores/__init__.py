@@ -4,9 +4,10 @@ or a PostgreSQL/PostGIS schema shared by many readers (`postgresql://…`).
 `open_store(project)` returns the project's store. Every store writes a build atomically (readers see
 the previous build or the new one, never a mix), reads it back as a `Build`, tells the id of the
 build it holds (cheap, so app instances notice a rebuild) and answers a `FeatureFilter` with the
-matching rows (`select`, a `features.Select`) or, for a build the app holds, their ids
-(`id_selector`). The folder store answers from the table loaded in memory; PostGIS answers in SQL
-on its indexes without loading the table. `reading()` gives a snapshot in which a command's
+matching rows (`select`, a `features.Select`). The folder store answers from the table loaded in
+memory; PostGIS answers in SQL on its indexes without loading the table, and also gives the app an
+`id_selector` for a build it holds (the folder store gives None: the app filters its own copy).
+`reading()` gives a snapshot in which a command's
 manifest, boundaries and rows all come from one build.
 """
 from __future__ import annotations
