@@ -96,6 +96,7 @@ def evaluate(project: Project, plan_id: str, annotations, stations, ctx, countie
     props = [p for p in result.proposals if p.score >= min_score]
     strict_hits, lenient_hits, quote_hits, county_total, county_right = 0, 0, 0, 0, 0
     matched_ids, quote_ids = set(), set()
+    unmatched, county_rows = [], []
     for p in props:
         c = p.candidate
         strict = [rid for rid, ns in names.items() if c.name in ns]
@@ -108,6 +109,7 @@ def evaluate(project: Project, plan_id: str, annotations, stations, ctx, countie
         quote_hits += bool(by_quote)
         quote_ids |= set(by_quote)
         if not loose:
+            unmatched.append(p)
             continue
         rid = loose[0]
         matched_ids |= set(loose)
@@ -120,13 +122,15 @@ def evaluate(project: Project, plan_id: str, annotations, stations, ctx, countie
             continue
         county_total += 1
         sugg = p.suggestion.spec
+        suggested: set[str] = set()
         if sugg["type"] != "none":
             probe = Record(id="probe", name=c.name, kind=c.kind, sectors=["urban"], status="planned",
                            geometry=spec_of(sugg))
             got, _ = resolve_record(probe, ctx)
             suggested = counties_of(got.geometry, counties) if got is not None else set()
-            if 0 < len(suggested) <= MAX_COUNTIES and truth & suggested:
-                county_right += 1
+        right = 0 < len(suggested) <= MAX_COUNTIES and bool(truth & suggested)
+        county_right += right
+        county_rows.append((p, rec, truth, suggested, right))
     proposed = (known_ids | matched_ids) & set(names)
     proposed_q = (known_ids | matched_ids | quote_ids) & set(names)
     total_lines = sum(len(v) for v in lines_of.values())
@@ -140,7 +144,10 @@ def evaluate(project: Project, plan_id: str, annotations, stations, ctx, countie
             "record_recall_q": len(proposed_q) / len(own) if own else 0,
             "precision_q": quote_hits / len(props) if props else 0,
             "county": county_right / county_total if county_total else 0, "county_n": county_total,
-            "wall_s": wall, "cpu_s": cpu}
+            "wall_s": wall, "cpu_s": cpu,
+            # details for bench/suggest_diagnose.py
+            "missed": [r for r in own if r.id not in proposed], "unmatched": unmatched, "county_rows": county_rows,
+            "result": result}
 
 
 def main() -> int:
