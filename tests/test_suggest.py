@@ -286,3 +286,43 @@ def test_lines_are_numbered_on_newlines_only_as_the_corpus_numbers_them(tmp_path
     assert [line.number for line in lines] == [1, 2, 3]
     corpus_lines = Corpus(tmp_path).lines("doc.txt")
     assert len(corpus_lines) == 3 and "桃溪湾新城" in corpus_lines[2]
+
+
+# A township names its county (jionlp's division list: 富滩镇 is a township of 青原区, 敦厚镇 of
+# 吉安县); a county's short form that is a mountain's name (井冈山 for 井冈山市) does not place a
+# thing named after the mountain. Names of the entities are made up for the test.
+TOWNS_TEXT = """第三章 产业平台
+推进井冈山云谷产业园建设。
+在富滩规划建设云杉物流园。
+加快敦厚镇青梅康养小镇建设。
+"""
+
+
+def test_townships_name_their_county_and_mountain_names_do_not(project):
+    doc = project.corpus_dir / "towns.txt"
+    doc.write_text(TOWNS_TEXT, encoding="utf-8")
+    result = suggest(project, doc, PLAN)
+    props = {p.candidate.name: p for p in result.proposals}
+    park = props["云杉物流园"]
+    assert park.suggestion.spec["units"] == ["吉安市/青原区"]
+    assert park.suggestion.clue == "clause"
+    assert "富滩 (a township of 青原区)" in park.suggestion.why
+    town = props["敦厚镇青梅康养小镇"]
+    assert town.suggestion.spec["units"] == ["吉安市/吉安县"] and town.suggestion.clue == "name"
+    valley = props["井冈山云谷产业园"]
+    assert valley.suggestion.spec["units"] == ["吉安市"] and valley.suggestion.clue == "region"
+
+
+def test_township_short_forms_leave_out_common_words_and_roads():
+    from mapapp.admin import load_admin_boundaries
+    from mapapp.suggest.gazetteer import Gazetteer
+    from mapapp.suggest.towns import load_towns
+
+    admin = load_admin_boundaries()
+    gaz = Gazetteer(records={})
+    gaz.add_towns(load_towns(admin), common_word=lambda w: w in {"八一"})
+    assert [u.label for u in gaz.towns.get("向塘")] == ["南昌市/南昌县"]
+    assert gaz.towns.get("向塘镇") == gaz.towns.get("向塘")
+    assert gaz.towns.get("八一") is None            # a common word (八一大道, 八一广场)
+    assert gaz.towns.get("上海路") is None          # a township named after a road
+    assert gaz.towns.get("上海路街道") is not None  # its full name still counts

@@ -90,13 +90,27 @@ class Segmenter:
         self._tokenizer.initialize()
         self._pos = jieba.posseg.POSTokenizer(self._tokenizer)
         self.user_words: set[str] = set()
-        for word, tag in gazetteer.user_words():
+        self._bounds: dict[str, frozenset[int]] = {}
+        self.add_words(gazetteer.user_words())
+
+    def add_words(self, words: list[tuple[str, str]]) -> None:
+        """Add (word, part-of-speech tag) pairs to the user dictionary."""
+        for word, tag in words:
             self._tokenizer.add_word(word, freq=None, tag=tag)
             self.user_words.add(word)
+        self._bounds.clear()
 
     def in_dictionary(self, word: str) -> bool:
         """Return whether jieba's dictionary (or the user words) has `word`."""
         return bool(self._tokenizer.FREQ.get(word))
+
+    def boundaries(self, text: str) -> frozenset[int]:
+        """Return the offsets in `text` where a word starts or ends (the text's segmentation is
+        computed once and kept)."""
+        found = self._bounds.get(text)
+        if found is None:
+            found = self._bounds[text] = frozenset([len(text)] + [t.start for t in self.tokens(text)])
+        return found
 
     def tokens(self, text: str) -> list[Token]:
         """Return the tokens of `text` with offsets and part-of-speech tags: the dictionary's tag
@@ -111,6 +125,7 @@ class Segmenter:
                 flag = "m" if NUMBER.fullmatch(word) else "eng" if LATIN.fullmatch(word) else "x"
             out.append(Token(word, flag, pos))
             pos += len(word)
+        self._bounds[text] = frozenset([pos] + [t.start for t in out])
         return out
 
 

@@ -1,5 +1,6 @@
 """The gazetteer `mapapp suggest` works from: the names of known records (with the variants plans
-use), the administrative units of the boundary package and the station tables.
+use), the administrative units of the boundary package, their townships (`towns.py`) and the
+station tables.
 
 A record is known when a plan other than the excluded ones mentions it; only its name and the
 aliases quoted by those plans' mentions count, so an excluded plan leaks nothing into the
@@ -8,6 +9,7 @@ gazetteer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..admin import AdminBoundaries, AdminUnit
@@ -16,8 +18,11 @@ from ..stations import Station
 from .document import normalise
 from .lexicon import ABBREVIATIONS, EQUIVALENT_HEADS, GENERIC_WORDS, HEAD_KIND, STOP_WORDS
 from .names import NameIndex
+from .towns import Town
 
 ADMIN_SUFFIXES = ("市", "县", "区")
+HEAD_ENDINGS = tuple(HEAD_KIND)
+FUNCTION_WORD_CHARS = set("在和与及的等对把将为从是了于被让")   # a township's short form does not start with one
 PAREN = re.compile(r"[（(][^）)]*[）)]")
 # A name left after taking a unit's name off its front must not begin with these: the unit's name
 # was then the start of a longer word (鄱阳|湖区) or one end of a route (南昌|至武汉).
@@ -63,12 +68,14 @@ def name_variants(name: str, admin_prefixes: list[str]) -> set[str]:
 
 @dataclass
 class Gazetteer:
-    """Known names (normalised) -> record id, administrative units by name and short name, and
-    stations by name (without 站)."""
+    """Known names (normalised) -> record id, administrative units by name and short name,
+    townships by name and short name (-> the counties of the townships so named), and stations
+    by name (without 站)."""
 
     records: dict[str, Record]
     known: NameIndex[str] = field(default_factory=NameIndex)
     admin: NameIndex[AdminUnit] = field(default_factory=NameIndex)
+    towns: NameIndex[tuple[AdminUnit, ...]] = field(default_factory=NameIndex)
     stations: dict[str, Station] = field(default_factory=dict)
 
     def user_words(self) -> list[tuple[str, str]]:
@@ -76,7 +83,34 @@ class Gazetteer:
         words = [(n, "nz") for n in self.known.names()]
         words += [(n, "ns") for n in self.admin.names()]
         words += [(n + "站", "ns") for n in self.stations] + [(n, "ns") for n in self.stations if len(n) >= 2]
-        return words
+        return words + self.town_words()
+
+    def town_words(self) -> list[tuple[str, str]]:
+        """Return (township name, 'ns') pairs for the segmenter's user dictionary."""
+        return [(n, "ns") for n in self.towns.names()]
+
+    def add_towns(self, towns: Iterable[Town], common_word: Callable[[str], bool] = lambda _w: False) -> None:
+        """Add townships by full name and by short form (向塘 for 向塘镇). A short form is left out
+        when it is a word of the segmenter's dictionary (`common_word`: 公园, 铁路, 八一 — or a
+        better-known place elsewhere, 长沙), a generic or stop word, the name of an administrative
+        unit or known record, when it begins with a function word (在中) or ends in a head word: a
+        township named after a road, lake or hill (上海路, 白水湖, 西山) shares the name with a
+        thing that runs beyond it. A name shared by townships of several counties maps to all of
+        them."""
+        counties: dict[str, list[AdminUnit]] = {}
+        for town in towns:
+            forms = [town.name]
+            s = town.short
+            if (s and s not in GENERIC_WORDS and s not in STOP_WORDS and s not in self.admin and s not in self.known
+                    and not s.endswith(HEAD_ENDINGS) and s[0] not in FUNCTION_WORD_CHARS and not common_word(s)):
+                forms.append(s)
+            for form in forms:
+                units = counties.setdefault(form, [])
+                if town.county not in units:
+                    units.append(town.county)
+        for form, units in counties.items():
+            if form not in self.admin:
+                self.towns.add(form, tuple(units))
 
 
 def admin_names(unit: AdminUnit) -> list[str]:
@@ -128,3 +162,4 @@ def build_gazetteer(annotations: Annotations, admin: AdminBoundaries, stations: 
         elif form in exact:
             gaz.known.add(form, exact[form])
     return gaz
+

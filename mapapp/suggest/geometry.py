@@ -6,16 +6,20 @@ does not end the search for a county), the plan's own region, and an OSM selecto
 cache is configured. Each suggestion says why; no clue gives `none`."""
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..admin import AdminUnit
 from ..model import Plan
-from .candidates import Candidate, Occurrence
+from .candidates import FUNCTION_CHARS, Candidate, Occurrence
 from .document import NormLine
 from .gazetteer import Gazetteer
 
+Boundaries = Callable[[str], frozenset[int]]
 MAX_UNITS = 3
 NATURAL_FEATURES = set("湖江河山溪水")   # after a short unit name: a lake, river or mountain named after it
+NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 SECTION_LINES = 3   # non-empty lines above a mention read as its section
 STATION_UNCERTAINTY_M = 500
 # OSM tags that select each kind (used only when an OSM cache is configured).
@@ -38,26 +42,49 @@ class Suggestion:
 
 
 def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
-              home: AdminUnit | None = None) -> list[AdminUnit]:
-    """Return the cities and counties named in text[start:end], in order, without a city whose
-    county is also named. A unit written only by its short form (鄱阳 for 鄱阳县) does not count
-    when the next character makes it a lake, river or mountain (鄱阳湖, 昌江航道 stays 昌江), nor, in
-    a plan of one city or county (`home`), when it lies outside that city: there a bare short name
-    of a distant place is part of another name far more often than the place itself."""
-    units = []
+              home: AdminUnit | None = None, bounds: frozenset[int] | None = None) -> list[tuple[AdminUnit, str]]:
+    """Return the cities and counties named in text[start:end], in order, each with the name as
+    written, without a city whose county is also named. A township (向塘, 樵舍镇) names its county
+    when it stands as a word of its own (it starts and ends at word `bounds` of the segmenter:
+    城南|新溪 does not name 南新) and only one county of the plan's region (`home`) has a
+    township so named.
+
+    A unit written only by its short form (鄱阳 for 鄱阳县) does not count when the next character
+    makes it a lake, river or mountain (鄱阳湖, 昌江航道 stays 昌江), nor, in a plan of one city or
+    county (`home`), when it lies outside that city: there a bare short name of a distant place
+    is part of another name far more often than the place itself. A short form that is itself the
+    name of a mountain, lake or river (井冈山 for 井冈山市) does not count before more name
+    characters (other than 至, 和 …): 井冈山经开区, 井冈山大学 are named after the mountain, not
+    placed in the county."""
+    end = len(text) if end is None else end
+    units: list[tuple[AdminUnit, str]] = []
+    spans = []
     for m in gaz.admin.finditer(text, start, end):
         u = m.value
-        if u.level == "province" or u in units:
+        spans.append((m.start, m.end))
+        if u.level == "province" or any(u == v for v, _ in units):
             continue
         if m.name != u.name:
-            if m.end < len(text) and text[m.end] in NATURAL_FEATURES:
+            after = text[m.end] if m.end < len(text) else ""
+            if after in NATURAL_FEATURES:
+                continue
+            if m.name[-1] in NATURAL_FEATURES and after and NAME_CHAR.match(after) and after not in FUNCTION_CHARS:
                 continue
             if home is not None and home.level != "province" and (u.city or u.name) != (home.city or home.name):
                 continue
-        units.append(u)
+        units.append((u, m.name))
+    for m in gaz.towns.finditer(text, start, end):
+        if any(s < m.end and m.start < e for s, e in spans):
+            continue
+        if bounds is not None and not (m.start in bounds and m.end in bounds):
+            continue
+        region = (home.city or home.name) if home is not None and home.level != "province" else None
+        counties = [u for u in m.value if region is None or u.city == region]
+        if len(counties) == 1 and not any(counties[0] == v for v, _ in units):
+            units.append((counties[0], f"{m.name} (a township of {counties[0].name})"))
     # A county and its own city named together: the county is the tighter bound.
-    counties = {u.city for u in units if u.level == "county"}
-    return [u for u in units if not (u.level == "city" and u.name in counties)]
+    counties = {u.city for u, _ in units if u.level == "county"}
+    return [(u, w) for u, w in units if not (u.level == "city" and u.name in counties)]
 
 
 def _admin_spec(units: list[AdminUnit], why: str, clue: str) -> Suggestion | None:
@@ -87,10 +114,12 @@ def _stations_in(gaz: Gazetteer, occ: Occurrence) -> list[str]:
 
 
 def suggest_geometry(cand: Candidate, gaz: Gazetteer, plan: Plan | None, osm_configured: bool,
-                     lines_by_number: dict[int, NormLine] | None = None) -> Suggestion:
+                     lines_by_number: dict[int, NormLine] | None = None,
+                     boundaries: Boundaries | None = None) -> Suggestion:
     """Return the best geometry suggestion for `cand` (the first clue that applies, in the order
-    of the module docstring)."""
-    base = _first_clue(cand, gaz, plan, lines_by_number or {})
+    of the module docstring). `boundaries(text)` gives the word boundaries of a line's text
+    (`Segmenter.boundaries`); without it a township name counts wherever it stands."""
+    base = _first_clue(cand, gaz, plan, lines_by_number or {}, boundaries)
     if osm_configured and cand.kind in OSM_TAGS:
         fallback = dict(base.spec)
         return Suggestion({"type": "osm", "select": {"tags": OSM_TAGS[cand.kind], "name": cand.name},
@@ -100,25 +129,32 @@ def suggest_geometry(cand: Candidate, gaz: Gazetteer, plan: Plan | None, osm_con
 
 
 def _scopes(cand: Candidate, lines_by_number: dict[int, NormLine]):
-    """Yield (clue, where, text, start, end) from the tightest scope outwards: the candidate's own
-    name, the clause and the sentence of each mention, its paragraph (line), then the lines above it (its section)."""
-    yield "name", "its name", cand.name, 0, len(cand.name)
+    """Yield (clue, where, text, start, end, line) from the tightest scope outwards: the
+    candidate's own name (as it stands in its first line when it is written there in one piece),
+    the clause and the sentence of each mention, its paragraph (line), then the lines above it
+    (its section). `line` is the NormLine the text is from, None for a name written in pieces."""
+    first = cand.occurrences[0]
+    if first.end - first.start == len(cand.name):
+        yield "name", "its name", first.line.text, first.start, first.end, first.line
+    else:
+        yield "name", "its name", cand.name, 0, len(cand.name), None
     for occ in cand.occurrences:
         s, e = occ.line.clause(occ.start, occ.end)
-        yield "clause", f"the clause of line {occ.line.number}", occ.line.text, s, e
+        yield "clause", f"the clause of line {occ.line.number}", occ.line.text, s, e, occ.line
     for occ in cand.occurrences:
         s, e = occ.line.sentence(occ.start, occ.end)
-        yield "sentence", f"the sentence of line {occ.line.number}", occ.line.text, s, e
+        yield "sentence", f"the sentence of line {occ.line.number}", occ.line.text, s, e, occ.line
     for occ in cand.occurrences:
-        yield "paragraph", f"the paragraph of line {occ.line.number}", occ.line.text, 0, len(occ.line.text)
+        yield ("paragraph", f"the paragraph of line {occ.line.number}", occ.line.text, 0, len(occ.line.text),
+               occ.line)
     for occ in cand.occurrences:
         for above in _lines_above(occ.line.number, lines_by_number):
             where = f"line {above.number}, {occ.line.number - above.number} lines above line {occ.line.number}"
-            yield "section", f"{where} (its section)", above.text, 0, len(above.text)
+            yield "section", f"{where} (its section)", above.text, 0, len(above.text), above
 
 
 def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
-                lines_by_number: dict[int, NormLine]) -> Suggestion | None:
+                lines_by_number: dict[int, NormLine], boundaries: Boundaries | None) -> Suggestion | None:
     """Return the administrative upper bound read around the candidate, or None.
 
     Scopes are read from the tightest outwards (`_scopes`); the first that names one to
@@ -127,14 +163,16 @@ def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
     are kept as the bound should no later scope name a county."""
     bound: set[str] | None = None
     fallback: Suggestion | None = None
-    for clue, where, text, s, e in _scopes(cand, lines_by_number):
-        units = _units_in(gaz, text, s, e, home)
-        if not units:
+    for clue, where, text, s, e, line in _scopes(cand, lines_by_number):
+        bounds = boundaries(text) if boundaries is not None and line is not None else None
+        named = _units_in(gaz, text, s, e, home, bounds)
+        if not named:
             continue
+        units = [u for u, _ in named]
         counties = [u for u in units if u.level == "county" and (bound is None or u.city in bound)]
-        names = "、".join(u.name for u in units)
+        names = "、".join(w for _, w in named)
         if 0 < len(counties) <= MAX_UNITS:
-            why = f"{where} names {'、'.join(u.name for u in counties)}"
+            why = f"{where} names {'、'.join(w for u, w in named if u in counties)}"
             if bound is not None:
                 why = f"its name contains {'、'.join(sorted(bound))}; {why} in it"
             return _admin_spec(counties, why, clue)
@@ -157,7 +195,7 @@ def _lines_above(number: int, lines_by_number: dict[int, NormLine]) -> list[Norm
 
 
 def _first_clue(cand: Candidate, gaz: Gazetteer, plan: Plan | None,
-                lines_by_number: dict[int, NormLine]) -> Suggestion:
+                lines_by_number: dict[int, NormLine], boundaries: Boundaries | None) -> Suggestion:
     stem = cand.name.removesuffix("站").removesuffix("火车").removesuffix("高铁")
     if cand.kind == "rail_station" and stem in gaz.stations:
         st = gaz.stations[stem]
@@ -186,7 +224,7 @@ def _first_clue(cand: Candidate, gaz: Gazetteer, plan: Plan | None,
                 spec["source"] = f"{why}: the units of {rec.id}, as an upper bound"
             return Suggestion(spec, why, "record")
     home = gaz.admin.get(plan.region) if plan is not None else None
-    sugg = _admin_clue(cand, gaz, home, lines_by_number)
+    sugg = _admin_clue(cand, gaz, home, lines_by_number, boundaries)
     if sugg is not None and not (home is not None and home.level == "county"
                                  and sugg.spec.get("units") == [home.city]):
         return sugg   # (the plan's own county is tighter than its city named around the candidate)

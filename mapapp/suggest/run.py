@@ -20,6 +20,7 @@ from .gazetteer import Gazetteer, build_gazetteer
 from .geometry import Suggestion, suggest_geometry
 from .lexicon import KIND_SECTORS
 from .ranking import guess_status, score, status_words
+from .towns import load_towns
 
 MAX_QUOTE = 60
 Progress = Callable[[str, float], None]
@@ -92,9 +93,12 @@ def suggest(project: Project, doc: Path, plan_id: str, exclude_plans: list[str] 
     unknown = [p for p in exclude_plans if p not in annotations.plans]
     if unknown:
         raise MapappError(f"--exclude-plan: unknown plan {', '.join(unknown)} (known: {', '.join(annotations.plans)})")
-    gaz = build_gazetteer(annotations, load_admin_boundaries(), stations or {}, set(exclude_plans))
+    admin = load_admin_boundaries()
+    gaz = build_gazetteer(annotations, admin, stations or {}, set(exclude_plans))
     say("loading the segmenter", 0.05)
     seg = Segmenter(gaz)
+    gaz.add_towns(load_towns(admin), common_word=seg.in_dictionary)
+    seg.add_words(gaz.town_words())
     known = _known_mentions(lines, gaz)
     cands = extract_candidates(lines, seg, gaz, progress=lambda d, t: say("finding names", 0.1 + 0.8 * d / t))
     cands, known = _reconcile(cands, known, gaz, lines)
@@ -105,7 +109,7 @@ def suggest(project: Project, doc: Path, plan_id: str, exclude_plans: list[str] 
     proposals = []
     by_number = {line.number: line for line in lines}
     for cand in cands:
-        sugg = suggest_geometry(cand, gaz, plan, osm, by_number)
+        sugg = suggest_geometry(cand, gaz, plan, osm, by_number, seg.boundaries)
         words = status_words(cand)
         proposals.append(Proposal(cand, sugg, words, guess_status(words), score(cand, sugg, words)))
     proposals.sort(key=lambda p: (-p.score, p.candidate.lines[0]))
