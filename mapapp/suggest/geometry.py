@@ -6,20 +6,18 @@ does not end the search for a county), the plan's own region, and an OSM selecto
 cache is configured. Each suggestion says why; no clue gives `none`."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..admin import AdminUnit
 from ..model import Plan
-from .candidates import FUNCTION_CHARS, Candidate, Occurrence
+from .candidates import Candidate, Occurrence
 from .document import NormLine
 from .gazetteer import Gazetteer
 
 Boundaries = Callable[[str], frozenset[int]]
 MAX_UNITS = 3
 NATURAL_FEATURES = set("湖江河山溪水")   # after a short unit name: a lake, river or mountain named after it
-NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 SECTION_LINES = 3   # non-empty lines above a mention read as its section
 STATION_UNCERTAINTY_M = 500
 # OSM tags that select each kind (used only when an OSM cache is configured).
@@ -67,8 +65,6 @@ def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
         if m.name != u.name:
             after = text[m.end] if m.end < len(text) else ""
             if after in NATURAL_FEATURES:
-                continue
-            if m.name[-1] in NATURAL_FEATURES and after and NAME_CHAR.match(after) and after not in FUNCTION_CHARS:
                 continue
             if home is not None and home.level != "province" and (u.city or u.name) != (home.city or home.name):
                 continue
