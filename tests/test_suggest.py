@@ -322,3 +322,29 @@ def test_township_short_forms_leave_out_common_words_and_roads():
     assert gaz.towns.get("八一") is None            # a common word (八一大道, 八一广场)
     assert gaz.towns.get("上海路") is None          # a township named after a road
     assert gaz.towns.get("上海路街道") is not None  # its full name still counts
+
+
+# Layout of plan documents (made-up names): a contents line, a numbered heading, a table row with
+# tab-separated cells, and a set phrase holding a head word (互联互通 is no interchange).
+LAYOUT_TEXT = """第二节 建设白鹭科创城.....12
+第三节 推进红枫湾产业园……15
+（二）青梅物流园
+吉水县\t桃源片区\t提升城市风貌。
+推动信息平台互联互通，建设白鹭科创城。
+"""
+
+
+def test_contents_lines_heading_numbers_table_cells_and_set_phrases(project):
+    doc = project.corpus_dir / "layout.txt"
+    doc.write_text(LAYOUT_TEXT, encoding="utf-8")
+    result = suggest(project, doc, PLAN)
+    props = {p.candidate.name: p for p in result.proposals}
+    assert {"白鹭科创城", "青梅物流园", "桃源片区"} <= set(props)
+    # Contents lines give no candidate (红枫湾产业园 is named only there); a name found in the
+    # body also cites the contents line that names it.
+    assert not {"红枫湾产业园", "二)青梅物流园", "吉水县桃源片区", "互联互通", "信息平台互联互通"} & set(props)
+    assert props["白鹭科创城"].candidate.lines == [1, 5]
+    park = props["青梅物流园"].candidate.occurrences[0]
+    assert (park.line.number, park.line.quote(park.start, park.end)) == (3, "青梅物流园")
+    area = props["桃源片区"]
+    assert area.suggestion.spec["units"] == ["吉安市/吉水县"]   # the row's first cell

@@ -23,6 +23,7 @@ HEAD_LENGTHS = sorted({len(h) for h in HEAD_KIND}, reverse=True)
 BREAKING_FAMILIES = set("pcurdq")   # prepositions, conjunctions, particles, pronouns, adverbs, …
 BREAKING_WORD_TAGS = ("v", "a")   # verbs and adjectives of 2+ characters from jieba's dictionary
 BREAKING_TAGS = {"e", "i", "ad", "vd"}   # (set phrases, l, are often nouns: 生态环境研究院)
+IDIOM_TAGS = ("l", "i")   # set phrases and idioms: a head word inside one does not end a name
 # Tags of proper names and unknown words: a strict head needs one of them before it.
 PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m")
 NUMBER = re.compile(r"[0-9.%]+")
@@ -40,6 +41,7 @@ ACTION_TAGS = {"v", "a", "ad", "d", "an"}
 ITEM_TAGS = ("ns", "nz", "nr", "nrt", "j", "x", "eng", "m")
 ITEM_CHARS = 6
 ITEM_SEPARATORS = {"、", "和", "及", "与"}
+TABLE_OF_CONTENTS = re.compile(r"(\.{3,}|…{2,}|·{3,})\t?[0-9]+$")
 ROAD_NUMBER_RE = re.compile(ROAD_NUMBER + r"(国道|省道|高速公路|高速|线)?")
 
 
@@ -159,7 +161,8 @@ def _breaks(tok: Token, seg: Segmenter) -> bool:
 def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: Segmenter) -> str | None:
     """Return the longest head word ending at the end of token j that starts at a word boundary,
     or inside a word the segmenter guessed or tagged as a proper name (湖科|创园), or is at least
-    three characters long (材料科|创园), or ends a dictionary compound (数据|中心 in 数据中心), else None."""
+    three characters long (材料科|创园), or ends a dictionary compound (数据|中心 in 数据中心) that is
+    not a set phrase (互联互通 names no interchange), else None."""
     end = toks[j].end
     for n in HEAD_LENGTHS:
         s = end - n
@@ -167,9 +170,14 @@ def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: 
             continue
         if s in starts or n >= 3 or _splittable(toks[_token_at(toks, s)], seg):
             return text[s:end]
-        if n >= 2 and len(toks[j].word) > n:
+        if n >= 2 and len(toks[j].word) > n and toks[j].flag not in IDIOM_TAGS:
             return text[s:end]
     return None
+
+
+def _numbering(word: str) -> bool:
+    """Whether `word` is a heading's or list's number ((一), (2)), not a place in parentheses."""
+    return all(c in NUMERALS or c.isdigit() for c in word)
 
 
 def _token_at(toks: list[Token], pos: int) -> int:
@@ -251,7 +259,7 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             k -= 1
             continue
         # A place in parentheses inside a name: 中国(南昌)数字经济港, 中科生态修复(江西)创新研究院.
-        if t.word == ")" and k >= 2 and toks[k - 2].word == "(" and (
+        if t.word == ")" and k >= 2 and toks[k - 2].word == "(" and not _numbering(toks[k - 1].word) and (
                 toks[k - 1].flag in PROPER_TAGS or toks[k - 1].word in seg.user_words):
             pieces += [t, toks[k - 1], toks[k - 2]]
             chars += len(toks[k - 1].word) + 2
@@ -400,11 +408,15 @@ def _strict_ok(prefix: str, head: str, proper: bool, gaz: Gazetteer) -> bool:
 
 def extract_candidates(lines: list[NormLine], seg: Segmenter, gaz: Gazetteer, progress=None) -> list[Candidate]:
     """Return the candidates of the document (one per normalised name), in order of first
-    occurrence. `progress(done, total)` is called as lines are processed."""
+    occurrence; lines of a table of contents (a heading, dots, a page number) are not read.
+    `progress(done, total)` is called as lines are processed."""
     by_name: dict[str, Candidate] = {}
     total = sum(len(line.text) for line in lines) or 1
     done = 0
     for line in lines:
+        if TABLE_OF_CONTENTS.search(line.text):
+            done += len(line.text)
+            continue   # a contents entry repeats a heading of the body (…………47)
         for start, end, head, proper, name in extract_line(line, seg, gaz):
             cand = by_name.get(name)
             if cand is None:

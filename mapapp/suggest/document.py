@@ -1,7 +1,8 @@
 """Reading a plan document for `mapapp suggest`, and the normalised text the matchers work on.
 
 Matching happens on a normalised copy of each line (NFKC: full-width letters and digits become
-half-width; whitespace and quote marks removed, so a PDF split such as `长 片区` reads `长片区`).
+half-width; whitespace other than tabs and quote marks removed, so a PDF split such as `长 片区`
+reads `长片区`).
 Each normalised line keeps the index of every character in the original line, so every quote
 written into a draft is an exact span of the original line.
 """
@@ -18,7 +19,7 @@ from ..errors import MapappError
 MAX_BYTES = 20 * 1024 * 1024  # a long plan is < 2 MB of text; larger files are not plan documents
 SKIPPED = set(" \t\u3000\u00a0\u200b\ufeff“”‘’\"'「」『』")
 SENTENCE_END = re.compile(r"[。；;！!？?]")
-CLAUSE_END = re.compile(r"[。；;！!？?，,：:]")
+CLAUSE_END = re.compile(r"[。；;！!？?，,：:\t]")
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,14 @@ def normalise(text: str) -> str:
 
 
 def normalise_line(number: int, original: str) -> NormLine:
-    """Return the NormLine of one original line."""
+    """Return the NormLine of one original line. A tab is kept: it separates the cells of a
+    table row (新建区<TAB>长 片区<TAB>全面提升…), which are never one name."""
     chars, index = [], []
     for i, c in enumerate(original):
+        if c == "\t":
+            chars.append(c)
+            index.append(i)
+            continue
         if c in SKIPPED or c.isspace():
             continue
         for n in unicodedata.normalize("NFKC", c):
