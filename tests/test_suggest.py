@@ -348,3 +348,23 @@ def test_contents_lines_heading_numbers_table_cells_and_set_phrases(project):
     assert (park.line.number, park.line.quote(park.start, park.end)) == (3, "青梅物流园")
     area = props["桃源片区"]
     assert area.suggestion.spec["units"] == ["吉安市/吉水县"]   # the row's first cell
+
+
+# A head shared by a list of short bare names (made-up names): every item gets the head, with
+# the generic word before it (货运) shared too; a list of whole names keeps its names.
+LIST_TEXT = """第四章 港口
+开工建设石门滩、青原枫林和峡江王庄货运码头。
+推进云岭灌区、泸溪灌区建设。
+"""
+
+
+def test_a_head_shared_by_a_list_of_bare_names_goes_to_every_item(project):
+    doc = project.corpus_dir / "list.txt"
+    doc.write_text(LIST_TEXT, encoding="utf-8")
+    result = suggest(project, doc, PLAN)
+    props = {p.candidate.name: p for p in result.proposals}
+    assert {"石门滩货运码头", "青原枫林货运码头", "峡江王庄货运码头", "云岭灌区", "泸溪灌区"} <= set(props)
+    assert not {"石门滩", "青原枫林", "王庄货运码头", "枫林王庄货运码头"} & set(props)
+    first = props["石门滩货运码头"].candidate.occurrences[0]
+    assert (first.line.number, first.line.quote(first.start, first.end)) == (2, "石门滩、青原枫林和峡江王庄货运码头")
+    assert props["石门滩货运码头"].candidate.kind == "port"

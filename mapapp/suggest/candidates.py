@@ -320,17 +320,22 @@ def _list_item(toks: list[Token], k: int, seg: Segmenter, gaz: Gazetteer) -> tup
 def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg: Segmenter, gaz: Gazetteer,
                  end: int) -> list[tuple[int, int, str, bool, str]]:
     """Return one candidate per item of a list that shares its head: 望城、瑶湖、莲塘四个片区 (the
-    list ends in 等 or a count before the head), 安义县、进贤县通用机场 or 地铁1、2号线 (the head
-    and the words before it follow the last item)."""
+    list ends in 等 or a count before the head), 城北、城西、城东组团 (short bare names,
+    `_listed_chunks`), 安义县、进贤县通用机场 or 地铁1、2号线 (the head and the words before it
+    follow the last item, a unit or a number)."""
     if pieces:
         # The last item is the first word of the name; the rest is shared (进贤县|妇幼保健大楼).
         n0 = _token_at(toks, pieces[0].start)
         linked = n0 + 2 < len(toks) and toks[n0 + 1].word in LINKS and toks[n0 + 2].end <= pieces[-1].end
         last = _list_item(toks, n0 + 2 if linked else n0, seg, gaz)
-        if last is None or toks[last[0]].start != pieces[0].start or k < 0 or toks[k].word != "、":
+        if k < 0 or toks[k].word not in ITEM_SEPARATORS:
             return []
-        if not (linked or last[1] in gaz.admin or last[1].isdigit()):
-            return []   # 中大汇、故郡文创街区: two names; only units, numbers and linked ends share a head
+        chunks = _listed_chunks(toks, k, n0, pieces, head, seg, gaz, end)
+        if chunks:
+            return chunks
+        if last is None or toks[last[0]].start != pieces[0].start or not (
+                linked or last[1] in gaz.admin or last[1].isdigit()):
+            return []
         rest = "".join(p.word for p in pieces)[len(last[1]):]
         items, i = [last], k
     else:
@@ -363,6 +368,60 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
     return out
 
 
+def _listed_chunks(toks: list[Token], k: int, n0: int, pieces: list[Token], head: str, seg: Segmenter,
+                   gaz: Gazetteer, end: int) -> list[tuple[int, int, str, bool, str]]:
+    """Return one candidate per item of a list of short bare names before a shared head (城北、
+    城西、城东组团; 石溪头、青原天玉、峡江王家货运码头): the last item is the name before the head
+    without its trailing generic words (货运 in 峡江王家货运码头, shared by every item); each item
+    before it is a run of at most ITEM_CHARS characters of name words between list separators,
+    three characters long or with a proper name or an unknown word in it. Nothing when an item is
+    longer or has its own head word (a list of whole names: 峡江灌区、吉水工业园)."""
+    j = len(pieces)
+    while j > 1 and _is_generic_word(pieces[j - 1].word):
+        j -= 1
+    last = "".join(p.word for p in pieces[:j])
+    rest = "".join(p.word for p in pieces[j:])
+    if len(last) > ITEM_CHARS or not _item_like(pieces[:j], seg, gaz):
+        return []
+    items, i = [(n0, last)], k
+    while i >= 0 and toks[i].word in ITEM_SEPARATORS:
+        chunk, i = _list_chunk(toks, i - 1, seg, gaz)
+        if chunk is None:
+            break
+        items.append(chunk)
+    if len(items) < 2:
+        return []
+    return [(toks[n].start, end, head, True, word + rest + head) for n, word in items
+            if not is_generic(word + rest + head)]
+
+
+def _item_like(words: list[Token], seg: Segmenter, gaz: Gazetteer) -> bool:
+    text = "".join(w.word for w in words)
+    if not words or all(_is_generic_word(w.word) for w in words) or any(
+            text.endswith(h) for h in HEAD_KIND if len(h) >= 2):
+        return False
+    return len(text) >= 3 or any(w.flag in ITEM_TAGS or w.word in seg.user_words or w.word in gaz.admin
+                                 or not seg.in_dictionary(w.word) for w in words)
+
+
+def _list_chunk(toks: list[Token], j: int, seg: Segmenter, gaz: Gazetteer) -> tuple[tuple[int, str] | None, int]:
+    """Return ((start index, text), index before it) of the list item ending at token j: name
+    words back to a separator or a word that breaks a name, at most ITEM_CHARS characters, without
+    leading generic words; (None, j) when there is none."""
+    words: list[Token] = []
+    i = j
+    while i >= 0 and toks[i].word not in ITEM_SEPARATORS and not _breaks(toks[i], seg):
+        if sum(len(w.word) for w in words) + len(toks[i].word) > ITEM_CHARS:
+            return None, j
+        words.insert(0, toks[i])
+        i -= 1
+    while words and (_is_generic_word(words[0].word) or _is_action(words, seg)):
+        words.pop(0)
+    if not _item_like(words, seg, gaz):
+        return None, j
+    return (_token_at(toks, words[0].start), "".join(w.word for w in words)), i
+
+
 def _outermost(found: list) -> list:
     """Drop a candidate whose span lies inside another's and starts with it (花桥 in 花桥水利枢纽,
     G316 in G316向塘至麻丘绕城段, 九江 in 九江湖口银砂湾综合码头): the longer name is the entity."""
@@ -382,7 +441,7 @@ def _listed_names(text: str, toks: list[Token], found: list, seg: Segmenter, gaz
     head: a proper-name word of 3+ characters between enumeration commas."""
     if not found:
         return []
-    spans = [(s, e) for s, e, _, _, name in found if e - s == len(name)]
+    spans = [(s, e) for s, e, _, _, _ in found]
     found = [f for f in found if f[2]]
     out = []
     for i, t in enumerate(toks):
