@@ -368,3 +368,24 @@ def test_a_head_shared_by_a_list_of_bare_names_goes_to_every_item(project):
     first = props["石门滩货运码头"].candidate.occurrences[0]
     assert (first.line.number, first.line.quote(first.start, first.end)) == (2, "石门滩、青原枫林和峡江王庄货运码头")
     assert props["石门滩货运码头"].candidate.kind == "port"
+
+
+# Routes named by their ends (made-up places): the far end is a place name however the segmenter
+# cuts it (下河屯), the section named after the head belongs to the name (绕城至桃源段), and the
+# measure word of a count is no part of a name (14 条省道).
+ROUTES_TEXT = """第五章 公路
+实施S999 石门至下河屯一级公路、G777 云岭绕城至桃源段改建工程。
+完成14 条省道改建工程。
+"""
+
+
+def test_routes_named_by_their_ends_and_sections(project):
+    doc = project.corpus_dir / "routes.txt"
+    doc.write_text(ROUTES_TEXT, encoding="utf-8")
+    result = suggest(project, doc, PLAN)
+    props = {p.candidate.name: p for p in result.proposals}
+    assert {"S999石门至下河屯一级公路", "G777云岭绕城至桃源段"} <= set(props)
+    assert not {"条省道", "S999", "G777", "下河屯一级公路"} & set(props)
+    road = props["S999石门至下河屯一级公路"].candidate.occurrences[0]
+    assert (road.line.number, road.line.quote(road.start, road.end)) == (2, "S999 石门至下河屯一级公路")
+    assert props["G777云岭绕城至桃源段"].candidate.kind == "road"

@@ -18,6 +18,7 @@ from .gazetteer import Gazetteer, is_generic
 from .lexicon import COMPASS, GENERIC_WORDS, HEAD_KIND, LINEAR_KINDS, ROAD_NUMBER, STOP_WORDS, STRICT_HEADS
 
 MAX_PREFIX_CHARS = 12
+MAX_ROUTE_CHARS = 18   # a route named by its ends, with its number: S105南昌市新建区流湖至石岗段
 HEAD_LENGTHS = sorted({len(h) for h in HEAD_KIND}, reverse=True)
 # Part-of-speech tags (jieba, ICTCLAS set) of words that cannot be part of a name.
 BREAKING_FAMILIES = set("pcurdq")   # prepositions, conjunctions, particles, pronouns, adverbs, …
@@ -32,6 +33,7 @@ LISTED_TAGS = ("ns", "nz", "nr", "x")
 NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·\-]")
 FUNCTION_CHARS = set("和与及或等的在对向把将为从至")
 NUMERALS = set("一二两三四五六七八九十百千万几多")
+MEASURE_CHARS = set("个座条项批类家所种处片")
 QUANTITY = re.compile(r"[0-9.%]+|[0-9一二两三四五六七八九十百千万几多]+[大个座条项批类家所种级处片]")
 ADJECTIVE_SUFFIXES = ("型", "性", "化", "级")
 NUMBERED_HEADS = {"号线", "国道", "省道", "号", "线"}
@@ -42,6 +44,7 @@ ITEM_TAGS = ("ns", "nz", "nr", "nrt", "j", "x", "eng", "m")
 ITEM_CHARS = 6
 ITEM_SEPARATORS = {"、", "和", "及", "与"}
 TABLE_OF_CONTENTS = re.compile(r"(\.{3,}|…{2,}|·{3,})\t?[0-9]+$")
+SECTION_AFTER = re.compile(r"(至[\u4e00-\u9fff]{1,5}?)?段")   # after a linear head
 ROAD_NUMBER_RE = re.compile(ROAD_NUMBER + r"(国道|省道|高速公路|高速|线)?")
 
 
@@ -233,7 +236,11 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
             continue
         if head in STRICT_HEADS and not _strict_ok(prefix, head, proper, gaz):
             continue
-        found.append((pieces[0].start, tok.end, head, proper, text[pieces[0].start:tok.end]))
+        stop = tok.end
+        if HEAD_KIND.get(head, "road") in LINEAR_KINDS:
+            m = SECTION_AFTER.match(text, stop)   # G353安义绕城至靖安段: the section goes on to 靖安
+            stop = m.end() if m else stop
+        found.append((pieces[0].start, stop, head, proper, text[pieces[0].start:stop]))
     found += _listed_names(text, toks, found, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
@@ -246,11 +253,22 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
     linear = HEAD_KIND.get(head, "road") in LINEAR_KINDS
     k = _token_at(toks, hstart)
     pieces: list[Token] = []
-    if toks[k].start < hstart:
+    end = _route_end(toks, hstart) if linear else None
+    if end is not None:
+        # 饭下屯 in S101乐化至饭下屯一级公路: the far end is a place name, whatever the segmenter
+        # made of it; read on leftwards from the link.
+        link_at, link = end
+        pieces = [Token(_text(toks)[link_at + len(link):hstart], "ns", link_at + len(link)),
+                  Token(link, "p", link_at)]
+        k = _token_at(toks, link_at)
+        if toks[k].start < link_at:   # a link glued to the word before it (乐至)
+            pieces.append(Token(toks[k].word[:link_at - toks[k].start], toks[k].flag, toks[k].start))
+    elif toks[k].start < hstart:
         pieces.append(Token(toks[k].word[:hstart - toks[k].start], toks[k].flag, toks[k].start))
     k -= 1
     chars = sum(len(p.word) for p in pieces)
-    while k >= 0 and chars + len(toks[k].word) <= MAX_PREFIX_CHARS:
+    longest = MAX_ROUTE_CHARS if linear else MAX_PREFIX_CHARS
+    while k >= 0 and chars + len(toks[k].word) <= longest:
         t = toks[k]
         # A linear thing is named by its ends (信丰至南雄高速公路, G316向塘至麻丘绕城段, 南昌-安义).
         if linear and pieces and (t.word in LINKS or t.word == "段" or ("至" in t.word and t.flag in GLUED_TAGS)):
@@ -277,6 +295,11 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
         chars += len(t.word)
         k -= 1
     pieces.reverse()
+    if pieces and k >= 0 and NUMBER.fullmatch(toks[k].word) and pieces[0].word[0] in MEASURE_CHARS:
+        # the measure word of a count glued to the name (14 条省|道): 条 is no part of it
+        pieces[0] = Token(pieces[0].word[1:], pieces[0].flag, pieces[0].start + 1)
+        if not pieces[0].word:
+            pieces.pop(0)
     while pieces and pieces[0].word not in seg.user_words and (
             _is_generic_word(pieces[0].word) or _is_count(pieces[0], pieces[1:]) or _is_action(pieces, seg)
             or pieces[0].word in LINKS or pieces[0].word == "段"):
@@ -286,6 +309,23 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
         if not pieces[0].word:
             pieces.pop(0)
     return pieces, k
+
+
+ROUTE_END = re.compile(r"(至|—|-)([\u4e00-\u9fff]{1,5}?)$")
+
+
+def _text(toks: list[Token]) -> str:
+    return "".join(t.word for t in toks)
+
+
+def _route_end(toks: list[Token], hstart: int) -> tuple[int, str] | None:
+    """Return (offset, link) of the link (至, -) before the far end of a route named by its ends,
+    when one to five Chinese characters stand between the link and the head, else None."""
+    text = _text(toks)
+    m = ROUTE_END.search(text, max(0, hstart - 6), hstart)
+    if m is None or any(c in FUNCTION_CHARS for c in m.group(2)):
+        return None
+    return m.start(1), m.group(1)
 
 
 def _is_action(pieces: list[Token], seg: Segmenter) -> bool:
