@@ -389,3 +389,12 @@ def test_routes_named_by_their_ends_and_sections(project):
     road = props["S999石门至下河屯一级公路"].candidate.occurrences[0]
     assert (road.line.number, road.line.quote(road.start, road.end)) == (2, "S999 石门至下河屯一级公路")
     assert props["G777云岭绕城至桃源段"].candidate.kind == "road"
+
+
+def test_a_numbered_line_belongs_to_the_system_named_before_it(project):
+    doc = project.corpus_dir / "metro.txt"
+    doc.write_text("第六章 轨道\n轻轨5、6号线全线运行，7号线开通初期运营。\n", encoding="utf-8")
+    result = suggest(project, doc, PLAN)
+    names = {p.candidate.name for p in result.proposals}
+    assert {"轻轨5号线", "轻轨6号线", "轻轨7号线"} <= names
+    assert not {"5号线", "6号线", "7号线"} & names

@@ -228,6 +228,11 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if not pieces or (all(QUANTITY.fullmatch(p.word) for p in pieces) and head not in NUMBERED_HEADS):
             continue
         prefix = "".join(p.word for p in pieces)
+        if head == "号线" and prefix.isdigit():
+            system = _system_before(line, pieces[0].start)
+            if system:   # 地铁1、2号线全线运行，3号线开通: 3号线 is the 地铁's
+                found.append((pieces[0].start, tok.end, head, True, system + prefix + head))
+            continue
         proper = any(p.flag in PROPER_TAGS or p.word in seg.user_words for p in pieces)
         if not any(not _is_generic_word(p.word) for p in pieces):
             continue
@@ -245,6 +250,17 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
     return _outermost(found)
+
+
+METRO_SYSTEMS = ("轨道交通", "有轨电车", "地铁", "轻轨")
+
+
+def _system_before(line: NormLine, start: int) -> str:
+    """Return the rail system (地铁, 轨道交通 …) named last before `start` in its sentence, or ''."""
+    s, _ = line.sentence(start, start)
+    before = line.text[s:start]
+    found = [(before.rfind(w), w) for w in METRO_SYSTEMS if w in before]
+    return max(found)[1] if found else ""
 
 
 def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> tuple[list[Token], int]:
@@ -421,8 +437,8 @@ def _listed_chunks(toks: list[Token], k: int, n0: int, pieces: list[Token], head
         j -= 1
     last = "".join(p.word for p in pieces[:j])
     rest = "".join(p.word for p in pieces[j:])
-    if len(last) > ITEM_CHARS or not _item_like(pieces[:j], seg, gaz):
-        return []
+    if len(last) > ITEM_CHARS or last.isdigit() or not _item_like(pieces[:j], seg, gaz):
+        return []   # (numbered items, 地铁1、2号线, share the words before them too: `_shared_head`)
     items, i = [(n0, last)], k
     while i >= 0 and toks[i].word in ITEM_SEPARATORS:
         chunk, i = _list_chunk(toks, i - 1, seg, gaz)
