@@ -355,6 +355,7 @@ def test_contents_lines_heading_numbers_table_cells_and_set_phrases(project):
 LIST_TEXT = """第四章 港口
 开工建设石门滩、青原枫林和峡江王庄货运码头。
 推进云岭灌区、泸溪灌区建设。
+由桃林镇、云湖镇等古镇组成。发挥吉水县、峡江县、永丰经开区等地优势。
 """
 
 
@@ -365,6 +366,8 @@ def test_a_head_shared_by_a_list_of_bare_names_goes_to_every_item(project):
     props = {p.candidate.name: p for p in result.proposals}
     assert {"石门滩货运码头", "青原枫林货运码头", "峡江王庄货运码头", "云岭灌区", "泸溪灌区"} <= set(props)
     assert not {"石门滩", "青原枫林", "王庄货运码头", "枫林王庄货运码头"} & set(props)
+    # Items that are whole names already (桃林镇) or not parallel (吉水县 and the short 永丰) share nothing.
+    assert not {"桃林镇古镇", "云湖镇古镇", "吉水县经开区", "峡江县经开区"} & set(props)
     first = props["石门滩货运码头"].candidate.occurrences[0]
     assert (first.line.number, first.line.quote(first.start, first.end)) == (2, "石门滩、青原枫林和峡江王庄货运码头")
     assert props["石门滩货运码头"].candidate.kind == "port"

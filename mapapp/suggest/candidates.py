@@ -33,6 +33,7 @@ LISTED_TAGS = ("ns", "nz", "nr", "x")
 NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·\-]")
 FUNCTION_CHARS = set("和与及或等的在对向把将为从至")
 NUMERALS = set("一二两三四五六七八九十百千万几多")
+TOWN_ENDINGS = ("镇", "乡", "街道")
 MEASURE_CHARS = set("个座条项批类家所种处片")
 QUANTITY = re.compile(r"[0-9.%]+|[0-9一二两三四五六七八九十百千万几多]+[大个座条项批类家所种级处片]")
 ADJECTIVE_SUFFIXES = ("型", "性", "化", "级")
@@ -365,8 +366,8 @@ def _list_item(toks: list[Token], k: int, seg: Segmenter, gaz: Gazetteer) -> tup
     ok = (t.flag in ITEM_TAGS or t.word in seg.user_words or t.word in gaz.admin) and len(t.word) <= ITEM_CHARS
     if not ok or t.word in STOP_WORDS or _is_generic_word(t.word):
         return None
-    if any(t.word.endswith(h) for h in HEAD_KIND if len(h) >= 2):
-        return None   # a whole name already (峡江灌区), not an item waiting for the head
+    if t.word.endswith(TOWN_ENDINGS) or any(t.word.endswith(h) for h in HEAD_KIND if len(h) >= 2):
+        return None   # a whole name already (峡江灌区, 三江镇), not an item waiting for the head
     # 南昌-安义: two names joined by a link are one item.
     if k >= 2 and toks[k - 1].word in LINKS and (toks[k - 2].flag in ITEM_TAGS or toks[k - 2].word in gaz.admin):
         return k - 2, toks[k - 2].word + toks[k - 1].word + t.word
@@ -379,6 +380,7 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
     list ends in 等 or a count before the head), 城北、城西、城东组团 (short bare names,
     `_listed_chunks`), 安义县、进贤县通用机场 or 地铁1、2号线 (the head and the words before it
     follow the last item, a unit or a number)."""
+    full = None
     if pieces:
         # The last item is the first word of the name; the rest is shared (进贤县|妇幼保健大楼).
         n0 = _token_at(toks, pieces[0].start)
@@ -394,6 +396,7 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
             return []
         rest = "".join(p.word for p in pieces)[len(last[1]):]
         items, i = [last], k
+        full = _full_unit_name(last[1], gaz)
     else:
         i, rest = k, ""
         while i >= 0 and (toks[i].word in ("等", "等等") or QUANTITY.fullmatch(toks[i].word)) and i > k - 2:
@@ -408,6 +411,8 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
         item = _list_item(toks, i - 1, seg, gaz)
         if item is None:
             break
+        if pieces and full is not None and _full_unit_name(item[1], gaz) not in (full, None):
+            return []   # 吉州区、青原区、井冈山经开区: a full unit name and a short one are not parallel
         items.append(item)
         i = item[0] - 1
     if len(items) < 2:
@@ -422,6 +427,13 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
             continue
         out.append((toks[start_index].start, end, head, True, name))
     return out
+
+
+def _full_unit_name(word: str, gaz: Gazetteer) -> bool | None:
+    """Return whether `word` is a unit's full name (吉州区) or its short form (吉州); None when it
+    names no unit."""
+    unit = gaz.admin.get(word)
+    return None if unit is None else word == unit.name
 
 
 def _listed_chunks(toks: list[Token], k: int, n0: int, pieces: list[Token], head: str, seg: Segmenter,
@@ -445,8 +457,8 @@ def _listed_chunks(toks: list[Token], k: int, n0: int, pieces: list[Token], head
         if chunk is None:
             break
         items.append(chunk)
-    if len(items) < 2:
-        return []
+    if len(items) < 2 or len({_full_unit_name(w, gaz) for _, w in items} - {None}) > 1:
+        return []   # (吉州区、青原区、井冈山经开区: a full unit name and a short one are not parallel)
     return [(toks[n].start, end, head, True, word + rest + head) for n, word in items
             if not is_generic(word + rest + head)]
 
