@@ -14,7 +14,10 @@ this document names the record (大学科技城 for 南昌（国家）大学科�
 so these columns go beyond the issue's definition and are printed next to it, never instead.
 Also the wall and CPU time per document.
 
-Usage: python bench/suggest_eval.py [--corpus DIR] [--min-score S] [--markdown]
+With --loo, each document is measured at the score threshold picked on the other four (the best
+harmonic mean of record recall and precision pooled over them), never on itself.
+
+Usage: python bench/suggest_eval.py [--corpus DIR] [--min-score S | --loo] [--markdown]
 """
 from __future__ import annotations
 
@@ -78,11 +81,15 @@ def spec_of(d: dict) -> GeometrySpec:
     return GeometrySpec(d["type"], fields)
 
 
-def evaluate(project: Project, plan_id: str, annotations, stations, ctx, counties, min_score: float) -> dict:
+def evaluate(project: Project, plan_id: str, annotations, stations, ctx, counties, min_score: float,
+             result=None) -> dict:
+    """Return the figures of `mapapp suggest` on the plan's document (run now, or `result` of an
+    earlier run) for the candidates scored `min_score` or more."""
     plan = annotations.plans[plan_id]
     doc = project.corpus_dir / plan.doc
     cpu0, t0 = time.process_time(), time.perf_counter()
-    result = suggest(project, doc, plan_id, [plan_id], annotations=annotations, stations=stations)
+    if result is None:
+        result = suggest(project, doc, plan_id, [plan_id], annotations=annotations, stations=stations)
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     own = [r for r in annotations.records.values() if plan_id in r.plans]
     names = {r.id: record_names(r) for r in own}
@@ -150,11 +157,42 @@ def evaluate(project: Project, plan_id: str, annotations, stations, ctx, countie
             "result": result}
 
 
+THRESHOLDS = [round(0.4 + 0.05 * i, 2) for i in range(12)]   # 0.40 … 0.95
+
+
+def f1(recall: float, precision: float) -> float:
+    return 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+
+
+def leave_one_out(project, annotations, stations, ctx, counties) -> list[dict]:
+    """For each document, pick the score threshold on the other four (the one with the best
+    harmonic mean of record recall and precision, both pooled over the four) and return the
+    held-out document's figures at that threshold."""
+    results = {pid: suggest(project, project.corpus_dir / annotations.plans[pid].doc, pid, [pid],
+                            annotations=annotations, stations=stations) for pid in annotations.plans}
+    grid = {(pid, t): evaluate(project, pid, annotations, stations, ctx, counties, t, results[pid])
+            for pid in results for t in [0.0, *THRESHOLDS]}
+    rows = []
+    for held in results:
+        def pooled(t, held=held):
+            rs = [grid[(pid, t)] for pid in results if pid != held]
+            found = sum(r["record_recall"] * r["records"] for r in rs)
+            hits = sum(r["precision"] * r["candidates"] for r in rs)
+            recall = found / sum(r["records"] for r in rs)
+            precision = hits / max(1, sum(r["candidates"] for r in rs))
+            return f1(recall, precision)
+        best = max(THRESHOLDS, key=pooled)
+        rows.append({**grid[(held, best)], "threshold": best})
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(ROOT.parent.parent / "shared" / "corpus"))
     ap.add_argument("--min-score", type=float, default=0.0)
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--loo", action="store_true",
+                    help="leave one document out: each document at the threshold picked on the other four")
     args = ap.parse_args()
     corpus = Path(args.corpus)
     if not corpus.is_dir():
@@ -164,14 +202,19 @@ def main() -> int:
     admin = load_admin_boundaries()
     ctx = ResolveContext(admin, stations, project.geodata_dir, None)
     counties = admin.units("county")
-    rows = [evaluate(project, pid, annotations, stations, ctx, counties, args.min_score) for pid in annotations.plans]
+    if args.loo:
+        rows = leave_one_out(project, annotations, stations, ctx, counties)
+    else:
+        rows = [evaluate(project, pid, annotations, stations, ctx, counties, args.min_score)
+                for pid in annotations.plans]
     head = ["plan", "characters", "records", "record recall", "mention-line recall", "candidates",
             "precision (strict)", "precision", "county right (n)", "recall (quote)", "precision (quote)",
-            "wall s", "CPU s"]
+            "wall s", "CPU s"] + (["threshold"] if args.loo else [])
     fmt = [[r["plan"], f"{r['chars']:,}", str(r["records"]), f"{r['record_recall']:.0%}", f"{r['line_recall']:.0%}",
             str(r["candidates"]), f"{r['precision_strict']:.0%}", f"{r['precision']:.0%}",
             f"{r['county']:.0%} ({r['county_n']})", f"{r['record_recall_q']:.0%}", f"{r['precision_q']:.0%}",
-            f"{r['wall_s']:.1f}", f"{r['cpu_s']:.1f}"] for r in rows]
+            f"{r['wall_s']:.1f}", f"{r['cpu_s']:.1f}"] + ([f"{r['threshold']:.2f}"] if args.loo else [])
+           for r in rows]
     if args.markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|")
@@ -182,7 +225,11 @@ def main() -> int:
         print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
         for f in fmt:
             print("  ".join(v.rjust(w) for v, w in zip(f, widths)))
-    print(f"(min score {args.min_score}; each document with its own plan excluded from the gazetteer)")
+    if args.loo:
+        print("(leave one document out: each document at the score threshold with the best harmonic mean of "
+              "record recall and precision on the other four; own plan excluded from the gazetteer)")
+    else:
+        print(f"(min score {args.min_score}; each document with its own plan excluded from the gazetteer)")
     return 0
 
 
