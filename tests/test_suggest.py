@@ -401,3 +401,14 @@ def test_a_numbered_line_belongs_to_the_system_named_before_it(project):
     names = {p.candidate.name for p in result.proposals}
     assert {"轻轨5号线", "轻轨6号线", "轻轨7号线"} <= names
     assert not {"5号线", "6号线", "7号线"} & names
+
+
+def test_a_section_and_a_project_on_a_named_thing_belong_to_its_name(project):
+    doc = project.corpus_dir / "project.txt"
+    doc.write_text("第七章 水利\n加快推进云溪河石门段综合整治工程。\n推进桃江下游段建设。\n", encoding="utf-8")
+    result = suggest(project, doc, PLAN)
+    props = {p.candidate.name: p for p in result.proposals}
+    assert {"云溪河石门段综合整治工程", "桃江下游段"} <= set(props)   # (a project ends in 工程/项目 or 整治/治理/修复)
+    assert "桃江下游段建设" not in props and "云溪河" not in props
+    occ = props["云溪河石门段综合整治工程"].candidate.occurrences[0]
+    assert (occ.line.number, occ.line.quote(occ.start, occ.end)) == (2, "云溪河石门段综合整治工程")

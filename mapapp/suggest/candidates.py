@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from .document import NormLine
 from .gazetteer import Gazetteer, is_generic
-from .lexicon import COMPASS, GENERIC_WORDS, HEAD_KIND, LINEAR_KINDS, ROAD_NUMBER, STOP_WORDS, STRICT_HEADS
+from .lexicon import (COMPASS, GENERIC_WORDS, HEAD_KIND, LINEAR_KINDS, PROJECT_WORDS, ROAD_NUMBER, STOP_WORDS,
+                      STRICT_HEADS)
 
 MAX_PREFIX_CHARS = 12
 MAX_ROUTE_CHARS = 18   # a route named by its ends, with its number: S105南昌市新建区流湖至石岗段
@@ -34,6 +35,7 @@ NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·\-]")
 FUNCTION_CHARS = set("和与及或等的在对向把将为从至")
 NUMERALS = set("一二两三四五六七八九十百千万几多")
 TOWN_ENDINGS = ("镇", "乡", "街道")
+CHAPTER = re.compile(r"第[0-9一二三四五六七八九十百零]+[篇章节条]?|[篇章节条]")
 MEASURE_CHARS = set("个座条项批类家所种处片")
 QUANTITY = re.compile(r"[0-9.%]+|[0-9一二两三四五六七八九十百千万几多]+[大个座条项批类家所种级处片]")
 ADJECTIVE_SUFFIXES = ("型", "性", "化", "级")
@@ -45,7 +47,10 @@ ITEM_TAGS = ("ns", "nz", "nr", "nrt", "j", "x", "eng", "m")
 ITEM_CHARS = 6
 ITEM_SEPARATORS = {"、", "和", "及", "与"}
 TABLE_OF_CONTENTS = re.compile(r"(\.{3,}|…{2,}|·{3,})\t?[0-9]+$")
-SECTION_AFTER = re.compile(r"(至[\u4e00-\u9fff]{1,5}?)?段")   # after a linear head
+SECTIONED_KINDS = LINEAR_KINDS | {"ecology"}   # things a plan takes a section of (赣江吉安段, 乌沙河望城段)
+SECTION_AFTER = re.compile(r"(至[\u4e00-\u9fff]{1,5}?|[\u4e00-\u9fff]{1,4}?)?段")   # after a linear head
+_PROJECT = "(?:" + "|".join(sorted(PROJECT_WORDS, key=len, reverse=True)) + ")"
+PROJECT_AFTER = re.compile(f"{_PROJECT}+(?:工程|项目)|{_PROJECT}*(?:整治|治理|修复)")
 ROAD_NUMBER_RE = re.compile(ROAD_NUMBER + r"(国道|省道|高速公路|高速|线)?")
 
 
@@ -243,10 +248,14 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if head in STRICT_HEADS and not _strict_ok(prefix, head, proper, gaz):
             continue
         stop = tok.end
-        if HEAD_KIND.get(head, "road") in LINEAR_KINDS:
+        if HEAD_KIND.get(head, "road") in SECTIONED_KINDS:
             m = SECTION_AFTER.match(text, stop)   # G353安义绕城至靖安段: the section goes on to 靖安
-            stop = m.end() if m else stop
+            stop = m.end() if m and not FUNCTION_CHARS & set(m.group(0).removeprefix("至")) else stop
         found.append((pieces[0].start, stop, head, proper, text[pieces[0].start:stop]))
+        m = PROJECT_AFTER.match(text, stop)
+        if m and (m.end() == len(text) or not NAME_CHAR.match(text[m.end()]) or m.end() in starts):
+            # 乌沙河望城段综合整治工程: the project on the named thing is an entity of its own
+            found.append((pieces[0].start, m.end(), head, proper, text[pieces[0].start:m.end()]))
     found += _listed_names(text, toks, found, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
@@ -321,6 +330,8 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             _is_generic_word(pieces[0].word) or _is_count(pieces[0], pieces[1:]) or _is_action(pieces, seg)
             or pieces[0].word in LINKS or pieces[0].word == "段"):
         pieces.pop(0)
+    while pieces and CHAPTER.fullmatch(pieces[0].word):
+        pieces.pop(0)   # 第五章 公路: a heading's number is no part of a name
     while pieces and pieces[0].word[0] in "-·至()":
         pieces[0] = Token(pieces[0].word[1:], pieces[0].flag, pieces[0].start + 1)
         if not pieces[0].word:

@@ -75,6 +75,12 @@ GENERIC_WORDS = frozenset(["国家级", "省级", "市级", "县级", "区级", 
 
 COMPASS = ("东", "西", "南", "北")
 
+# Words of a project carried out on a named thing (乌沙河望城段 + 综合整治工程, 高新大道 + 快速化改造工程):
+# after a name, a run of them (ending in 工程/项目 or in one of them) names the project.
+PROJECT_WORDS = ("综合整治", "综合治理", "整治", "治理", "生态修复", "修复", "提标", "建设", "改造", "改扩建", "扩建",
+                 "综合开发", "快速化", "提质", "升级", "疏浚", "除险加固", "加固", "防洪", "排涝", "新建", "提升",
+                 "保护", "水环境", "水系", "连通", "综合")
+
 # Status words read around a name, and the status they suggest (first match wins, nearest first).
 STATUS_WORDS: dict[str, str] = {
     "建成": "completed", "通车": "completed", "投运": "completed", "投产": "completed", "竣工": "completed",
