@@ -412,3 +412,11 @@ def test_a_section_and_a_project_on_a_named_thing_belong_to_its_name(project):
     assert "桃江下游段建设" not in props and "云溪河" not in props
     occ = props["云溪河石门段综合整治工程"].candidate.occurrences[0]
     assert (occ.line.number, occ.line.quote(occ.start, occ.end)) == (2, "云溪河石门段综合整治工程")
+
+
+def test_a_phrase_ending_in_a_plan_verb_does_not_open_a_name(project):
+    doc = project.corpus_dir / "verbs.txt"
+    doc.write_text("第八章 平台\n充分发挥云岭新区带动作用，大力发展桃源湾产业园。\n", encoding="utf-8")
+    names = {p.candidate.name for p in suggest(project, doc, PLAN).proposals}
+    assert {"云岭新区", "桃源湾产业园"} <= names
+    assert not {"充分发挥云岭新区", "大力发展桃源湾产业园"} & names

@@ -153,6 +153,9 @@ def _is_count(tok: Token, rest: list[Token]) -> bool:
     return bool(rest) and (tok.flag.startswith("m") or tok.word[0] in NUMERALS)
 
 
+VERB_ENDINGS = tuple(w for w in STOP_WORDS if len(w) == 2 and w not in GENERIC_WORDS)
+
+
 def _breaks(tok: Token, seg: Segmenter) -> bool:
     """Whether a word cannot be part of a name: punctuation, a stop word, or a function word,
     adverb, pronoun, quantity, set phrase, or a verb or adjective of two or more characters."""
@@ -162,6 +165,8 @@ def _breaks(tok: Token, seg: Segmenter) -> bool:
         return True
     if tok.word in GENERIC_WORDS:
         return False   # a modifier tagged as a verb (创新) stays inside a name: 北京大学南昌创新研究院
+    if len(tok.word) > 2 and tok.word.endswith(VERB_ENDINGS):
+        return True    # a phrase ending in a plan verb (充分发挥, 大力发展), whatever its tag
     if tok.flag in BREAKING_WORD_TAGS and len(tok.word) > 1 and seg.in_dictionary(tok.word):
         return True
     return tok.flag[:1] in BREAKING_FAMILIES or tok.flag in BREAKING_TAGS or (tok.flag == "m" and len(tok.word) > 4)
