@@ -304,7 +304,7 @@ def test_townships_name_their_county(project):
     park = props["云杉物流园"]
     assert park.suggestion.spec["units"] == ["吉安市/青原区"]
     assert park.suggestion.clue == "clause"
-    assert "富滩 (a township of 青原区)" in park.suggestion.why
+    assert "富滩 (a township of 青原区, jionlp division list" in park.suggestion.why
     town = props["敦厚镇青梅康养小镇"]
     assert town.suggestion.spec["units"] == ["吉安市/吉安县"] and town.suggestion.clue == "name"
 

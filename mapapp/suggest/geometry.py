@@ -14,6 +14,7 @@ from ..model import Plan
 from .candidates import Candidate, Occurrence
 from .document import NormLine
 from .gazetteer import Gazetteer
+from .towns import SOURCE as TOWNS_SOURCE
 
 Boundaries = Callable[[str], frozenset[int]]
 MAX_UNITS = 3
@@ -77,7 +78,7 @@ def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
         region = (home.city or home.name) if home is not None and home.level != "province" else None
         counties = [u for u in m.value if region is None or u.city == region]
         if len(counties) == 1 and not any(counties[0] == v for v, _ in units):
-            units.append((counties[0], f"{m.name} (a township of {counties[0].name})"))
+            units.append((counties[0], f"{m.name} (a township of {counties[0].name}, {TOWNS_SOURCE})"))
     # A county and its own city named together: the county is the tighter bound.
     counties = {u.city for u, _ in units if u.level == "county"}
     return [(u, w) for u, w in units if not (u.level == "city" and u.name in counties)]
