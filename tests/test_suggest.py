@@ -420,3 +420,12 @@ def test_a_phrase_ending_in_a_plan_verb_does_not_open_a_name(project):
     names = {p.candidate.name for p in suggest(project, doc, PLAN).proposals}
     assert {"云岭新区", "桃源湾产业园"} <= names
     assert not {"充分发挥云岭新区", "大力发展桃源湾产业园"} & names
+
+
+def test_a_place_named_in_its_own_clause_ranks_above_one_read_further_away(project):
+    doc = project.corpus_dir / "rank.txt"
+    doc.write_text("第九章 园区\n在吉水县建设云杉物流园。\n推进桃杉物流园建设。\n", encoding="utf-8")
+    props = {p.candidate.name: p for p in suggest(project, doc, PLAN).proposals}
+    near, far = props["云杉物流园"], props["桃杉物流园"]
+    assert (near.suggestion.clue, far.suggestion.clue) == ("clause", "section")
+    assert near.score > far.score

@@ -10,6 +10,10 @@ from .geometry import Suggestion
 from .lexicon import STATUS_WORDS, STRICT_HEADS
 
 STATUS_BY_LENGTH = sorted(STATUS_WORDS, key=len, reverse=True)
+# How specific the place clue is: a station, a record or a unit in the name itself, or a unit in the
+# candidate's own clause, says more than one read further away; the plan's region alone says least.
+CLUE_WEIGHT = {"station": 0.1, "record": 0.1, "name": 0.1, "clause": 0.1, "sentence": 0.05, "paragraph": 0.05,
+               "section": 0.05}
 
 
 def status_words(cand: Candidate) -> list[str]:
@@ -37,7 +41,7 @@ def score(cand: Candidate, suggestion: Suggestion, words: list[str]) -> float:
     s += 0.2 if cand.proper else 0.0
     s += 0.15 if cand.head not in STRICT_HEADS else 0.0
     s += 0.15 * min(1.0, math.log2(1 + len(cand.lines)) / 3)
-    s += 0.1 if suggestion.clue in ("station", "record", "name") else 0.0
+    s += CLUE_WEIGHT.get(suggestion.clue, 0.0)
     s += 0.05 if words else 0.0
     s += 0.05 if len(cand.name) >= 4 else 0.0
     return round(min(s, 0.99), 2)
