@@ -33,7 +33,7 @@ LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 LISTED_TAGS = ("ns", "nz", "nr", "x")
 NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·\-]")
 FUNCTION_CHARS = set("和与及或等的在对向把将为从至")
-NUMERALS = set("一二两三四五六七八九十百千万几多")
+NUMERALS = set("一二两三四五六七八九十百千万几多余")
 TOWN_ENDINGS = ("镇", "乡", "街道")
 CHAPTER = re.compile(r"第[0-9一二三四五六七八九十百零]+[篇章节条]?|[篇章节条]")
 MEASURE_CHARS = set("个座条项批类家所种处片")
@@ -224,7 +224,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
     toks = seg.tokens(text)
     starts = {t.start: i for i, t in enumerate(toks)}
     heads = [_head_at(text, toks, j, starts, seg) for j in range(len(toks))]
-    found = []
+    found, doubtful = [], []
     for j, tok in enumerate(toks):
         head = heads[j]
         if head is None:
@@ -238,6 +238,12 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
             found += _shared_head(toks, k, pieces, head, seg, gaz, tok.end)
         if not pieces or (all(QUANTITY.fullmatch(p.word) for p in pieces) and head not in NUMBERED_HEADS):
             continue
+        cut = max(_last_inner_cut(p) for p in pieces)
+        if cut >= 0:   # a function word jieba glued inside (白水湖|等十余|湖, 十湖|即瑶湖): the name starts after it
+            pieces = [p if p.start >= cut else Token(p.word[cut - p.start:], p.flag, cut)
+                      for p in pieces if p.end > cut]
+        if not pieces or all(c in NUMERALS for p in pieces for c in p.word):
+            continue   # 一江, 三河: a count of things, not a name
         prefix = "".join(p.word for p in pieces)
         if head == "号线" and prefix.isdigit():
             system = _system_before(line, pieces[0].start)
@@ -251,6 +257,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if len(prefix) < 2 and not one_proper_word:
             continue
         if head in STRICT_HEADS and not _strict_ok(prefix, head, proper, gaz):
+            doubtful.append((pieces[0].start, tok.end, head, False, text[pieces[0].start:tok.end]))
             continue
         stop = tok.end
         if HEAD_KIND.get(head, "road") in SECTIONED_KINDS:
@@ -261,6 +268,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if m and (m.end() == len(text) or not NAME_CHAR.match(text[m.end()]) or m.end() in starts):
             # 乌沙河望城段综合整治工程: the project on the named thing is an entity of its own
             found.append((pieces[0].start, m.end(), head, proper, text[pieces[0].start:m.end()]))
+    found += _alongside(text, doubtful, found)
     found += _listed_names(text, toks, found, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
@@ -465,13 +473,13 @@ def _listed_chunks(toks: list[Token], k: int, n0: int, pieces: list[Token], head
         j -= 1
     last = "".join(p.word for p in pieces[:j])
     rest = "".join(p.word for p in pieces[j:])
-    if len(last) > ITEM_CHARS or last.isdigit() or not _item_like(pieces[:j], seg, gaz):
+    if len(last) > ITEM_CHARS or last.isdigit() or last.endswith(head) or not _item_like(pieces[:j], seg, gaz):
         return []   # (numbered items, 地铁1、2号线, share the words before them too: `_shared_head`)
     items, i = [(n0, last)], k
     while i >= 0 and toks[i].word in ITEM_SEPARATORS:
         chunk, i = _list_chunk(toks, i - 1, seg, gaz)
-        if chunk is None:
-            break
+        if chunk is None or chunk[1].endswith(head):
+            break   # (瑶湖、青山湖、象湖等十余湖: items with the head already are names of their own)
         items.append(chunk)
     if len(items) < 2 or len({_full_unit_name(w, gaz) for _, w in items} - {None}) > 1:
         return []   # (吉州区、青原区、井冈山经开区: a full unit name and a short one are not parallel)
@@ -520,6 +528,29 @@ def _outermost(found: list) -> list:
     return out
 
 
+INNER_CUTS = "等即的"
+
+
+def _last_inner_cut(tok: Token) -> int:
+    """Return the offset just after the last of 等/即/的 inside the token, or -1."""
+    i = max(tok.word.rfind(c) for c in INNER_CUTS)
+    return tok.start + i + 1 if i >= 0 else -1
+
+
+def _alongside(text: str, doubtful: list, found: list) -> list:
+    """Return the names with a common head but no proper name (玉带河, 白水湖) that stand in a list
+    (、) right next to a name with the same head that has one (抚河、玉带河、乌沙河): the list is
+    one of rivers or lakes, and its items are names."""
+    out = []
+    for cand in doubtful:
+        s, e, head = cand[0], cand[1], cand[2]
+        for s2, e2, h2, proper, name in found:
+            if h2 == head and proper and e2 - s2 == len(name) and (text[e:s2] == "、" or text[e2:s] == "、"):
+                out.append(cand)
+                break
+    return out
+
+
 def _listed_names(text: str, toks: list[Token], found: list, seg: Segmenter, gaz: Gazetteer) -> list:
     """Place names without a head word (羊狮慕, 吉州窑) listed with 、 next to a candidate with a
     head: a proper-name word of 3+ characters between enumeration commas."""
@@ -529,7 +560,8 @@ def _listed_names(text: str, toks: list[Token], found: list, seg: Segmenter, gaz
     found = [f for f in found if f[2]]
     out = []
     for i, t in enumerate(toks):
-        if len(t.word) < 3 or t.flag not in LISTED_TAGS or t.word in gaz.admin or t.word in gaz.known:
+        if (len(t.word) < 3 or t.flag not in LISTED_TAGS or t.word in gaz.admin or t.word in gaz.known
+                or any(c in INNER_CUTS for c in t.word)):
             continue
         before = toks[i - 1].word if i > 0 else ""
         after = toks[i + 1].word if i + 1 < len(toks) else ""
