@@ -538,17 +538,20 @@ def _last_inner_cut(tok: Token) -> int:
 
 
 def _alongside(text: str, doubtful: list, found: list) -> list:
-    """Return the names with a common head but no proper name (玉带河, 白水湖) that stand in a list
-    (、) right next to a name with the same head that has one (抚河、玉带河、乌沙河): the list is
-    one of rivers or lakes, and its items are names."""
-    out = []
-    for cand in doubtful:
-        s, e, head = cand[0], cand[1], cand[2]
-        for s2, e2, h2, proper, name in found:
-            if h2 == head and proper and e2 - s2 == len(name) and (text[e:s2] == "、" or text[e2:s] == "、"):
-                out.append(cand)
-                break
-    return out
+    """Return the names with a common head but no proper name (玉带河, 运通汽配市场) that stand in a
+    list (、) right next to a name with the same head that has one, or next to such a name taken
+    already (抚河、玉带河; 运通汽配市场、京东花鸟大市场): the list is one of rivers or markets, and
+    its items are names."""
+    out: list = []
+    sure = [f for f in found if f[3] and f[1] - f[0] == len(f[4])]
+    waiting = list(doubtful)
+    while True:   # the list is read item by item: an item taken makes its neighbour a list item too
+        taken = [c for c in waiting if any(h2 == c[2] and (text[c[1]:s2] == "、" or text[e2:c[0]] == "、")
+                                           for s2, e2, h2, _, _ in sure + out)]
+        if not taken:
+            return out
+        out += taken
+        waiting = [c for c in waiting if c not in taken]
 
 
 def _listed_names(text: str, toks: list[Token], found: list, seg: Segmenter, gaz: Gazetteer) -> list:
