@@ -1,6 +1,7 @@
 """Geometry suggestions for a candidate, from what the project has: a station of the station
-tables, an existing record whose name the candidate contains, the administrative units named in
-the candidate's own name, clause, sentence or paragraph, or in the lines just above it (its
+tables, an existing record whose name the candidate contains, the administrative units (or the
+townships that name them, `towns.py`) named in the candidate's own name, clause, sentence or
+paragraph, or in the lines just above it (its
 section; all as an upper bound; read from the tightest scope outwards, a scope naming only cities
 does not end the search for a county), the plan's own region, and an OSM selector when an OSM
 cache is configured. Each suggestion says why; no clue gives `none`."""
@@ -51,10 +52,7 @@ def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
     A unit written only by its short form (鄱阳 for 鄱阳县) does not count when the next character
     makes it a lake, river or mountain (鄱阳湖, 昌江航道 stays 昌江), nor, in a plan of one city or
     county (`home`), when it lies outside that city: there a bare short name of a distant place
-    is part of another name far more often than the place itself. A short form that is itself the
-    name of a mountain, lake or river (井冈山 for 井冈山市) does not count before more name
-    characters (other than 至, 和 …): 井冈山经开区, 井冈山大学 are named after the mountain, not
-    placed in the county."""
+    is part of another name far more often than the place itself."""
     end = len(text) if end is None else end
     units: list[tuple[AdminUnit, str]] = []
     spans = []
@@ -64,8 +62,7 @@ def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
         if u.level == "province" or any(u == v for v, _ in units):
             continue
         if m.name != u.name:
-            after = text[m.end] if m.end < len(text) else ""
-            if after in NATURAL_FEATURES:
+            if m.end < len(text) and text[m.end] in NATURAL_FEATURES:
                 continue
             if home is not None and home.level != "province" and (u.city or u.name) != (home.city or home.name):
                 continue
