@@ -279,6 +279,19 @@
   var HidingCanvas = L.Canvas.extend({
     _updatePoly: function (layer, closed) {
       if (!layer._mapappHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
+    },
+
+    redrawAll: function () {
+      // redraw the whole canvas on the next frame (one request instead of one per changed feature,
+      // each growing the area to redraw)
+      if (!this._map) { return; }
+      this._mapappRedrawAll = true;
+      this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
+    },
+
+    _redraw: function () {
+      if (this._mapappRedrawAll) { this._redrawBounds = null; this._mapappRedrawAll = false; }
+      L.Canvas.prototype._redraw.call(this);
     }
   });
 
@@ -288,9 +301,9 @@
   }
 
   function setHidden(layer, hidden) {
+    // (the caller redraws the canvas once: M.renderer.redrawAll)
     layer._mapappHidden = hidden;
     layer.options.interactive = !hidden;
-    if (layer._renderer && layer._map) { layer._renderer._requestRedraw(layer); }
   }
 
   function tooltipOf(e) {
@@ -383,16 +396,17 @@
   };
 
   function fitSelection(box) {
-    // fit the selection's box ([[s, w], [n, e]] or null), unless the view is already that (a redraw
-    // saved) or it is the box last fitted (a rerun that kept the selection leaves the view alone)
+    // fit the selection's box ([[s, w], [n, e]] or null), unless it is the box last fitted (a rerun
+    // that kept the selection leaves the view alone) or the view already shows the whole box at the
+    // zoom the fit would choose: a move redraws every feature on the map (all of them re-projected
+    // and clipped), which for a shift of a few pixels costs more than the rest of the change
     var key = JSON.stringify(box || null);
     if (!box || key === M.fittedBox) { return; }
     M.fittedBox = key;
-    var map = M.map, fit = {padding: L.point(24, 24), maxZoom: 13, animate: false};
-    var target = map._getBoundsCenterZoom(L.latLngBounds(box), fit);
-    if (target.zoom !== map.getZoom() || map.latLngToContainerPoint(target.center).distanceTo(map.getSize().divideBy(2)) > 1) {
-      map.setView(target.center, target.zoom, fit);
-    }
+    var map = M.map, fit = {padding: L.point(24, 24), maxZoom: 13, animate: false}, bounds = L.latLngBounds(box);
+    var target = map._getBoundsCenterZoom(bounds, fit);
+    if (target.zoom === map.getZoom() && map.getBounds().contains(bounds)) { return; }
+    map.setView(target.center, target.zoom, fit);
   }
 
   function bits(base64) {
@@ -414,6 +428,7 @@
     var add = LAYERS.map(function () { return []; }), remove = LAYERS.map(function () { return []; });
     var firstAdded = -1, lastKept = -1;  // in the data's order, among lines and areas
     var held = M.groups.map(function () { return []; });  // hiding layers put on the map the first time
+    var hidden = 0;  // hiding layers shown or hidden
     for (var i = 0; i < features.length; i += 1) {
       var f = features[i];
       if (!f.layer) { continue; }
@@ -422,7 +437,7 @@
       if (hides(f.group)) {
         if (!f.held) { f.held = true; f.layer._mapappHidden = !want; f.layer.options.interactive = !!want;
                        held[LAYERS.indexOf(f.group.mapappName)].push(f.layer); }
-        else if (want !== shown[i]) { setHidden(f.layer, !want); }
+        else if (want !== shown[i]) { setHidden(f.layer, !want); hidden += 1; }
         shown[i] = want;
         continue;
       }
@@ -440,6 +455,7 @@
     });
     fitSelection(sel.box);
     M.groups.forEach(function (g, j) { held[j].forEach(function (l) { g.addLayer(l); }); });
+    if (hidden) { M.renderer.redrawAll(); }
     M.groups.forEach(function (g, j) {
       if (!add[j].length) { return; }
       if (g.addLayers) { g.addLayers(add[j]); return; }
