@@ -149,7 +149,9 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
     tiles, applying the same selection."""
     m = folium.Map(location=JIANGXI_CENTER, zoom_start=7, tiles=None, control_scale=False, zoom_snap=0.25,
                    prefer_canvas=False, min_zoom=4, max_zoom=18)
-    m.default_js = assets.js_links()
+    data_url = None if tiles else assets.publish(f"features-{basemap.datum}", data.display_pack(basemap.datum),
+                                                 suffix=".json.gz")
+    m.default_js = assets.js_links(prefetch=data_url, tiled=bool(tiles))
     m.default_css = assets.css_links()
     if basemap.url:
         folium.TileLayer(basemap.url, attr=basemap.attribution, name=basemap.key, subdomains=basemap.subdomains,
@@ -163,8 +165,7 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
     if tiles:
         options.update(tilesUrl=tiles, maxDataZoom=vector_tiles.MAX_ZOOM)
     else:
-        options.update(dataUrl=assets.publish(f"features-{datum}", data.display_pack(datum), suffix=".json.gz"),
-                       canvas=len(data.display_order()) > CANVAS_ABOVE)
+        options.update(dataUrl=data_url, canvas=len(data.display_order()) > CANVAS_ABOVE)
     MapappBase(options).add_to(m)
     for level in ("county", "city", "province"):
         fg = folium.FeatureGroup(name=html.escape(boundary_names[level]), show=level in boundary_shown)
