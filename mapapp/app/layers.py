@@ -92,7 +92,7 @@ class _ScriptOnly(MacroElement):
 
 
 class MapappSelection(_ScriptOnly):
-    """The script of one feature layer's FeatureGroup (viewmodel.LAYERS) in feature_group_to_add:
+    """The script of one feature layer's FeatureGroup (display.LAYERS) in feature_group_to_add:
     it ties the layer the browser already holds to this group's entry in the layer control, and
     the first group also carries the selection (bitmask, box to fit, legend) for mapapp.apply."""
 
@@ -190,7 +190,7 @@ def _box(data: MapData, positions: np.ndarray, datum: str, pad: float = 0.0) -> 
 
 def feature_groups(data: MapData, positions: np.ndarray, datum: str, layer_names: dict[str, str],
                    legend_html: str, words: dict | None = None, focus: str | None = None) -> list[folium.FeatureGroup]:
-    """Return one FeatureGroup per map layer (viewmodel.LAYERS, bottom to top), for
+    """Return one FeatureGroup per map layer (display.LAYERS, bottom to top), for
     feature_group_to_add. They hold no geometry: the browser already has every feature
     (base_map's data) or draws them from vector tiles, and the first group's script sends the
     selection, a bitmask over MapData.display_order() (MapData.selection), with the box to fit,
