@@ -277,6 +277,12 @@
   // On a canvas, lines and areas that are not selected stay on the map but hidden: not drawn and
   // not hit by the mouse. Showing or hiding many of them then costs one redraw, not thousands of
   // layers taken off and put back (and they never lose their drawing order).
+  // A whole-canvas redraw keeps a copy of what it drew (at most REDRAW_COPIES), keyed by the
+  // selection, the layers switched on, and the canvas' place, size and zoom; a later whole redraw
+  // with the same key (a filter switched off again, back to a selection drawn in this view) puts
+  // the copy back instead of drawing every feature again. Any partial redraw (a feature added,
+  // removed or restyled) drops the copies.
+  var REDRAW_COPIES = 2;
   var HidingCanvas = L.Canvas.extend({
     _updatePoly: function (layer, closed) {
       if (!layer._mapappHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
@@ -292,7 +298,36 @@
 
     _redraw: function () {
       if (this._mapappRedrawAll) { this._redrawBounds = null; this._mapappRedrawAll = false; }
-      L.Canvas.prototype._redraw.call(this);
+      var copies = this._mapappCopies = this._mapappCopies || [];
+      if (this._redrawBounds) {  // a part: drawn as Leaflet does, and the copies are out of date
+        copies.length = 0;
+        L.Canvas.prototype._redraw.call(this);
+        return;
+      }
+      var canvas = this._container, key = [M.drawKey, M.groups.map(function (g) { return g._map ? 1 : 0; }).join(''),
+                                           this._bounds.min.x, this._bounds.min.y, canvas.width, canvas.height,
+                                           this._map.getZoom()].join('|');
+      var copy = null;
+      for (var i = 0; i < copies.length; i += 1) { if (copies[i].key === key) { copy = copies[i].canvas; } }
+      if (!copy) {
+        L.Canvas.prototype._redraw.call(this);
+        if (!M.drawKey) { return; }
+        copy = document.createElement('canvas');
+        copy.width = canvas.width;
+        copy.height = canvas.height;
+        copy.getContext('2d').drawImage(canvas, 0, 0);
+        copies.unshift({key: key, canvas: copy});
+        copies.length = Math.min(copies.length, REDRAW_COPIES);
+        return;
+      }
+      this._redrawRequest = null;
+      this._redrawBounds = null;
+      this._clear();
+      var ctx = this._ctx;
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(copy, 0, 0);
+      ctx.restore();
     }
   });
 
@@ -365,7 +400,7 @@
     // fetch the build's display geometry once (gzip-compressed JSON, served as a file) and build
     // one layer per feature, off the map until a selection shows it
     window.mapappDrawn = -1;
-    M.times = {load: performance.now()};  // milliseconds since the map frame opened (read by the bench)
+    M.times = {load: performance.now()};  // milliseconds since the map frame opened (read by the benches)
     var pre = window.mapappPrefetch;  // started by prefetch.js before the libraries loaded
     var read = pre && pre.url === url ? pre.data : fetch(url).then(function (r) {
       if (!r.ok) { throw new Error('features: HTTP ' + r.status); }
@@ -391,6 +426,7 @@
   };
 
   M.apply = function (selection) {
+    M.times.received = performance.now();  // the selection script ran (read by bench/app_timeline.py)
     M.want = selection;
     if (selection.words) { M.setWords(selection.words); }
     M.setLegend(selection.legend || '');
@@ -428,6 +464,7 @@
     var sel = M.want, map = M.map, features = M.features, shown = M.shownMask;
     var started = performance.now();
     M.wantBits = bits(sel.mask);
+    M.drawKey = sel.mask;  // what the canvas draws (its redraw copies are kept per selection)
     var add = LAYERS.map(function () { return []; }), remove = LAYERS.map(function () { return []; });
     var firstAdded = -1, lastKept = -1;  // in the data's order, among lines and areas
     var held = M.groups.map(function () { return []; });  // hiding layers put on the map the first time
@@ -458,7 +495,7 @@
     });
     fitSelection(sel.box);
     M.groups.forEach(function (g, j) { held[j].forEach(function (l) { g.addLayer(l); }); });
-    if (hidden) { M.renderer.redrawAll(); }
+    if (hidden || held.some(function (h) { return h.length; })) { M.renderer.redrawAll(); }
     M.groups.forEach(function (g, j) {
       if (!add[j].length) { return; }
       if (g.addLayers) { g.addLayers(add[j]); return; }
@@ -481,6 +518,7 @@
     for (var n = 0; n < features.length; n += 1) { if (shown[n]) { features[n].group.mapappCount += 1; } }
     map.fire('mapapp:selection', {selected: M.selected});
     M.times.apply = performance.now() - started;
+    M.times.applied = performance.now();
     M.drawn();
   };
 
@@ -649,6 +687,7 @@
     if (M.tiledOn()) { M.repaintTiled(); }
     M.map.fire('mapapp:selection', {selected: M.selected});
     M.times.apply = performance.now() - started;
+    M.times.applied = performance.now();
     M.drawn();
   };
 
