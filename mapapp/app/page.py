@@ -210,8 +210,8 @@ def _page(project: Project, data: MapData, tiles: dict[str, Path], lang_hint: st
             _evidence_panel(project, data, positions, lab, lang)
         _downloads(data, flt, lang)
         _ledger(data, flt, lab, lang)
+    _write_url(flt)  # the state is settled (a click on the map or a pick in the panel is in it)
     _sidebar(data, options, flt, lab, lang, maps, tianditu_key)
-    _write_url(flt)
 
 
 def _sidebar(data: MapData, options: dict[str, list[str]], flt: FeatureFilter, lab: Labels, lang: str,
