@@ -1,6 +1,7 @@
 """The naive baseline page for bench/app_bench.py: a plain st_folium map whose folium.GeoJson(gdf)
-is rebuilt on every rerun, with the same kind filter as the real app. Leaflet and jQuery are the
-same local files (a CDN page would not load offline at all), so only the map-building differs."""
+is rebuilt on every rerun, with the same kind filter as the real app. Its scripts are the app's own
+local files (assets.js_links(); a CDN page would not load offline at all), so only the map-building
+differs."""
 import os
 import time
 from pathlib import Path

@@ -96,6 +96,6 @@ def make_build(folder: Path, n: int, seed: int = 7, tiles_above: int | None = No
                        for g in ("kinds", "sectors", "statuses", "precisions")},
         "corpus_checked": False, "synthetic": True,
     }
-    write_vector_tiles(gdf, units, manifest, folder, above=tiles_above)
+    write_vector_tiles(gdf, manifest, folder, above=tiles_above)
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     return folder

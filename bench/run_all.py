@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_osm_import.py", "app_bench.py"]
+BENCHMARKS = ["bench_osm_import.py", "app_bench.py", "app_timeline.py"]
 
 
 def main() -> int:

@@ -22,6 +22,7 @@ from .annotation_warnings import name_containment_warnings, shape_radius_warning
 from .annotations import load_annotations
 from .context import context_layers
 from .corpus import Corpus, check_mentions
+from .display import DisplayLayout, display_features
 from .errors import BuildUnusable, Problem, ValidationFailed
 from .stores import BuildStore, BuildTables, open_store
 from .stores.folder import BOUNDARIES_FILE, CONTEXT_FILE, FEATURES_FILE, MANIFEST_FILE, Build, load_build  # noqa: F401
@@ -193,31 +194,30 @@ def _build(project: Project, store: BuildStore, progress: Progress | None) -> di
         "osm": result.osm,
     }
     with tempfile.TemporaryDirectory(prefix="mapapp-tiles-") as tmp:
-        files = write_vector_tiles(gdf, admin.frame, manifest, Path(tmp), say)
+        files = write_vector_tiles(gdf, manifest, Path(tmp), say)
         say(f"writing {store.where}")
         store.write(BuildTables(gdf, admin.frame, context, files), manifest, say)
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     return manifest
 
 
-def write_vector_tiles(features: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, manifest: dict, folder: Path,
+def write_vector_tiles(features: gpd.GeoDataFrame, manifest: dict, folder: Path,
                        progress: Progress | None = None, above: int | None = None) -> dict[str, Path]:
     """When the build has more than `above` (default vector_tiles.TILES_ABOVE) located features,
-    write the map's vector tiles (one PMTiles archive per datum, of the map's display geometry) into
-    `folder`, record them in `manifest["vector_tiles"]` and return {file name: path}; otherwise
-    return {}. Raises TilesUnavailable when tippecanoe is missing or fails."""
-    from .app.viewmodel import MapData  # the display geometry and properties the map draws (no UI in it)
-
+    write the map's vector tiles (one PMTiles archive per datum, of the map's display geometry,
+    mapapp.display) into `folder`, record them in `manifest["vector_tiles"]` and return
+    {file name: path}; otherwise return {}. Raises TilesUnavailable when tippecanoe is missing or
+    fails."""
     above = vector_tiles.TILES_ABOVE if above is None else above
     located = int(features.geometry.notna().sum())
     if located <= above:
         return {}
     say = progress or (lambda _msg: None)
-    data = MapData(features, boundaries, manifest)
+    layout = DisplayLayout.of(features)
     files = {}
-    for datum in vector_tiles.DATUMS:  # MVT id = index in data.display_order(), what the map's selection counts
+    for datum in vector_tiles.DATUMS:  # MVT id = index in layout.order(), what the map's selection counts
         say(f"writing vector tiles ({datum}, {located:,} features)")
-        written = vector_tiles.write_pmtiles(data.display_features(datum).geojson_features(),
+        written = vector_tiles.write_pmtiles(display_features(features, layout, datum).geojson_features(),
                                              Path(folder) / vector_tiles.file_name(datum), datum)
         files[written.path.name] = written.path
     manifest["vector_tiles"] = {"files": {d: vector_tiles.file_name(d) for d in vector_tiles.DATUMS},

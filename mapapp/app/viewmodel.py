@@ -5,24 +5,14 @@ filter field and choice, combined and memoised) or, when the build lives in a st
 where it keeps it (PostGIS), through `select_ids` (the store's `id_selector`), counts the features
 behind each filter choice, splits a selection into the map's layers (area-wide outlines, precise
 shapes, points), answers a click with a `PlaceReport`, and keeps one compact copy of every located
-feature per datum for the browser (`display_pack`: simplified 0.001° with topology preserved,
-rounded to 5 decimals, properties reduced to what the map needs), which the browser fetches once;
-a filter change then sends only `selection`, a bitmask over that copy. Exports never use it: they
-go through `mapapp.export` at full precision.
-
-Area-wide features (`AREA_WIDE_RULE`): an upper bound (the entity lies somewhere inside), a
-geometry made of whole administrative units (method `admin`: counties, cities, the province), or a
-polygon of more than `AREA_WIDE_KM2`. On this project's data (2026-12) the admin features run from
-34.8 km² (a city district) to 167,051 km² (the province); four hand-drawn polygons lie above the
-threshold (鄱阳湖, two basin-wide water projects of 7,958 and 12,170 km², and 1,152 km² drawn for
-江西飞行学院); the largest precise polygon is 赣江新区 at 474 km², well below it. Area-wide
-features say where a plan puts something only at the scale of a county or more, so the map draws
-them as outlines in their own layer and the place report lists them as "covering" a point.
+feature per datum for the browser (`display_pack`, made by the library's `mapapp.display`: the
+drawing order, the area-wide rule and the display geometry are defined there), which the browser
+fetches once; a filter change then sends only `selection`, a bitmask over that copy. Exports never
+use it: they go through `mapapp.export` at full precision.
 """
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import math
 import threading
@@ -34,11 +24,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..display import DisplayLayout, display_geometries, display_pack
 from ..features import FeatureFilter, filter_features
-from ..gcj02 import shift_geometries
 
-SIMPLIFY_DEG = 0.001
-DECIMALS = 5
 # Boundaries and water are context, sent with the base map on every rerun: 4 decimals (about 11 m)
 # and, for water, 0.0015° (about 150 m) keep them light.
 CONTEXT_DECIMALS = 4
@@ -46,14 +34,8 @@ WATER_SIMPLIFY_DEG = 0.0015
 FIT_MARGIN_DEG = 0.3  # the map fits the selection clipped to Jiangxi plus this margin
 FILTER_FIELDS = ("plans", "sectors", "kinds", "statuses", "precisions", "within")
 FILTER_COLUMNS = ("plans", "sectors", "kind", "status", "precision", "name", "aliases", "cities", "counties")
-AREA_WIDE_KM2 = 1000.0
-AREA_WIDE_RULE = (f"upper bound, or method 'admin' (whole counties, cities or the province), "
-                  f"or a polygon larger than {AREA_WIDE_KM2:,.0f} km²")
 NEAR_M = 3000.0   # the place report lists selected features within this distance of the click
 MAX_NEAR = 15     # … at most this many, nearest first
-LAYERS = ("area", "shapes", "points")  # drawing order, bottom to top
-PACK_FORMAT = "mapapp-features-1"  # the layout of display_pack(); static/mapapp.js reads it
-PACK_SCALE = 10 ** DECIMALS        # display coordinates are integers in 1/PACK_SCALE degrees
 
 # 24 distinguishable colours, assigned to sectors in vocabulary order.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -67,52 +49,6 @@ def _metres_per_degree(lat: float) -> tuple[float, float]:
     phi = math.radians(lat)
     return (111_412.84 * math.cos(phi) - 93.5 * math.cos(3 * phi),
             111_132.954 - 559.822 * math.cos(2 * phi) + 1.175 * math.cos(4 * phi))
-
-
-def _delta_seqs(seqs: np.ndarray) -> list[list[int]]:
-    """Return each coordinate sequence (LineStrings or LinearRings) as integers in 1/PACK_SCALE
-    degrees: the first x, y, then the differences to the previous vertex (display_pack's seq)."""
-    coords, owner = shapely.get_coordinates(seqs, return_index=True)
-    q = np.rint(coords * PACK_SCALE).astype(np.int64)
-    d = q.copy()
-    d[1:] -= q[:-1]
-    counts = np.bincount(owner, minlength=len(seqs))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    d[starts[counts > 0]] = q[starts[counts > 0]]
-    flat = d.ravel().tolist()
-    return [flat[2 * a:2 * (a + c)] for a, c in zip(starts.tolist(), counts.tolist())]
-
-
-def _encode_geometries(geoms: np.ndarray) -> list:
-    """Return display geometries in display_pack's form (None for a missing or empty one); the
-    coordinates of all of them are converted at once."""
-    out: list = [None] * len(geoms)
-    types = shapely.get_type_id(geoms)
-    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    idx = np.flatnonzero(present & (types == 0))
-    if len(idx):
-        for i, xy in zip(idx.tolist(), _delta_seqs(geoms[idx])):
-            out[i] = ["P", xy]
-    for family, multi, single_code, multi_code in (((1, 5), 5, "L", "ML"), ((3, 6), 6, "A", "MA")):
-        idx = np.flatnonzero(present & np.isin(types, family))
-        if not len(idx):
-            continue
-        parts, part_owner = shapely.get_parts(geoms[idx], return_index=True)
-        if single_code == "L":
-            seqs, seq_owner = parts, np.arange(len(parts))
-        else:
-            seqs, seq_owner = shapely.get_rings(parts, return_index=True)
-        per_part: list[list] = [[] for _ in range(len(parts))]
-        for owner, seq in zip(seq_owner.tolist(), _delta_seqs(seqs)):
-            per_part[owner].append(seq)
-        per_feature: list[list] = [[] for _ in range(len(idx))]
-        for owner, part in zip(part_owner.tolist(), per_part):
-            per_feature[owner].append(part[0] if single_code == "L" else part)
-        for i, kind, parts_ in zip(idx.tolist(), types[idx].tolist(), per_feature):
-            out[i] = [multi_code, parts_] if kind == multi else [single_code, parts_[0]]
-    for i in np.flatnonzero(present & ~np.isin(types, (0, 1, 3, 5, 6))).tolist():
-        out[i] = ["G", json.loads(shapely.to_geojson(geoms[i]))]
-    return out
 
 
 @dataclass(frozen=True)
@@ -139,49 +75,6 @@ class PlaceLabel:
     lat: float
 
 
-@dataclass(frozen=True)
-class DisplayFeatures:
-    """The map's located features in display order (MapData.display_features): per feature its id,
-    name, kind, first sector, precision, flags (1 upper bound, 2 area-wide), uncertainty radius in
-    metres of a point (0 when unknown) and display geometry (shapely)."""
-
-    ids: list[str]
-    names: list[str]
-    kinds: list[str]
-    sectors: list[str]
-    precisions: list[str]
-    flags: np.ndarray
-    radius: np.ndarray
-    geometries: np.ndarray
-
-    def geojson_features(self) -> list[str]:
-        """Return one GeoJSON Feature string per feature ('' where the geometry is missing or empty),
-        its top-level `id` the feature's index in display order. Properties: id, name, k (kind),
-        s (sector), p (precision), and when set: u (upper bound), w (area-wide: the outline of its
-        area), r (uncertainty radius in metres)."""
-        geoms = self.geometries
-        present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-        texts = np.full(len(geoms), None, dtype=object)
-        texts[present] = shapely.to_geojson(geoms[present])
-        out = []
-        for i, (fid, name, kind, sector, prec, fl, r, g) in enumerate(zip(
-                self.ids, self.names, self.kinds, self.sectors, self.precisions, self.flags.tolist(),
-                self.radius.tolist(), texts)):
-            if g is None:
-                out.append("")
-                continue
-            props = {"id": fid, "name": name, "k": kind, "s": sector, "p": prec}
-            if fl & 1:
-                props["u"] = 1
-            if fl & 2:
-                props["w"] = 1
-            if r:
-                props["r"] = r
-            out.append(f'{{"type":"Feature","id":{i},"properties":{json.dumps(props, ensure_ascii=False)},'
-                       f'"geometry":{g}}}')
-        return out
-
-
 def sector_colors(manifest: dict) -> dict[str, str]:
     """Return a colour per sector key, stable for a given vocabulary."""
     keys = list(manifest["vocabulary"]["sectors"])
@@ -192,16 +85,6 @@ def filter_key(flt: FeatureFilter) -> tuple:
     """Return a hashable key of a filter (order of choices does not matter)."""
     d = asdict(flt)
     return tuple((k, tuple(sorted(v)) if isinstance(v, list) else v) for k, v in sorted(d.items()))
-
-
-def display_geometries(geoms, datum: str, tolerance: float = SIMPLIFY_DEG, decimals: int = DECIMALS) -> np.ndarray:
-    """Return geometries as drawn: shifted to GCJ-02 if `datum` says so, simplified by `tolerance`
-    degrees (topology preserved), rounded to `decimals`."""
-    values = np.asarray(getattr(geoms, "values", geoms), dtype=object)
-    if datum == "GCJ-02":
-        values = shift_geometries(values)
-    simple = shapely.simplify(values, tolerance, preserve_topology=True)
-    return shapely.transform(simple, lambda c: np.round(c, decimals))
 
 
 def _metres(geoms: np.ndarray, lat0: float) -> np.ndarray:
@@ -228,7 +111,10 @@ class MapData:
         self.colors = sector_colors(self.manifest)
         f = self.features
         geoms = f.geometry.values
-        self._located = f.geometry.notna().to_numpy()
+        self.layout = DisplayLayout.of(f)  # located, area-wide, point, size: how the map draws each row
+        self._located = self.layout.located
+        self._area_wide = self.layout.area_wide
+        self._size = self.layout.size
         # Fit to what lies in and around Jiangxi: a rail line that runs on to Kunming should not
         # zoom the map out to all of China. Features wholly outside keep their own bounds.
         province = self.boundaries[self.boundaries["level"] == "province"]
@@ -238,14 +124,6 @@ class MapData:
         self._bounds = np.where(np.isnan(near).any(axis=1, keepdims=True), own, near)
         # ODbL: the map credits OpenStreetMap whenever the build holds OSM-derived geometry
         self.uses_osm = bool(f["osm_data"].any())
-        area_km2 = pd.to_numeric(f["area_km2"], errors="coerce").fillna(0.0).to_numpy()
-        self._area_wide = self._located & (f["upper_bound"].fillna(False).astype(bool).to_numpy()
-                                           | (f["method"] == "admin").to_numpy() | (area_km2 > AREA_WIDE_KM2))
-        # drawing order: larger below smaller (polygons by area, then lines, then points)
-        area = np.nan_to_num(shapely.area(geoms), nan=0.0)
-        length = np.nan_to_num(shapely.length(geoms), nan=0.0)
-        self._size = np.where(area > 0, area + 1.0, np.where(length > 0, 0.5, 0.0))
-        self._is_point = self._located & np.isin(f.geometry.geom_type.fillna("").to_numpy(), ["Point", "MultiPoint"])
         located = np.flatnonzero(self._located)
         self._tree_rows = located
         self._tree = shapely.STRtree(geoms[located])
@@ -316,7 +194,7 @@ class MapData:
         return bool(self._located[position])
 
     def is_area_wide(self, position: int) -> bool:
-        """Return True if the row at `position` is area-wide (see AREA_WIDE_RULE)."""
+        """Return True if the row at `position` is area-wide (display.AREA_WIDE_RULE)."""
         return bool(self._area_wide[position])
 
     def filter_options(self) -> dict[str, list[str]]:
@@ -394,18 +272,10 @@ class MapData:
         return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
 
     def layer_rows(self, positions: np.ndarray) -> dict[str, np.ndarray]:
-        """Return the selected located rows split into the map's layers, in drawing order (`LAYERS`:
+        """Return the selected located rows split into the map's layers, in drawing order (display.LAYERS:
         area-wide outlines, precise lines and polygons, points); within a layer larger features
-        come first, so smaller ones are drawn above them."""
-        positions = np.asarray(positions, dtype=int)
-        positions = positions[self._located[positions]]
-        wide = self._area_wide[positions]
-        point = self._is_point[positions]
-        out = {}
-        for name, mask in (("area", wide), ("shapes", ~wide & ~point), ("points", ~wide & point)):
-            rows = positions[mask]
-            out[name] = rows[np.argsort(-self._size[rows], kind="stable")]
-        return out
+        come first, so smaller ones are drawn above them (display.DisplayLayout.layer_rows)."""
+        return self.layout.layer_rows(positions)
 
     def sectors_shown(self, positions: np.ndarray) -> list[str]:
         """Return the first sectors of the selected located features, in vocabulary order."""
@@ -484,65 +354,22 @@ class MapData:
     # ---- what the browser holds -------------------------------------------------------------
     def display_order(self) -> np.ndarray:
         """Return the row positions of every located feature in the order the browser holds and
-        draws them: the map's layers bottom to top (`LAYERS`), larger features first within a
-        layer (`layer_rows` of the whole build). A selection is a bitmask over this order."""
+        draws them (display.DisplayLayout.order). A selection is a bitmask over this order."""
         hit = self._memo.get(("order",))
         if hit is None:
-            hit = np.concatenate(list(self.layer_rows(np.arange(len(self.features))).values())).astype(np.int64)
+            hit = self.layout.order()
             self._remember(("order",), hit)
         return hit
 
-    def display_features(self, datum: str) -> DisplayFeatures:
-        """Return every located feature's display geometry and map properties in `display_order()`
-        (not cached: display_pack and the vector tiles keep what they make of it). Display
-        geometry: shifted to GCJ-02 if `datum` says so, simplified, rounded; area-wide polygons as
-        their outline (only the outline takes a click)."""
-        f = self.features
-        order = self.display_order()
-        shown = display_geometries(f.geometry.iloc[order], datum)
-        wide = self._area_wide[order]
-        outline = wide & (shapely.get_type_id(shown) >= 3)
-        shown[outline] = shapely.boundary(shown[outline])
-        upper = f["upper_bound"].fillna(False).astype(bool).to_numpy()[order]
-        unc = pd.to_numeric(f["uncertainty_m"], errors="coerce").fillna(0.0).to_numpy()[order]
-        return DisplayFeatures(
-            ids=[str(x) for x in f["id"].iloc[order]], names=[str(x) for x in f["name"].iloc[order]],
-            kinds=[str(x) for x in f["kind"].iloc[order]],
-            sectors=[str(ss[0]) if len(ss) else "" for ss in f["sectors"].iloc[order]],
-            precisions=[str(x or "") for x in f["precision"].iloc[order]],
-            flags=upper.astype(int) | (2 * wide.astype(int)),
-            radius=np.where(self._is_point[order] & (unc > 0), np.round(unc), 0).astype(int),
-            geometries=shown)
-
     def display_pack(self, datum: str) -> bytes:
-        """Return the build's display geometry and map properties, all located features in
-        `display_order()`, as gzip-compressed JSON (made once per build and datum; the browser
-        fetches it once and applies selections to it, see static/mapapp.js `mapapp.load`).
-
-        {"format": "mapapp-features-1", "scale": 100000,
-         "layers": [[layer name, feature count], ...]   consecutive runs of the order, LAYERS order
-         "features": [[id, name, kind, first sector, precision, flags, radius, geometry], ...]}
-        flags: 1 upper bound, 2 area-wide (drawn as the outline of its area); radius: uncertainty
-        in metres of a point (0 when unknown). Geometry (display geometry: shifted to GCJ-02 if
-        `datum` says so, simplified, rounded; area-wide polygons as their outline):
-        ["P", [x, y]] point, ["L", seq] line, ["ML", [seq, ...]], ["A", [ring, ...]] polygon,
-        ["MA", [[ring, ...], ...]], or ["G", GeoJSON geometry] for any other type. A seq or ring
-        is a flat list of integers in 1/scale degrees: x0, y0, then the differences dx, dy to the
-        previous vertex."""
+        """Return every located feature's display geometry and map properties in `display_order()`
+        as gzip-compressed JSON (display.display_pack; made once per build and datum: the browser
+        fetches it once and applies selections to it, see static/mapapp.js `mapapp.load`)."""
         key = ("pack", datum)
         hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        d = self.display_features(datum)
-        rows = [[fid, name, kind, sector, prec, fl, r, g] for fid, name, kind, sector, prec, fl, r, g in zip(
-                d.ids, d.names, d.kinds, d.sectors, d.precisions, d.flags.tolist(), d.radius.tolist(),
-                _encode_geometries(d.geometries))]
-        f = self.features
-        layers = [[name, len(rows_)] for name, rows_ in self.layer_rows(np.arange(len(f))).items()]
-        doc = {"format": PACK_FORMAT, "scale": PACK_SCALE, "layers": layers, "features": rows}
-        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-        hit = gzip.compress(text.encode("utf-8"), compresslevel=3, mtime=0)
-        self._remember(key, hit)
+        if hit is None:
+            hit = display_pack(self.features, self.layout, datum)
+            self._remember(key, hit)
         return hit
 
     def selection(self, positions: np.ndarray) -> str:

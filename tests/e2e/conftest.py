@@ -135,6 +135,14 @@ class AppPage:
             self.page.wait_for_timeout(200)
         return got
 
+    def wait_url(self, test, timeout: float = 15) -> str:
+        """Wait until `test(url)` is true of the page's link (the page writes its state into the
+        link at the end of a rerun, after the map has been sent); return the link."""
+        deadline = time.monotonic() + timeout
+        while not test(self.page.url) and time.monotonic() < deadline:
+            self.page.wait_for_timeout(100)
+        return self.page.url
+
     def outside_requests(self) -> list[str]:
         return [u for u in self.requests
                 if not u.startswith(("http://127.0.0.1:", "data:", "blob:", "about:"))]

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 
 from mapapp.app.text import UI
-from mapapp.app.viewmodel import AREA_WIDE_KM2
+from mapapp.display import AREA_WIDE_KM2
 from mapapp.provenance import _WORDS
 
 

@@ -143,7 +143,7 @@ def test_tiled_path_draws_filters_and_clicks_above_the_threshold(tiled_app, app_
     panel = p.page.locator(f".mapapp-panel[data-feature-id='{park_id}']")
     panel.wait_for(timeout=30000)
     assert f["name"][f["id"] == park_id].iloc[0] in panel.inner_text()
-    assert f"id={park_id}" in p.page.url
+    assert f"id={park_id}" in p.wait_url(lambda u: f"id={park_id}" in u)
     # the selected feature is highlighted in the tiles (yellow outline painted near its edge)
     geom = f.geometry[f["id"] == park_id].iloc[0]
     edge = np.asarray(geom.exterior.coords)[0]

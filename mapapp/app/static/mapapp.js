@@ -7,7 +7,8 @@
  *                                     selection watch, and the three feature layers, empty and on
  *                                     the map: 'area' (area-wide outlines), 'shapes' (precise
  *                                     lines and polygons), 'points' (clustered; a stack spreads
- *                                     out when clicked). Then it fetches options.dataUrl, the
+ *                                     out when clicked). Then it reads options.dataUrl (fetched
+ *                                     already by prefetch.js, the frame's first script), the
  *                                     build's display geometry (viewmodel.MapData.display_pack:
  *                                     gzip-compressed JSON, integer coordinates), builds one
  *                                     Leaflet layer per feature and keeps them off the map.
@@ -276,9 +277,57 @@
   // On a canvas, lines and areas that are not selected stay on the map but hidden: not drawn and
   // not hit by the mouse. Showing or hiding many of them then costs one redraw, not thousands of
   // layers taken off and put back (and they never lose their drawing order).
+  // A whole-canvas redraw keeps a copy of what it drew (at most REDRAW_COPIES), keyed by the
+  // selection, the layers switched on, and the canvas' place, size and zoom; a later whole redraw
+  // with the same key (a filter switched off again, back to a selection drawn in this view) puts
+  // the copy back instead of drawing every feature again. Any partial redraw (a feature added,
+  // removed or restyled) drops the copies.
+  var REDRAW_COPIES = 2;
   var HidingCanvas = L.Canvas.extend({
     _updatePoly: function (layer, closed) {
       if (!layer._mapappHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
+    },
+
+    redrawAll: function () {
+      // redraw the whole canvas on the next frame (one request instead of one per changed feature,
+      // each growing the area to redraw)
+      if (!this._map) { return; }
+      this._mapappRedrawAll = true;
+      this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
+    },
+
+    _redraw: function () {
+      if (this._mapappRedrawAll) { this._redrawBounds = null; this._mapappRedrawAll = false; }
+      var copies = this._mapappCopies = this._mapappCopies || [];
+      if (this._redrawBounds) {  // a part: drawn as Leaflet does, and the copies are out of date
+        copies.length = 0;
+        L.Canvas.prototype._redraw.call(this);
+        return;
+      }
+      var canvas = this._container, key = [M.drawKey, M.groups.map(function (g) { return g._map ? 1 : 0; }).join(''),
+                                           this._bounds.min.x, this._bounds.min.y, canvas.width, canvas.height,
+                                           this._map.getZoom()].join('|');
+      var copy = null;
+      for (var i = 0; i < copies.length; i += 1) { if (copies[i].key === key) { copy = copies[i].canvas; } }
+      if (!copy) {
+        L.Canvas.prototype._redraw.call(this);
+        if (!M.drawKey) { return; }
+        copy = document.createElement('canvas');
+        copy.width = canvas.width;
+        copy.height = canvas.height;
+        copy.getContext('2d').drawImage(canvas, 0, 0);
+        copies.unshift({key: key, canvas: copy});
+        copies.length = Math.min(copies.length, REDRAW_COPIES);
+        return;
+      }
+      this._redrawRequest = null;
+      this._redrawBounds = null;
+      this._clear();
+      var ctx = this._ctx;
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(copy, 0, 0);
+      ctx.restore();
     }
   });
 
@@ -288,9 +337,9 @@
   }
 
   function setHidden(layer, hidden) {
+    // (the caller redraws the canvas once: M.renderer.redrawAll)
     layer._mapappHidden = hidden;
     layer.options.interactive = !hidden;
-    if (layer._renderer && layer._map) { layer._renderer._requestRedraw(layer); }
   }
 
   function tooltipOf(e) {
@@ -351,11 +400,13 @@
     // fetch the build's display geometry once (gzip-compressed JSON, served as a file) and build
     // one layer per feature, off the map until a selection shows it
     window.mapappDrawn = -1;
-    M.times = {load: performance.now()};  // milliseconds since the map frame opened (read by the bench)
-    return fetch(url).then(function (r) {
+    M.times = {load: performance.now()};  // milliseconds since the map frame opened (read by the benches)
+    var pre = window.mapappPrefetch;  // started by prefetch.js before the libraries loaded
+    var read = pre && pre.url === url ? pre.data : fetch(url).then(function (r) {
       if (!r.ok) { throw new Error('features: HTTP ' + r.status); }
       return new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).json();
-    }).then(function (data) {
+    });
+    return read.then(function (data) {
       M.times.parsed = performance.now();
       var renderer = M.renderer, scale = data.scale, rows = data.features, k = 0, features = [];
       data.layers.forEach(function (entry) {
@@ -375,6 +426,7 @@
   };
 
   M.apply = function (selection) {
+    M.times.received = performance.now();  // the selection script ran (read by bench/app_timeline.py)
     M.want = selection;
     if (selection.words) { M.setWords(selection.words); }
     M.setLegend(selection.legend || '');
@@ -383,16 +435,17 @@
   };
 
   function fitSelection(box) {
-    // fit the selection's box ([[s, w], [n, e]] or null), unless the view is already that (a redraw
-    // saved) or it is the box last fitted (a rerun that kept the selection leaves the view alone)
+    // fit the selection's box ([[s, w], [n, e]] or null), unless it is the box last fitted (a rerun
+    // that kept the selection leaves the view alone) or the view already shows the whole box at the
+    // zoom the fit would choose: a move redraws every feature on the map (all of them re-projected
+    // and clipped), which for a shift of a few pixels costs more than the rest of the change
     var key = JSON.stringify(box || null);
     if (!box || key === M.fittedBox) { return; }
     M.fittedBox = key;
-    var map = M.map, fit = {padding: L.point(24, 24), maxZoom: 13, animate: false};
-    var target = map._getBoundsCenterZoom(L.latLngBounds(box), fit);
-    if (target.zoom !== map.getZoom() || map.latLngToContainerPoint(target.center).distanceTo(map.getSize().divideBy(2)) > 1) {
-      map.setView(target.center, target.zoom, fit);
-    }
+    var map = M.map, fit = {padding: L.point(24, 24), maxZoom: 13, animate: false}, bounds = L.latLngBounds(box);
+    var target = map._getBoundsCenterZoom(bounds, fit);
+    if (target.zoom === map.getZoom() && map.getBounds().contains(bounds)) { return; }
+    map.setView(target.center, target.zoom, fit);
   }
 
   function bits(base64) {
@@ -411,9 +464,11 @@
     var sel = M.want, map = M.map, features = M.features, shown = M.shownMask;
     var started = performance.now();
     M.wantBits = bits(sel.mask);
+    M.drawKey = sel.mask;  // what the canvas draws (its redraw copies are kept per selection)
     var add = LAYERS.map(function () { return []; }), remove = LAYERS.map(function () { return []; });
     var firstAdded = -1, lastKept = -1;  // in the data's order, among lines and areas
     var held = M.groups.map(function () { return []; });  // hiding layers put on the map the first time
+    var hidden = 0;  // hiding layers shown or hidden
     for (var i = 0; i < features.length; i += 1) {
       var f = features[i];
       if (!f.layer) { continue; }
@@ -422,7 +477,7 @@
       if (hides(f.group)) {
         if (!f.held) { f.held = true; f.layer._mapappHidden = !want; f.layer.options.interactive = !!want;
                        held[LAYERS.indexOf(f.group.mapappName)].push(f.layer); }
-        else if (want !== shown[i]) { setHidden(f.layer, !want); }
+        else if (want !== shown[i]) { setHidden(f.layer, !want); hidden += 1; }
         shown[i] = want;
         continue;
       }
@@ -440,6 +495,7 @@
     });
     fitSelection(sel.box);
     M.groups.forEach(function (g, j) { held[j].forEach(function (l) { g.addLayer(l); }); });
+    if (hidden || held.some(function (h) { return h.length; })) { M.renderer.redrawAll(); }
     M.groups.forEach(function (g, j) {
       if (!add[j].length) { return; }
       if (g.addLayers) { g.addLayers(add[j]); return; }
@@ -462,6 +518,7 @@
     for (var n = 0; n < features.length; n += 1) { if (shown[n]) { features[n].group.mapappCount += 1; } }
     map.fire('mapapp:selection', {selected: M.selected});
     M.times.apply = performance.now() - started;
+    M.times.applied = performance.now();
     M.drawn();
   };
 
@@ -630,6 +687,7 @@
     if (M.tiledOn()) { M.repaintTiled(); }
     M.map.fire('mapapp:selection', {selected: M.selected});
     M.times.apply = performance.now() - started;
+    M.times.applied = performance.now();
     M.drawn();
   };
 

@@ -1,0 +1,238 @@
+"""Where the time of the map page goes: a timeline of the first page and of one filter change
+(narrowing to one kind, then widening back), from marks taken inside the browser, in headless
+Chromium against the real app on a synthetic build (or --build DIR).
+
+Every mark is a wall-clock time in milliseconds (performance.timeOrigin + performance.now() in the
+page or in the map's frame, so both frames share one clock), and the server's script start and end
+come from the page's MAPAPP_TIMING_LOG (same machine, same clock). Marks:
+
+first page (from navigation start):   Streamlit connected (its first websocket message sent),
+  server script start / end, map frame's first render message (st_folium gets its arguments),
+  features read (the pack fetched and decoded, mapapp.times.parsed), layers built
+  (mapapp.times.built), selection applied (mapapp.times.applied: features on the map, before the
+  redraw), painted (mapapp.times.painted: after the frame that drew them);
+filter change (from the pointerdown on the widget): message sent (Streamlit's BackMsg), server
+  script start / end, map frame's render message (the new feature-group script arrives),
+  selection script ran (mapapp.times.received), apply done (mapapp.times.applied), st_folium done
+  (it re-binds click handlers, then sets its frame height), painted.
+
+Usage:  .venv/bin/python bench/app_timeline.py [--size 10000 | --build DIR] [--repeat 5]
+Prints one table per scenario: each mark's median and its runs. Needs chromium.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from app_synthetic import make_build  # noqa: E402
+from browser_setup import CHROMIUM_ARGS, MAP_FRAME, chromium_path, free_port  # noqa: E402
+
+from mapapp.app.launch import stop_server, streamlit_command, wait_until_up  # noqa: E402
+from mapapp.pipeline import load_build  # noqa: E402
+
+KIND = "park"
+
+# In every frame: wall-clock marks of websocket sends (the page), render messages (the map frame),
+# pointerdown (the page), and st_folium's frame-height call (after it has re-bound its handlers).
+MARKS_JS = r"""
+(() => {
+  const marks = window.__marks = [];
+  const now = () => performance.timeOrigin + performance.now();
+  const WS = window.WebSocket;
+  if (WS && window === window.top) {
+    const Wrapped = function (...args) {
+      const ws = new WS(...args);
+      const send = ws.send.bind(ws);
+      ws.send = (d) => { marks.push([now(), 'ws-send']); return send(d); };
+      return ws;
+    };
+    Wrapped.prototype = WS.prototype;
+    ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(k => { Wrapped[k] = WS[k]; });
+    window.WebSocket = Wrapped;
+  }
+  window.addEventListener('message', (e) => {
+    if (e.data && e.data.type === 'streamlit:render') { marks.push([now(), 'render-msg']); }
+  }, true);
+  document.addEventListener('pointerdown', () => marks.push([now(), 'pointerdown']), true);
+  const hook = setInterval(() => {
+    const S = window.Streamlit;
+    if (!S || !S.setFrameHeight || !window.mapapp) { return; }
+    clearInterval(hook);
+    const f = S.setFrameHeight;
+    S.setFrameHeight = function () { marks.push([now(), 'set-height']); return f.apply(this, arguments); };
+  }, 2);
+})();
+"""
+
+TIMES_JS = """() => (window.mapapp && window.mapapp.times)
+    ? Object.assign({origin: performance.timeOrigin}, window.mapapp.times) : null"""
+
+
+def _frame(page):
+    return next((f for f in page.frames if "streamlit_folium" in (f.url or "")), None)
+
+
+def _marks(page) -> tuple[list, dict]:
+    """Return ([(ms, name)] of both frames, sorted; the map's mapapp.times as wall-clock ms)."""
+    out = [(t, n) for t, n in page.evaluate("() => window.__marks")]
+    fr = _frame(page)
+    times = {}
+    if fr is not None:
+        out += [(t, n) for t, n in fr.evaluate("() => window.__marks || []")]
+        raw = fr.evaluate(TIMES_JS) or {}
+        origin = raw.pop("origin", 0)
+        times = {k: origin + v for k, v in raw.items() if k != "apply"}  # (apply: a duration)
+    return sorted(out), times
+
+
+def _server_runs(log: Path) -> list[tuple[float, float]]:
+    """(start, end) in wall-clock ms of each rerun in the page's timing log."""
+    if not log.exists():
+        return []
+    runs = []
+    for line in log.read_text().splitlines():
+        end, took = (float(x) for x in line.split())
+        runs.append(((end - took) * 1000, end * 1000))
+    return runs
+
+
+def _first_after(marks, name, t0):
+    return next((t for t, n in marks if n == name and t >= t0), None)
+
+
+def _settled(page, timeout_s: float = 240.0) -> None:
+    page.frame_locator(MAP_FRAME).locator("#map_div").wait_for(timeout=timeout_s * 1000)
+    for _ in range(int(timeout_s * 20)):
+        fr = _frame(page)
+        try:
+            if fr is not None and fr.evaluate("() => window.mapappDrawn") not in (None, -1):
+                return
+        except Exception:  # the frame is being replaced
+            pass
+        page.wait_for_timeout(50)
+    raise RuntimeError("the map did not draw")
+
+
+def first_page(page, url: str, log: Path) -> dict:
+    page.goto(url)
+    _settled(page)
+    page.wait_for_timeout(500)
+    t0 = page.evaluate("() => performance.timeOrigin")
+    marks, times = _marks(page)
+    runs = [r for r in _server_runs(log) if r[0] >= t0 - 50]
+    rel = lambda t: None if t is None else t - t0  # noqa: E731
+    return {"Streamlit connected": rel(_first_after(marks, "ws-send", t0)),
+            "server script start": rel(runs[0][0] if runs else None),
+            "server script end": rel(runs[0][1] if runs else None),
+            "map frame: first render message": rel(_first_after(marks, "render-msg", t0)),
+            "features read (pack fetched, decoded)": rel(times.get("parsed")),
+            "layers built": rel(times.get("built")),
+            "selection applied": rel(times.get("applied")),
+            "painted": rel(times.get("painted"))}
+
+
+def filter_change(page, log: Path, act) -> dict:
+    before = len(_server_runs(log))
+    act()
+    page.wait_for_timeout(300)
+    _settled(page)
+    page.wait_for_timeout(700)
+    marks, times = _marks(page)
+    t0 = [t for t, n in marks if n == "pointerdown"][-1]
+    runs = _server_runs(log)[before:]
+    rel = lambda t: None if t is None else t - t0  # noqa: E731
+    return {"message sent": rel(_first_after(marks, "ws-send", t0)),
+            "server script start": rel(runs[0][0] if runs else None),
+            "server script end": rel(runs[0][1] if runs else None),
+            "map frame: render message": rel(_first_after(marks, "render-msg", t0)),
+            "selection script ran": rel(times.get("received")),
+            "apply done": rel(times.get("applied")),
+            "st_folium done (handlers re-bound)": rel(_first_after(marks, "set-height", t0)),
+            "painted": rel(times.get("painted"))}
+
+
+def run(folder: Path, repeat: int) -> dict[str, list[dict]]:
+    from playwright.sync_api import sync_playwright
+
+    b = load_build(folder)
+    label = b.manifest["vocabulary"]["kinds"][KIND]["zh"]
+    out: dict[str, list[dict]] = {"first page (warm)": [], "narrowing": [], "widening": []}
+    with tempfile.TemporaryDirectory(prefix="mapapp-timeline-") as tmp:
+        log = Path(tmp) / "timing.log"
+        port = free_port()
+        env = dict(os.environ, MAPAPP_BUILD=str(folder), MAPAPP_DATA=str(HERE.parent), MAPAPP_TIMING_LOG=str(log))
+        env.pop("MAPAPP_CORPUS", None)
+        with open(Path(tmp) / "server.log", "w") as server_log:
+            proc = subprocess.Popen(streamlit_command("127.0.0.1", port), env=env, stdout=server_log,
+                                    stderr=subprocess.STDOUT, cwd=HERE.parent)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            if not wait_until_up(url, proc=proc):
+                raise RuntimeError("the server did not start")
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+                for visit in range(repeat + 1):  # the first visit warms the server's caches
+                    ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+                    ctx.add_init_script(MARKS_JS)
+                    page = ctx.new_page()
+                    first = first_page(page, url, log)
+                    if visit:
+                        out["first page (warm)"].append(first)
+                        box = page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
+                        box.locator("input").click()
+                        page.keyboard.type(label)
+                        option = page.get_by_role("option").filter(has_text=label).first
+                        option.wait_for()
+                        out["narrowing"].append(filter_change(page, log, option.click))
+                        page.keyboard.press("Escape")
+                        page.wait_for_timeout(300)
+                        chip = box.locator("button[aria-label^='Remove']").last
+                        out["widening"].append(filter_change(page, log, chip.click))
+                    ctx.close()
+                browser.close()
+        finally:
+            stop_server(proc)
+    return out
+
+
+def table(name: str, runs: list[dict]) -> str:
+    lines = [f"| {name} | median (ms) | step (ms) | runs (ms) |", "|---|---:|---:|---|"]
+    previous = 0.0
+    for mark in runs[0]:
+        values = [r[mark] for r in runs if r.get(mark) is not None]
+        if not values:
+            lines.append(f"| {mark} | – | – | – |")
+            continue
+        m = statistics.median(values)
+        lines.append(f"| {mark} | {m:.0f} | {m - previous:+.0f} | {', '.join(f'{v:.0f}' for v in values)} |")
+        previous = m
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", type=int, default=10000, help="synthetic features (default 10,000)")
+    ap.add_argument("--build", type=Path, default=None, help="measure this build folder instead")
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mapapp-timeline-build-") as tmp:
+        folder = args.build or make_build(Path(tmp) / "build", args.size)
+        results = run(folder, args.repeat)
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}; {args.repeat} runs; "
+          f"times from navigation start (first page) or from the pointerdown (filter changes)")
+    for name, runs in results.items():
+        print()
+        print(table(name, runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
