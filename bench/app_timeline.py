@@ -7,7 +7,11 @@ page or in the map's frame, so both frames share one clock), and the server's sc
 come from the page's MAPAPP_TIMING_LOG (same machine, same clock). Marks:
 
 first page (from navigation start):   Streamlit connected (its first websocket message sent),
-  server script start / end, map frame's first render message (st_folium gets its arguments),
+  server script start / end, Streamlit's element scripts (the lazily loaded /static/js/ chunks of
+  the page's widgets) first requested and all loaded (resource timing; their count and bytes are
+  printed under the table), the map frame created (its navigation start), its page (st_folium's
+  index.html) read, st_folium's script read, the map frame's first render message (st_folium gets
+  its arguments),
   features read (the pack fetched and decoded, mapapp.times.parsed), layers built
   (mapapp.times.built), selection applied (mapapp.times.applied: features on the map, before the
   redraw), painted (mapapp.times.painted: after the frame that drew them);
@@ -16,7 +20,11 @@ filter change (from the pointerdown on the widget): message sent (Streamlit's Ba
   selection script ran (mapapp.times.received), apply done (mapapp.times.applied), st_folium done
   (it re-binds click handlers, then sets its frame height), painted.
 
-Usage:  .venv/bin/python bench/app_timeline.py [--size 10000 | --build DIR] [--repeat 5]
+Each visit is a new browser context (an empty HTTP cache, as a first-time visitor); with
+--browser-cache each measured visit is the second one in its context (a returning visitor: the
+scripts come from the browser's cache; the server's caches are warm in both).
+
+Usage:  .venv/bin/python bench/app_timeline.py [--size 10000 | --build DIR] [--repeat 5] [--browser-cache]
 Prints one table per scenario: each mark's median and its runs. Needs chromium.
 """
 from __future__ import annotations
@@ -45,6 +53,7 @@ KIND = "park"
 MARKS_JS = r"""
 (() => {
   const marks = window.__marks = [];
+  if (performance.setResourceTimingBufferSize) { performance.setResourceTimingBufferSize(5000); }
   const now = () => performance.timeOrigin + performance.now();
   const WS = window.WebSocket;
   if (WS && window === window.top) {
@@ -72,6 +81,16 @@ MARKS_JS = r"""
 })();
 """
 
+# Resource timing of a frame, wall-clock ms: [name, start, response end, transfer bytes] of each
+# resource, and the frame's own navigation (its start is the frame's timeOrigin).
+RESOURCES_JS = """() => {
+  const o = performance.timeOrigin;
+  const nav = performance.getEntriesByType('navigation')[0];
+  return {origin: o, page: nav ? o + nav.responseEnd : null,
+          resources: performance.getEntriesByType('resource').map(
+            e => [e.name, o + e.startTime, o + e.responseEnd, e.transferSize])};
+}"""
+
 TIMES_JS = """() => (window.mapapp && window.mapapp.times)
     ? Object.assign({origin: performance.timeOrigin}, window.mapapp.times) : null"""
 
@@ -91,6 +110,26 @@ def _marks(page) -> tuple[list, dict]:
         origin = raw.pop("origin", 0)
         times = {k: origin + v for k, v in raw.items() if k != "apply"}  # (apply: a duration)
     return sorted(out), times
+
+
+def _loading(page, after: float) -> dict:
+    """Return the loading marks between the script's end and the map frame's first render message
+    (wall-clock ms): Streamlit's element scripts (the lazily loaded /static/js/ chunks of the
+    elements on the page, requested after `after`) first requested and all loaded, how many and
+    their bytes; the map frame created (its navigation start), its page (index.html) read, and
+    st_folium's script read."""
+    top = page.evaluate(RESOURCES_JS)
+    chunks = [r for r in top["resources"] if "/static/js/" in r[0] and "/component/" not in r[0] and r[1] >= after]
+    out = {"chunks first requested": min((r[1] for r in chunks), default=None),
+           "chunks loaded": max((r[2] for r in chunks), default=None),
+           "chunks": len(chunks), "chunk bytes": sum(r[3] for r in chunks)}
+    fr = _frame(page)
+    if fr is not None:
+        own = fr.evaluate(RESOURCES_JS)
+        out["frame created"] = own["origin"]
+        out["frame page read"] = own["page"]
+        out["st_folium script read"] = next((r[2] for r in own["resources"] if "/static/js/main." in r[0]), None)
+    return out
 
 
 def _server_runs(log: Path) -> list[tuple[float, float]]:
@@ -129,14 +168,22 @@ def first_page(page, url: str, log: Path) -> dict:
     marks, times = _marks(page)
     runs = [r for r in _server_runs(log) if r[0] >= t0 - 50]
     rel = lambda t: None if t is None else t - t0  # noqa: E731
-    return {"Streamlit connected": rel(_first_after(marks, "ws-send", t0)),
+    connected = _first_after(marks, "ws-send", t0)
+    load = _loading(page, connected or t0)
+    return {"Streamlit connected": rel(connected),
             "server script start": rel(runs[0][0] if runs else None),
             "server script end": rel(runs[0][1] if runs else None),
+            "element scripts first requested": rel(load["chunks first requested"]),
+            "element scripts all loaded": rel(load["chunks loaded"]),
+            "map frame created": rel(load.get("frame created")),
+            "map frame: its page read (index.html)": rel(load.get("frame page read")),
+            "map frame: st_folium's script read": rel(load.get("st_folium script read")),
             "map frame: first render message": rel(_first_after(marks, "render-msg", t0)),
             "features read (pack fetched, decoded)": rel(times.get("parsed")),
             "layers built": rel(times.get("built")),
             "selection applied": rel(times.get("applied")),
-            "painted": rel(times.get("painted"))}
+            "painted": rel(times.get("painted")),
+            "_note": f"element scripts: {load['chunks']} files, {load['chunk bytes'] / 1e3:.0f} kB"}
 
 
 def filter_change(page, log: Path, act) -> dict:
@@ -159,7 +206,11 @@ def filter_change(page, log: Path, act) -> dict:
             "painted": rel(times.get("painted"))}
 
 
-def run(folder: Path, repeat: int) -> dict[str, list[dict]]:
+def run(folder: Path, repeat: int, browser_cache: bool = False) -> dict[str, list[dict]]:
+    """Return the marks of `repeat` first pages, narrowings and widenings, each in a new browser
+    context (an empty HTTP cache: Streamlit's own scripts are fetched again), or with
+    `browser_cache` after a first visit in the same context (a returning user: Streamlit's scripts,
+    st_folium's and the map's files come from the browser's cache)."""
     from playwright.sync_api import sync_playwright
 
     b = load_build(folder)
@@ -183,6 +234,10 @@ def run(folder: Path, repeat: int) -> dict[str, list[dict]]:
                     ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
                     ctx.add_init_script(MARKS_JS)
                     page = ctx.new_page()
+                    if browser_cache:
+                        first_page(page, url, log)
+                        page.close()
+                        page = ctx.new_page()
                     first = first_page(page, url, log)
                     if visit:
                         out["first page (warm)"].append(first)
@@ -206,7 +261,8 @@ def run(folder: Path, repeat: int) -> dict[str, list[dict]]:
 def table(name: str, runs: list[dict]) -> str:
     lines = [f"| {name} | median (ms) | step (ms) | runs (ms) |", "|---|---:|---:|---|"]
     previous = 0.0
-    for mark in runs[0]:
+    notes = sorted({r["_note"] for r in runs if "_note" in r})
+    for mark in (m for m in runs[0] if not m.startswith("_")):
         values = [r[mark] for r in runs if r.get(mark) is not None]
         if not values:
             lines.append(f"| {mark} | – | – | – |")
@@ -214,7 +270,7 @@ def table(name: str, runs: list[dict]) -> str:
         m = statistics.median(values)
         lines.append(f"| {mark} | {m:.0f} | {m - previous:+.0f} | {', '.join(f'{v:.0f}' for v in values)} |")
         previous = m
-    return "\n".join(lines)
+    return "\n".join(lines + ([""] + [f"({n})" for n in notes] if notes else []))
 
 
 def main() -> int:
@@ -222,11 +278,14 @@ def main() -> int:
     ap.add_argument("--size", type=int, default=10000, help="synthetic features (default 10,000)")
     ap.add_argument("--build", type=Path, default=None, help="measure this build folder instead")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--browser-cache", action="store_true",
+                    help="measure a returning browser (second visit in the same context), not a fresh one")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mapapp-timeline-build-") as tmp:
         folder = args.build or make_build(Path(tmp) / "build", args.size)
-        results = run(folder, args.repeat)
-    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}; {args.repeat} runs; "
+        results = run(folder, args.repeat, args.browser_cache)
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}; {args.repeat} runs"
+          f"{' (browser cache warm: second visit of each context)' if args.browser_cache else ''}; "
           f"times from navigation start (first page) or from the pointerdown (filter changes)")
     for name, runs in results.items():
         print()

@@ -61,17 +61,20 @@ def require_protomaps() -> None:
 def js_links(prefetch: str | None = None, tiled: bool = False) -> list[tuple[str, str]]:
     """Return folium-style (name, url) pairs of the scripts the map needs, all local, in load order
     (st_folium loads them one after the other). `prefetch`: the URL of the features the map will
-    read (mapapp.load): a small first script starts fetching and decoding them while the libraries
-    load. `tiled`: the map draws vector tiles, so protomaps-leaflet is loaded too (call
+    read (mapapp.load): a small first script starts fetching and decoding them, and asks for the
+    scripts after it all at once (preload), so their one-by-one loading reads them from the cache.
+    `tiled`: the map draws vector tiles, so protomaps-leaflet is loaded too (call
     require_protomaps first)."""
-    links = []
-    if prefetch:
-        links.append(("mapapp_prefetch", f"{STATIC_URL}/mapapp/prefetch.js?v={_own_tag()}&url={quote(prefetch)}"))
-    links += [("leaflet", f"{STATIC_URL}/leaflet/leaflet.js"),
-              ("markercluster", f"{STATIC_URL}/markercluster/leaflet.markercluster.js")]
+    links = [("leaflet", f"{STATIC_URL}/leaflet/leaflet.js"),
+             ("markercluster", f"{STATIC_URL}/markercluster/leaflet.markercluster.js")]
     if tiled:
         links.append(("protomaps", f"{STATIC_URL}/protomaps/protomaps-leaflet.js"))
-    return [*links, ("mapapp", f"{STATIC_URL}/mapapp/mapapp.js?v={_own_tag()}")]
+    links.append(("mapapp", f"{STATIC_URL}/mapapp/mapapp.js?v={_own_tag()}"))
+    if not prefetch:
+        return links
+    scripts = quote(",".join(url for _, url in links))
+    first = f"{STATIC_URL}/mapapp/prefetch.js?v={_own_tag()}&url={quote(prefetch)}&scripts={scripts}"
+    return [("mapapp_prefetch", first), *links]
 
 
 def css_links() -> list[tuple[str, str]]:
