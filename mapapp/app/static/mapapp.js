@@ -402,10 +402,7 @@
     window.mapappDrawn = -1;
     M.times = {load: performance.now()};  // milliseconds since the map frame opened (read by the benches)
     var pre = window.mapappPrefetch;  // started by prefetch.js before the libraries loaded
-    var read = pre && pre.url === url ? pre.data : fetch(url).then(function (r) {
-      if (!r.ok) { throw new Error('features: HTTP ' + r.status); }
-      return new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).json();
-    });
+    var read = pre && pre.url === url ? pre.data : window.mapappReadPack(url);
     return read.then(function (data) {
       M.times.parsed = performance.now();
       var renderer = M.renderer, scale = data.scale, rows = data.features, k = 0, features = [];

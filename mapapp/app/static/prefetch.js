@@ -18,11 +18,15 @@
     link.href = src;
     document.head.appendChild(link);
   });
+  // the one reader of a feature pack: returns a promise of its decoded JSON (mapapp.load uses it too)
+  window.mapappReadPack = function (packUrl) {
+    return fetch(packUrl).then(function (r) {
+      if (!r.ok) { throw new Error('features: HTTP ' + r.status); }
+      return new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).json();
+    });
+  };
   if (!url || !window.fetch || !window.DecompressionStream) { return; }
-  var data = fetch(url).then(function (r) {
-    if (!r.ok) { throw new Error('features: HTTP ' + r.status); }
-    return new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).json();
-  });
+  var data = window.mapappReadPack(url);
   data.catch(function () {});  // a failure is reported by mapapp.load, which takes this promise
   window.mapappPrefetch = {url: url, data: data};
 })();
