@@ -75,12 +75,17 @@ RECORDS = """\
 """
 
 
-@pytest.fixture
-def good(data):
+def with_sample_records(data):
+    """Return `data` holding the sample stations table, manual shape and RECORDS."""
     data.file("geodata/stations/rail.csv", STATIONS)
     data.file("geodata/manual/airport-town.geojson", json.dumps(CW_WITH_HOLE))
     data.records(RECORDS)
     return data
+
+
+@pytest.fixture
+def good(data):
+    return with_sample_records(data)
 
 
 def test_each_geometry_kind_resolves(good):

@@ -17,7 +17,7 @@ from mapapp.display import DisplayLayout, display_features
 from mapapp.pipeline import build, load_build, write_vector_tiles
 from mapapp.stores import FolderStore
 from mapapp.vector_tiles import TilesUnavailable, file_name, tippecanoe_path, write_pmtiles
-from test_build_and_export import CW_WITH_HOLE, RECORDS, STATIONS
+from test_build_and_export import with_sample_records
 
 
 def decode(path: Path, zoom: int) -> dict[int, dict]:
@@ -37,10 +37,7 @@ def decode(path: Path, zoom: int) -> dict[int, dict]:
 
 @pytest.fixture
 def good(data):
-    data.file("geodata/stations/rail.csv", STATIONS)
-    data.file("geodata/manual/airport-town.geojson", json.dumps(CW_WITH_HOLE))
-    data.records(RECORDS)
-    return data
+    return with_sample_records(data)
 
 
 def test_real_build_tiles_hold_every_located_feature_with_its_position_and_properties(real_build, tmp_path):
