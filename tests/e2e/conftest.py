@@ -97,7 +97,26 @@ class AppPage:
             while self.drawn_count() < 0 and time.monotonic() < deadline:
                 self.page.wait_for_timeout(200)
             assert self.drawn_count() >= 0, "the map did not draw"
+            self.wait_idle()
         return self
+
+    def wait_idle(self, quiet_ms: int = 600, timeout: float = 30) -> None:
+        """Wait until Streamlit has run no script for `quiet_ms` (the map's first value starts one
+        more rerun just after it draws; a widget opened during it is re-rendered shut)."""
+        state = "[data-testid='stApp']"
+        deadline = time.monotonic() + timeout
+        quiet_since = None
+        while time.monotonic() < deadline:
+            running = self.page.locator(state).get_attribute("data-test-script-state") in ("running",
+                                                                                         "rerunRequested")
+            now = time.monotonic()
+            if running:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif (now - quiet_since) * 1000 >= quiet_ms:
+                return
+            self.page.wait_for_timeout(100)
 
     def path_count(self) -> int:
         """SVG paths of features (the app draws SVG up to layers.CANVAS_ABOVE features)."""
