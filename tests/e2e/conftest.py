@@ -101,8 +101,8 @@ class AppPage:
         return self
 
     def wait_idle(self, quiet_ms: int = 600, timeout: float = 30) -> None:
-        """Wait until Streamlit has run no script for `quiet_ms` (the map's first value starts one
-        more rerun just after it draws; a widget opened during it is re-rendered shut)."""
+        """Wait until Streamlit has run no script for `quiet_ms`: the page draws the map before the
+        sidebar, so the map can be drawn while the first run is still sending the sidebar's widgets."""
         state = "[data-testid='stApp']"
         deadline = time.monotonic() + timeout
         quiet_since = None
