@@ -7,6 +7,7 @@ does not end the search for a county), the plan's own region, and an OSM selecto
 cache is configured. Each suggestion says why; no clue gives `none`."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,9 +19,16 @@ from .gazetteer import Gazetteer
 from .towns import SOURCE as TOWNS_SOURCE
 
 Boundaries = Callable[[str], frozenset[int]]
+Spans = tuple[tuple[int, int], ...] | list[tuple[int, int]]
+PARENTHESIS = re.compile(r"[（(][^（()）]*[）)]")
 MAX_UNITS = 3
 NATURAL_FEATURES = set("湖江河山溪水")   # after a short unit name: a lake, river or mountain named after it
 SECTION_LINES = 3   # non-empty lines above a mention read as its section
+FEATURE_ENDS = set("山")
+BRANDS = True
+PARENS = True
+PREFIX = True
+OUTSIDE = True
 STATION_UNCERTAINTY_M = 500
 # OSM tags that select each kind (used only when an OSM cache is configured).
 OSM_TAGS = {
@@ -42,7 +50,8 @@ class Suggestion:
 
 
 def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
-              home: AdminUnit | None = None, bounds: frozenset[int] | None = None) -> list[tuple[AdminUnit, str]]:
+              home: AdminUnit | None = None, bounds: frozenset[int] | None = None,
+              feature_names: bool = True, skip: Spans = (), ending_at: int | None = None) -> list[tuple[AdminUnit, str]]:
     """Return the cities and counties named in text[start:end], in order, each with the name as
     written, without a city whose county is also named. A township (向塘, 樵舍镇) names its county
     when it stands as a word of its own (it starts and ends at word `bounds` of the segmenter:
@@ -59,10 +68,14 @@ def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
     for m in gaz.admin.finditer(text, start, end):
         u = m.value
         spans.append((m.start, m.end))
+        if _inside(m.start, m.end, skip) or (ending_at is not None and m.end != ending_at):
+            continue
         if u.level == "province" or any(u == v for v, _ in units):
             continue
         if m.name != u.name:
             if m.end < len(text) and text[m.end] in NATURAL_FEATURES:
+                continue
+            if not feature_names and m.name[-1] in FEATURE_ENDS:
                 continue
             if home is not None and home.level != "province" and (u.city or u.name) != (home.city or home.name):
                 continue
@@ -72,6 +85,8 @@ def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
             continue
         if bounds is not None and not (m.start in bounds and m.end in bounds):
             continue
+        if _inside(m.start, m.end, skip) or (ending_at is not None and m.end != ending_at):
+            continue
         region = (home.city or home.name) if home is not None and home.level != "province" else None
         counties = [u for u in m.value if region is None or u.city == region]
         if len(counties) == 1 and not any(counties[0] == v for v, _ in units):
@@ -79,6 +94,21 @@ def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
     # A county and its own city named together: the county is the tighter bound.
     counties = {u.city for u, _ in units if u.level == "county"}
     return [(u, w) for u, w in units if not (u.level == "city" and u.name in counties)]
+
+
+def _inside(start: int, end: int, spans: Spans) -> bool:
+    """Return whether [start, end) lies inside one of `spans`."""
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _asides(cand: Candidate, line: NormLine | None) -> list[tuple[int, int]]:
+    """Return the spans of the parentheses on `line` that qualify another word than the
+    candidate (G353（安义方向）: 安义 says where G353 goes, not where its list neighbours lie): every
+    parenthesis but one opening right after an occurrence of the candidate."""
+    if line is None or not PARENS:
+        return []
+    ends = {o.end for o in cand.occurrences if o.line.number == line.number}
+    return [(m.start(), m.end()) for m in PARENTHESIS.finditer(line.text) if m.start() not in ends]
 
 
 def _admin_spec(units: list[AdminUnit], why: str, clue: str) -> Suggestion | None:
@@ -132,6 +162,10 @@ def _scopes(cand: Candidate, lines_by_number: dict[int, NormLine]):
         yield "name", "its name", first.line.text, first.start, first.end, first.line
     else:
         yield "name", "its name", cand.name, 0, len(cand.name), None
+    if PREFIX:
+        for occ in cand.occurrences:
+            s, _ = occ.line.clause(occ.start, occ.end)
+            yield "prefix", f"line {occ.line.number} right before it", occ.line.text, s, occ.start, occ.line
     for occ in cand.occurrences:
         s, e = occ.line.clause(occ.start, occ.end)
         yield "clause", f"the clause of line {occ.line.number}", occ.line.text, s, e, occ.line
@@ -157,9 +191,12 @@ def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
     are kept as the bound should no later scope name a county."""
     bound: set[str] | None = None
     fallback: Suggestion | None = None
+    brand: Suggestion | None = None
     for clue, where, text, s, e, line in _scopes(cand, lines_by_number):
         bounds = boundaries(text) if boundaries is not None and line is not None else None
-        named = _units_in(gaz, text, s, e, home, bounds)
+        skip = _asides(cand, line) if clue != "name" else ()
+        named = _units_in(gaz, text, s, e, home, bounds, feature_names=clue == "name" or not OUTSIDE, skip=skip,
+                          ending_at=e if clue == "prefix" else None)
         if not named:
             continue
         units = [u for u, _ in named]
@@ -169,12 +206,29 @@ def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
             why = f"{where} names {'、'.join(w for u, w in named if u in counties)}"
             if bound is not None:
                 why = f"its name contains {'、'.join(sorted(bound))}; {why} in it"
+            if clue == "name" and BRANDS and all(_feature_named(u, w) for u, w in named if u in counties):
+                brand = _admin_spec(counties, why, clue)
+                continue
+            if brand is not None:
+                why += (f" (its name's {'、'.join(w for u, w in brand_named(cand, gaz, home))} is also the name of a "
+                        "mountain, which names things far beyond the county)")
             return _admin_spec(counties, why, clue)
         if fallback is None:
             fallback = _admin_spec(units, f"{where} names {names}", clue)
         if clue == "name":
             bound = {u.city or u.name for u in units}
-    return fallback
+    return brand or fallback
+
+
+def _feature_named(unit: AdminUnit, written: str) -> bool:
+    """Return whether a unit is written only by a short form that is also a mountain's or lake's
+    name (井冈山 for 井冈山市, 青山湖 for 青山湖区)."""
+    return written != unit.name and written[-1] in FEATURE_ENDS
+
+
+def brand_named(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None) -> list[tuple[AdminUnit, str]]:
+    """Return the units the candidate's name names by such a short form."""
+    return [(u, w) for u, w in _units_in(gaz, cand.name, 0, len(cand.name), home) if _feature_named(u, w)]
 
 
 def _lines_above(number: int, lines_by_number: dict[int, NormLine]) -> list[NormLine]:
