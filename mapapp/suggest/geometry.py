@@ -16,6 +16,7 @@ from ..model import Plan
 from .candidates import Candidate, Occurrence
 from .document import NormLine
 from .gazetteer import Gazetteer
+from .neighbours import RecordPlaces
 from .towns import SOURCE as TOWNS_SOURCE
 
 Boundaries = Callable[[str], frozenset[int]]
@@ -139,11 +140,11 @@ def _stations_in(gaz: Gazetteer, occ: Occurrence) -> list[str]:
 
 def suggest_geometry(cand: Candidate, gaz: Gazetteer, plan: Plan | None, osm_configured: bool,
                      lines_by_number: dict[int, NormLine] | None = None,
-                     boundaries: Boundaries | None = None) -> Suggestion:
+                     boundaries: Boundaries | None = None, places: RecordPlaces | None = None) -> Suggestion:
     """Return the best geometry suggestion for `cand` (the first clue that applies, in the order
     of the module docstring). `boundaries(text)` gives the word boundaries of a line's text
     (`Segmenter.boundaries`); without it a township name counts wherever it stands."""
-    base = _first_clue(cand, gaz, plan, lines_by_number or {}, boundaries)
+    base = _first_clue(cand, gaz, plan, lines_by_number or {}, boundaries, places)
     if osm_configured and cand.kind in OSM_TAGS:
         fallback = dict(base.spec)
         return Suggestion({"type": "osm", "select": {"tags": OSM_TAGS[cand.kind], "name": cand.name},
@@ -170,6 +171,9 @@ def _scopes(cand: Candidate, lines_by_number: dict[int, NormLine]):
         s, e = occ.line.clause(occ.start, occ.end)
         yield "clause", f"the clause of line {occ.line.number}", occ.line.text, s, e, occ.line
     for occ in cand.occurrences:
+        s, e = occ.line.clause(occ.start, occ.end)
+        yield "neighbour", f"the clause of line {occ.line.number}", occ.line.text, s, e, occ.line
+    for occ in cand.occurrences:
         s, e = occ.line.sentence(occ.start, occ.end)
         yield "sentence", f"the sentence of line {occ.line.number}", occ.line.text, s, e, occ.line
     for occ in cand.occurrences:
@@ -182,7 +186,8 @@ def _scopes(cand: Candidate, lines_by_number: dict[int, NormLine]):
 
 
 def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
-                lines_by_number: dict[int, NormLine], boundaries: Boundaries | None) -> Suggestion | None:
+                lines_by_number: dict[int, NormLine], boundaries: Boundaries | None,
+                places: RecordPlaces | None = None) -> Suggestion | None:
     """Return the administrative upper bound read around the candidate, or None.
 
     Scopes are read from the tightest outwards (`_scopes`); the first that names one to
@@ -193,6 +198,12 @@ def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
     fallback: Suggestion | None = None
     brand: Suggestion | None = None
     for clue, where, text, s, e, line in _scopes(cand, lines_by_number):
+        if clue == "neighbour":
+            found = _neighbour(cand, gaz, places, text, s, e, line, bound) if places is not None else None
+            if found is not None:
+                counties, why = found
+                return _admin_spec(counties, f"{where} {why}", clue)
+            continue
         bounds = boundaries(text) if boundaries is not None and line is not None else None
         skip = _asides(cand, line) if clue != "name" else ()
         named = _units_in(gaz, text, s, e, home, bounds, feature_names=clue == "name" or not OUTSIDE, skip=skip,
@@ -220,6 +231,30 @@ def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
     return brand or fallback
 
 
+def _neighbour(cand: Candidate, gaz: Gazetteer, places: RecordPlaces, text: str, start: int, end: int,
+               line: NormLine, bound: set[str] | None) -> tuple[list[AdminUnit], str] | None:
+    """Return the counties of the known record named nearest the candidate in text[start:end]
+    (not inside the candidate's own name) when they are one to MAX_UNITS (of the cities in `bound`,
+    if any), with the words saying so; else None."""
+    mine = [(o.start, o.end) for o in cand.occurrences if o.line.number == line.number]
+    own = next(((s, e) for s, e in mine if start <= s < end), (start, start))
+    best = None
+    for m in gaz.known.finditer(text, start, end):
+        if any(m.start < e and s < m.end for s, e in mine):
+            continue
+        distance = own[0] - m.end if m.end <= own[0] else m.start - own[1]
+        if best is None or distance < best[0]:
+            best = (distance, m)
+    if best is None:
+        return None
+    m = best[1]
+    counties = [u for u in places.counties(m.value) if bound is None or u.city in bound]
+    if not 0 < len(counties) <= MAX_UNITS:
+        return None
+    names = "、".join(u.name for u in counties)
+    return counties, f"names {m.name}, a known place (record {m.value}) that lies in {names}"
+
+
 def _feature_named(unit: AdminUnit, written: str) -> bool:
     """Return whether a unit is written only by a short form that is also a mountain's or lake's
     name (井冈山 for 井冈山市, 青山湖 for 青山湖区)."""
@@ -243,7 +278,8 @@ def _lines_above(number: int, lines_by_number: dict[int, NormLine]) -> list[Norm
 
 
 def _first_clue(cand: Candidate, gaz: Gazetteer, plan: Plan | None,
-                lines_by_number: dict[int, NormLine], boundaries: Boundaries | None) -> Suggestion:
+                lines_by_number: dict[int, NormLine], boundaries: Boundaries | None,
+                places: RecordPlaces | None) -> Suggestion:
     stem = cand.name.removesuffix("站").removesuffix("火车").removesuffix("高铁")
     if cand.kind == "rail_station" and stem in gaz.stations:
         st = gaz.stations[stem]
@@ -272,7 +308,7 @@ def _first_clue(cand: Candidate, gaz: Gazetteer, plan: Plan | None,
                 spec["source"] = f"{why}: the units of {rec.id}, as an upper bound"
             return Suggestion(spec, why, "record")
     home = gaz.admin.get(plan.region) if plan is not None else None
-    sugg = _admin_clue(cand, gaz, home, lines_by_number, boundaries)
+    sugg = _admin_clue(cand, gaz, home, lines_by_number, boundaries, places)
     if sugg is not None and not (home is not None and home.level == "county"
                                  and sugg.spec.get("units") == [home.city]):
         return sugg   # (the plan's own county is tighter than its city named around the candidate)
