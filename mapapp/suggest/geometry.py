@@ -1,10 +1,16 @@
 """Geometry suggestions for a candidate, from what the project has: a station of the station
 tables, an existing record whose name the candidate contains, the administrative units (or the
-townships that name them, `towns.py`) named in the candidate's own name, clause, sentence or
-paragraph, or in the lines just above it (its
-section; all as an upper bound; read from the tightest scope outwards, a scope naming only cities
-does not end the search for a county), the plan's own region, and an OSM selector when an OSM
-cache is configured. Each suggestion says why; no clue gives `none`."""
+townships that name them, `towns.py`) named in the candidate's own name, right before it, in its
+clause, the counties of a known record named in its clause (`neighbours.py`), the units named in
+its sentence or paragraph, or in the lines just above it (its section; all as an upper bound; read
+from the tightest scope outwards, a scope naming only cities does not end the search for a
+county), the plan's own region, and an OSM selector when an OSM cache is configured. Each
+suggestion says why; no clue gives `none`.
+
+Two readings of plan language keep a unit named nearby from being taken for the candidate's:
+a unit inside a parenthesis qualifies the word the parenthesis follows (G353（安义方向）), and a
+county named after a mountain (井冈山市) lends its name to things far beyond it, so that short
+form in the candidate's name gives way to a county named around it, and elsewhere is no clue."""
 from __future__ import annotations
 
 import re
@@ -25,11 +31,9 @@ PARENTHESIS = re.compile(r"[（(][^（()）]*[）)]")
 MAX_UNITS = 3
 NATURAL_FEATURES = set("湖江河山溪水")   # after a short unit name: a lake, river or mountain named after it
 SECTION_LINES = 3   # non-empty lines above a mention read as its section
+# A unit's short form ending so is also a mountain's name (井冈山 for 井冈山市): a brand that names
+# things far beyond the county (井冈山大学, 井冈山机场, 井冈山经开区 lie elsewhere).
 FEATURE_ENDS = set("山")
-BRANDS = True
-PARENS = True
-PREFIX = True
-OUTSIDE = True
 STATION_UNCERTAINTY_M = 500
 # OSM tags that select each kind (used only when an OSM cache is configured).
 OSM_TAGS = {
@@ -52,7 +56,8 @@ class Suggestion:
 
 def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
               home: AdminUnit | None = None, bounds: frozenset[int] | None = None,
-              feature_names: bool = True, skip: Spans = (), ending_at: int | None = None) -> list[tuple[AdminUnit, str]]:
+              feature_names: bool = True, skip: Spans = (),
+              ending_at: int | None = None) -> list[tuple[AdminUnit, str]]:
     """Return the cities and counties named in text[start:end], in order, each with the name as
     written, without a city whose county is also named. A township (向塘, 樵舍镇) names its county
     when it stands as a word of its own (it starts and ends at word `bounds` of the segmenter:
@@ -62,7 +67,10 @@ def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
     A unit written only by its short form (鄱阳 for 鄱阳县) does not count when the next character
     makes it a lake, river or mountain (鄱阳湖, 昌江航道 stays 昌江), nor, in a plan of one city or
     county (`home`), when it lies outside that city: there a bare short name of a distant place
-    is part of another name far more often than the place itself."""
+    is part of another name far more often than the place itself. Without `feature_names`, a
+    short form that is also a mountain's name (井冈山) does not count either.
+
+    Names inside the `skip` spans are left out; with `ending_at`, only a name ending there counts."""
     end = len(text) if end is None else end
     units: list[tuple[AdminUnit, str]] = []
     spans = []
@@ -106,7 +114,7 @@ def _asides(cand: Candidate, line: NormLine | None) -> list[tuple[int, int]]:
     """Return the spans of the parentheses on `line` that qualify another word than the
     candidate (G353（安义方向）: 安义 says where G353 goes, not where its list neighbours lie): every
     parenthesis but one opening right after an occurrence of the candidate."""
-    if line is None or not PARENS:
+    if line is None:
         return []
     ends = {o.end for o in cand.occurrences if o.line.number == line.number}
     return [(m.start(), m.end()) for m in PARENTHESIS.finditer(line.text) if m.start() not in ends]
@@ -156,17 +164,19 @@ def suggest_geometry(cand: Candidate, gaz: Gazetteer, plan: Plan | None, osm_con
 def _scopes(cand: Candidate, lines_by_number: dict[int, NormLine]):
     """Yield (clue, where, text, start, end, line) from the tightest scope outwards: the
     candidate's own name (as it stands in its first line when it is written there in one piece),
-    the clause and the sentence of each mention, its paragraph (line), then the lines above it
-    (its section). `line` is the NormLine the text is from, None for a name written in pieces."""
+    the text right before each mention, the clause and the sentence of each mention, its paragraph
+    (line), then the lines above it (its section). The "prefix" scope is the clause up to a
+    mention (only a unit named right before it counts); the "neighbour" scope is the clause again,
+    read for known records. `line` is the NormLine the text is from, None for a name written in
+    pieces."""
     first = cand.occurrences[0]
     if first.end - first.start == len(cand.name):
         yield "name", "its name", first.line.text, first.start, first.end, first.line
     else:
         yield "name", "its name", cand.name, 0, len(cand.name), None
-    if PREFIX:
-        for occ in cand.occurrences:
-            s, _ = occ.line.clause(occ.start, occ.end)
-            yield "prefix", f"line {occ.line.number} right before it", occ.line.text, s, occ.start, occ.line
+    for occ in cand.occurrences:
+        s, _ = occ.line.clause(occ.start, occ.end)
+        yield "prefix", f"the text right before it on line {occ.line.number}", occ.line.text, s, occ.start, occ.line
     for occ in cand.occurrences:
         s, e = occ.line.clause(occ.start, occ.end)
         yield "clause", f"the clause of line {occ.line.number}", occ.line.text, s, e, occ.line
@@ -193,7 +203,10 @@ def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
     Scopes are read from the tightest outwards (`_scopes`); the first that names one to
     MAX_UNITS counties gives them (counties of a city named in the candidate's own name only). A
     scope naming only cities (or more counties than that) does not stop the search: its cities
-    are kept as the bound should no later scope name a county."""
+    are kept as the bound should no later scope name a county. Counties named in the candidate's
+    name only by a mountain's name (井冈山经开区) are kept as the answer should no later scope name
+    a county. The "neighbour" scope gives the counties of the known record named nearest the
+    candidate in its clause (`places`)."""
     bound: set[str] | None = None
     fallback: Suggestion | None = None
     brand: Suggestion | None = None
@@ -206,7 +219,7 @@ def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
             continue
         bounds = boundaries(text) if boundaries is not None and line is not None else None
         skip = _asides(cand, line) if clue != "name" else ()
-        named = _units_in(gaz, text, s, e, home, bounds, feature_names=clue == "name" or not OUTSIDE, skip=skip,
+        named = _units_in(gaz, text, s, e, home, bounds, feature_names=clue == "name", skip=skip,
                           ending_at=e if clue == "prefix" else None)
         if not named:
             continue
@@ -217,11 +230,11 @@ def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
             why = f"{where} names {'、'.join(w for u, w in named if u in counties)}"
             if bound is not None:
                 why = f"its name contains {'、'.join(sorted(bound))}; {why} in it"
-            if clue == "name" and BRANDS and all(_feature_named(u, w) for u, w in named if u in counties):
+            if clue == "name" and all(_feature_named(u, w) for u, w in named if u in counties):
                 brand = _admin_spec(counties, why, clue)
                 continue
             if brand is not None:
-                why += (f" (its name's {'、'.join(w for u, w in brand_named(cand, gaz, home))} is also the name of a "
+                why += (f" (its name's {'、'.join(w for u, w in _brand_named(cand, gaz, home))} is also the name of a "
                         "mountain, which names things far beyond the county)")
             return _admin_spec(counties, why, clue)
         if fallback is None:
@@ -256,12 +269,12 @@ def _neighbour(cand: Candidate, gaz: Gazetteer, places: RecordPlaces, text: str,
 
 
 def _feature_named(unit: AdminUnit, written: str) -> bool:
-    """Return whether a unit is written only by a short form that is also a mountain's or lake's
-    name (井冈山 for 井冈山市, 青山湖 for 青山湖区)."""
+    """Return whether a unit is written only by a short form that is also a mountain's name
+    (井冈山 for 井冈山市)."""
     return written != unit.name and written[-1] in FEATURE_ENDS
 
 
-def brand_named(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None) -> list[tuple[AdminUnit, str]]:
+def _brand_named(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None) -> list[tuple[AdminUnit, str]]:
     """Return the units the candidate's name names by such a short form."""
     return [(u, w) for u, w in _units_in(gaz, cand.name, 0, len(cand.name), home) if _feature_named(u, w)]
 
