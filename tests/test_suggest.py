@@ -485,3 +485,29 @@ def test_a_known_place_in_the_same_clause_gives_its_county(project):
     hub = props["云杉物流中心"]
     assert hub.suggestion.spec["units"] == ["南昌市/新建区"] and hub.suggestion.clue == "neighbour"
     assert "names 昌北机场, a known place (record nanchang-changbei-airport) that lies in 新建区" in hub.suggestion.why
+
+
+def test_record_places_gives_the_counties_a_known_record_lies_in():
+    """Counties of an admin record from its units (a city's units are all its counties), of a point
+    record from the county holding it; a water record and an unresolvable one give none."""
+    from mapapp.admin import load_admin_boundaries
+    from mapapp.geometry_types import ResolveContext
+    from mapapp.model import GeometrySpec, Record
+    from mapapp.suggest.neighbours import RecordPlaces
+
+    def rec(rid, spec_type, **fields):
+        return Record(id=rid, name=rid, kind="zone", sectors=["urban"], status="planned",
+                      geometry=GeometrySpec(spec_type, fields))
+    admin = load_admin_boundaries()
+    records = {r.id: r for r in [
+        rec("a", "admin", units=["吉安市/吉州区", "吉安市/青原区"]),
+        rec("city", "admin", units=["萍乡市"]),
+        rec("p", "point", lon=115.9, lat=28.865, uncertainty_m=500),   # the airfield of 昌北机场
+        rec("w", "water", name="赣江"),
+        rec("bad", "admin", units=["no such county"]),
+    ]}
+    places = RecordPlaces(records, ResolveContext(admin, {}, REPO / "geodata", None))
+    assert [u.label for u in places.counties("a")] == ["吉安市/吉州区", "吉安市/青原区"]
+    assert {u.city for u in places.counties("city")} == {"萍乡市"} and len(places.counties("city")) == 5
+    assert [u.label for u in places.counties("p")] == ["南昌市/新建区"]
+    assert places.counties("w") == [] and places.counties("bad") == []

@@ -12,8 +12,8 @@ from ..errors import SpecError
 from ..geometry_types import ResolveContext, resolve_spec
 from ..model import Record
 
-# A river or lake runs through or borders several counties: what is named beside it may lie in any
-# of them (and its course is slow to read from the water package).
+# A record drawn from the water package (a river's course, a lake) runs through or borders several
+# counties: what is named beside it may lie in any of them (and the course is slow to read).
 SKIPPED_TYPES = ("water",)
 MIN_SHARE = 0.05   # a county holding less of a line or polygon than this does not count as one it lies in
 
