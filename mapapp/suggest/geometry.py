@@ -215,7 +215,10 @@ def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
             found = _neighbour(cand, gaz, places, text, s, e, line, bound) if places is not None else None
             if found is not None:
                 counties, why = found
-                return _admin_spec(counties, f"{where} {why}", clue)
+                why = f"{where} {why}"
+                if bound is not None:
+                    why = f"its name contains {'、'.join(sorted(bound))}; {why} in it"
+                return _admin_spec(counties, why + _brand_note(brand, cand, gaz, home), clue)
             continue
         bounds = boundaries(text) if boundaries is not None and line is not None else None
         skip = _asides(cand, line) if clue != "name" else ()
@@ -233,10 +236,7 @@ def _admin_clue(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None,
             if clue == "name" and all(_feature_named(u, w) for u, w in named if u in counties):
                 brand = _admin_spec(counties, why, clue)
                 continue
-            if brand is not None:
-                why += (f" (its name's {'、'.join(w for u, w in _brand_named(cand, gaz, home))} is also the name of a "
-                        "mountain, which names things far beyond the county)")
-            return _admin_spec(counties, why, clue)
+            return _admin_spec(counties, why + _brand_note(brand, cand, gaz, home), clue)
         if fallback is None:
             fallback = _admin_spec(units, f"{where} names {names}", clue)
         if clue == "name":
@@ -274,9 +274,13 @@ def _feature_named(unit: AdminUnit, written: str) -> bool:
     return written != unit.name and written[-1] in FEATURE_ENDS
 
 
-def _brand_named(cand: Candidate, gaz: Gazetteer, home: AdminUnit | None) -> list[tuple[AdminUnit, str]]:
-    """Return the units the candidate's name names by such a short form."""
-    return [(u, w) for u, w in _units_in(gaz, cand.name, 0, len(cand.name), home) if _feature_named(u, w)]
+def _brand_note(brand: Suggestion | None, cand: Candidate, gaz: Gazetteer, home: AdminUnit | None) -> str:
+    """Return the words saying why the mountain's name in the candidate's name was passed over
+    ('' when there is none)."""
+    if brand is None:
+        return ""
+    names = [w for u, w in _units_in(gaz, cand.name, 0, len(cand.name), home) if _feature_named(u, w)]
+    return f" (its name's {'、'.join(names)} is also the name of a mountain, which names things far beyond the county)"
 
 
 def _lines_above(number: int, lines_by_number: dict[int, NormLine]) -> list[NormLine]:

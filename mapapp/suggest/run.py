@@ -10,17 +10,17 @@ from collections.abc import Callable
 from ..admin import load_admin_boundaries
 from ..annotations import ID_PATTERN, load_annotations
 from ..errors import MapappError
+from ..geometry_types import ResolveContext
 from ..model import Annotations, Record
 from ..project import Project
-from ..geometry_types import ResolveContext
 from ..stations import load_stations
 from .candidates import Candidate, Occurrence, Segmenter, extract_candidates
 from .document import NormLine, read_document
 from .drafts import entry_of, stable_id
 from .gazetteer import Gazetteer, build_gazetteer
-from .neighbours import RecordPlaces
 from .geometry import Suggestion, suggest_geometry
 from .lexicon import KIND_SECTORS
+from .neighbours import RecordPlaces
 from .ranking import guess_status, score, status_words
 from .towns import load_towns
 
