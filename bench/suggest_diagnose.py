@@ -121,7 +121,9 @@ def causes(r: dict, pid: str) -> dict[str, collections.Counter]:
         clue = p.suggestion.clue
         county["record in more than 3 counties" if len(truth) > 3 else "a record's units" if clue == "record"
                else "only a city" if len(got) > 3 or clue == "region" else "no suggestion" if not got
-               else "a wrong county in its own name" if clue == "name" else "another county named near it"] += 1
+               else "a wrong county in its own name" if clue in ("name", "prefix")
+               else "a known place named beside it" if clue == "neighbour"
+               else "another county named near it"] += 1
     return {"missed": missed, "unmatched": unmatched, "wrong county": county}
 
 

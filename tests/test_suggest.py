@@ -440,3 +440,74 @@ def test_a_list_of_rivers_counts_and_glued_function_words(project):
     names = {p.candidate.name for p in suggest(project, doc, PLAN).proposals}
     assert {"花园河", "建材大市场", "水产品批发市场"} <= names   # (the last through its neighbour)
     assert not {"一江", "三河", "十湖", "十余湖", "云溪湖湖", "象湖湖", "即云溪湖"} & names
+
+
+def _proposals(project: Project, name: str, text: str) -> dict:
+    doc = project.corpus_dir / name
+    doc.write_text(text, encoding="utf-8")
+    return {p.candidate.name: p for p in suggest(project, doc, PLAN).proposals}
+
+
+def test_a_place_in_a_parenthesis_qualifies_the_word_before_it(project):
+    """(made-up roads) 永丰 in G888（永丰方向） says where G888 goes, not where 云杉大道 lies."""
+    props = _proposals(project, "parens.txt", "第一章 交通\n\n一环即云杉大道、G888（永丰方向）、桃杉大道组成的环线。\n")
+    assert props["G888"].suggestion.spec["units"] == ["吉安市/永丰县"]
+    for name in ("云杉大道", "桃杉大道"):
+        assert props[name].suggestion.spec["units"] == ["吉安市"] and props[name].suggestion.clue == "region"
+
+
+def test_the_county_written_right_before_a_name_is_its_tightest_clue(project):
+    """(made-up places) The clause names four counties, too many for a bound; 吉安县 stands right
+    before 城南云杉组团产城融合示范区 and says where it lies."""
+    props = _proposals(project, "prefix.txt", "第二章 平台\n\n打造吉安县城南云杉组团产城融合示范区、青原区梅溪古村、"
+                                              "永丰县桃溪古镇、泰和县云岭小镇。\n")
+    zone = props["城南云杉组团产城融合示范区"]
+    assert zone.suggestion.spec["units"] == ["吉安市/吉安县"] and zone.suggestion.clue == "prefix"
+    assert "right before it on line 3 names 吉安县" in zone.suggestion.why
+
+
+def test_a_county_named_after_a_mountain_is_a_brand_not_a_place(project):
+    """(made-up places) 井冈山 in a name is the mountain's brand: a county named in its clause
+    wins, and named beside another thing it is no clue to where that thing lies."""
+    props = _proposals(project, "brand.txt", "第三章 园区\n\n井冈山云杉科技园落户吉州区。\n\n"
+                                             "第四章 桥梁\n\n桃杉大桥与井冈山云杉科技园同步建设。\n")
+    park = props["井冈山云杉科技园"]
+    assert park.suggestion.spec["units"] == ["吉安市/吉州区"] and park.suggestion.clue == "clause"
+    assert "井冈山 is also the name of a mountain" in park.suggestion.why
+    bridge = props["桃杉大桥"]
+    assert "吉安市/井冈山市" not in bridge.suggestion.spec["units"]
+
+
+def test_a_known_place_in_the_same_clause_gives_its_county(project):
+    """(made-up hub) 昌北机场 is a known record (南昌昌北国际机场, in 新建区): a hub built beside it
+    in the same clause lies there, and the reason names the record."""
+    props = _proposals(project, "neighbour.txt", "第五章 物流\n\n依托昌北机场建设云杉物流中心。\n")
+    hub = props["云杉物流中心"]
+    assert hub.suggestion.spec["units"] == ["南昌市/新建区"] and hub.suggestion.clue == "neighbour"
+    assert "names 昌北机场, a known place (record nanchang-changbei-airport) that lies in 新建区" in hub.suggestion.why
+
+
+def test_record_places_gives_the_counties_a_known_record_lies_in():
+    """Counties of an admin record from its units (a city's units are all its counties), of a point
+    record from the county holding it; a water record and an unresolvable one give none."""
+    from mapapp.admin import load_admin_boundaries
+    from mapapp.geometry_types import ResolveContext
+    from mapapp.model import GeometrySpec, Record
+    from mapapp.suggest.neighbours import RecordPlaces
+
+    def rec(rid, spec_type, **fields):
+        return Record(id=rid, name=rid, kind="zone", sectors=["urban"], status="planned",
+                      geometry=GeometrySpec(spec_type, fields))
+    admin = load_admin_boundaries()
+    records = {r.id: r for r in [
+        rec("a", "admin", units=["吉安市/吉州区", "吉安市/青原区"]),
+        rec("city", "admin", units=["萍乡市"]),
+        rec("p", "point", lon=115.9, lat=28.865, uncertainty_m=500),   # the airfield of 昌北机场
+        rec("w", "water", name="赣江"),
+        rec("bad", "admin", units=["no such county"]),
+    ]}
+    places = RecordPlaces(records, ResolveContext(admin, {}, REPO / "geodata", None))
+    assert [u.label for u in places.counties("a")] == ["吉安市/吉州区", "吉安市/青原区"]
+    assert {u.city for u in places.counties("city")} == {"萍乡市"} and len(places.counties("city")) == 5
+    assert [u.label for u in places.counties("p")] == ["南昌市/新建区"]
+    assert places.counties("w") == [] and places.counties("bad") == []

@@ -12,8 +12,8 @@ from .lexicon import STATUS_WORDS, STRICT_HEADS
 STATUS_BY_LENGTH = sorted(STATUS_WORDS, key=len, reverse=True)
 # How specific the place clue is: a station, a record or a unit in the name itself, or a unit in the
 # candidate's own clause, says more than one read further away; the plan's region alone says least.
-CLUE_WEIGHT = {"station": 0.1, "record": 0.1, "name": 0.1, "clause": 0.1, "sentence": 0.05, "paragraph": 0.05,
-               "section": 0.05}
+CLUE_WEIGHT = {"station": 0.1, "record": 0.1, "name": 0.1, "prefix": 0.1, "clause": 0.1, "neighbour": 0.05,
+               "sentence": 0.05, "paragraph": 0.05, "section": 0.05}
 
 
 def status_words(cand: Candidate) -> list[str]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from ..admin import load_admin_boundaries
 from ..annotations import ID_PATTERN, load_annotations
 from ..errors import MapappError
+from ..geometry_types import ResolveContext
 from ..model import Annotations, Record
 from ..project import Project
 from ..stations import load_stations
@@ -19,6 +20,7 @@ from .drafts import entry_of, stable_id
 from .gazetteer import Gazetteer, build_gazetteer
 from .geometry import Suggestion, suggest_geometry
 from .lexicon import KIND_SECTORS
+from .neighbours import RecordPlaces
 from .ranking import guess_status, score, status_words
 from .towns import load_towns
 
@@ -108,8 +110,9 @@ def suggest(project: Project, doc: Path, plan_id: str, exclude_plans: list[str] 
     osm = OsmCache.open(project.osm_cache_dir) is not None
     proposals = []
     by_number = {line.number: line for line in lines}
+    places = RecordPlaces(gaz.records, ResolveContext(admin, stations or {}, project.geodata_dir, None))
     for cand in cands:
-        sugg = suggest_geometry(cand, gaz, plan, osm, by_number, seg.boundaries)
+        sugg = suggest_geometry(cand, gaz, plan, osm, by_number, seg.boundaries, places)
         words = status_words(cand)
         proposals.append(Proposal(cand, sugg, words, guess_status(words), score(cand, sugg, words)))
     proposals.sort(key=lambda p: (-p.score, p.candidate.lines[0]))
