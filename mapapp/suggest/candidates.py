@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from .document import NormLine
 from .gazetteer import Gazetteer, is_generic
-from .lexicon import (COMPASS, GENERIC_WORDS, HEAD_KIND, LINEAR_KINDS, PROJECT_WORDS, ROAD_NUMBER, STOP_WORDS,
+from .lexicon import (COMPASS, GENERIC_WORDS, HEAD_KIND, HEAD_WORDS, LINEAR_KINDS, PROJECT_WORDS, ROAD_NUMBER, STOP_WORDS,
                       STRICT_HEADS)
 
 MAX_PREFIX_CHARS = 12
@@ -270,6 +270,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
             found.append((pieces[0].start, m.end(), head, proper, text[pieces[0].start:m.end()]))
     found += _alongside(text, doubtful, found)
     found += _listed_names(text, toks, found, seg, gaz)
+    found += _defined_items(text, toks, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
     return _outermost(found)
@@ -576,6 +577,74 @@ def _listed_names(text: str, toks: list[Token], found: list, seg: Segmenter, gaz
     return out
 
 
+# A numbered structure phrase and its definition: “两核”即…, 四区指…, 十湖即… (the items after 即/指 name
+# the cores, zones or lakes the phrase counts).
+DEFINITION = re.compile(r"(?:“([一二两三四五六七八九十百0-9]+[\u4e00-\u9fff]{1,3})”|(?<![\u4e00-\u9fff])"
+                        r"([一二两三四五六七八九十百]+[\u4e00-\u9fff]{1,2}))[:：]?(?:即|是指|指)")
+DEFINITION_END = re.compile(r"[;；。,，:：]")
+DEFINED_CHARS = 14
+# The kind a structure phrase's counted noun suggests when an item ends in no head word.
+STRUCTURE_KIND = {"核": "zone", "区": "zone", "心": "zone", "片": "zone", "块": "zone", "翼": "zone", "极": "zone",
+                  "圈": "zone", "峰": "building", "轴": "corridor", "廊": "corridor", "带": "corridor", "屏": "ecology",
+                  "园": "park"}
+
+
+def _defined_items(text: str, toks: list[Token], seg: Segmenter, gaz: Gazetteer) -> list:
+    """Return the items a numbered structure phrase is defined as (“两核”即高铁产业核和新城综合服务核；
+    四园指…、…): each item between 、/和/及/与 up to the end of the clause, when it is a name
+    (at most DEFINED_CHARS characters, no verb or particle opening it, no 的, no count) that ends
+    in a head word or in the phrase's counted noun (核 of 两核), or is a short run of name words."""
+    out = []
+    for m in DEFINITION.finditer(text):
+        noun = (m.group(1) or m.group(2))[-1]
+        if noun not in STRUCTURE_KIND and noun not in HEAD_KIND:
+            continue   # 四图, 七改, 三网: the phrase counts things that are not places
+        stop = DEFINITION_END.search(text, m.end())
+        body_end = stop.start() if stop else len(text)
+        k = _token_at(toks, m.end())
+        item: list[Token] = []
+        while True:
+            t = toks[k] if k < len(toks) and toks[k].start < body_end else None
+            if t is not None and (t.start < m.end() or t.end > body_end):   # a word glued across the bounds
+                t = Token(text[max(t.start, m.end()):min(t.end, body_end)], t.flag, max(t.start, m.end()))
+            if t is not None and "等" in t.word[1:]:   # 白水湖|等十余|湖: the list ends at 等
+                item.append(Token(t.word[:t.word.index("等")], t.flag, t.start))
+                t = Token("等", "u", t.start + t.word.index("等"))
+            if t is None or t.word in ITEM_SEPARATORS or t.word == "等":
+                found = _defined_item(item, noun, seg, gaz)
+                if found:
+                    out.append(found)
+                item = []
+                if t is None or t.word == "等":
+                    break
+            else:
+                item.append(t)
+            k += 1
+    return out
+
+
+def _defined_item(words: list[Token], noun: str, seg: Segmenter, gaz: Gazetteer):
+    """Return the candidate tuple of one item of a definition (see `_defined_items`), or None."""
+    name = "".join(w.word for w in words)
+    if not words or len(name) > DEFINED_CHARS or len(name) < 2 or name in gaz.admin:
+        return None
+    if any(w.word in ("的", "为") or QUANTITY.fullmatch(w.word) or not all(NAME_CHAR.match(c) for c in w.word)
+           for w in words) or _is_action(words, seg) or words[0].word in STOP_WORDS:
+        return None
+    head = next((h for h in HEAD_WORDS if name.endswith(h) and len(name) > len(h)), None)
+    if head is None:
+        if name.endswith(noun) and noun in STRUCTURE_KIND:
+            head = noun
+        elif len(name) <= 5 and not any(_breaks(w, seg) for w in words) and any(
+                not _is_generic_word(w.word) for w in words):
+            head = noun
+        else:
+            return None
+    if name in HEAD_KIND or all(w.flag == "f" for w in words):
+        return None
+    return (words[0].start, words[-1].end, head, True, name)
+
+
 def _strict_ok(prefix: str, head: str, proper: bool, gaz: Gazetteer) -> bool:
     """A common head (站, 路, 江 …) counts only after a proper name; 站 only after a known
     station or a compass word (南昌西站)."""
@@ -598,7 +667,8 @@ def extract_candidates(lines: list[NormLine], seg: Segmenter, gaz: Gazetteer, pr
         for start, end, head, proper, name in extract_line(line, seg, gaz):
             cand = by_name.get(name)
             if cand is None:
-                cand = by_name[name] = Candidate(name, HEAD_KIND.get(head, "road"), head)
+                kind = HEAD_KIND.get(head) or STRUCTURE_KIND.get(head, "road")
+                cand = by_name[name] = Candidate(name, kind, head)
             cand.proper = cand.proper or proper
             cand.occurrences.append(Occurrence(line, start, end))
         done += len(line.text)
