@@ -428,6 +428,10 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
             i -= 1
         if i == k:
             return []
+        etc = any(toks[x].word in ("等", "等等") for x in range(i + 1, k + 1))
+        chunks = _etc_chunks(toks, i, k, head, seg, gaz, end, etc)
+        if chunks:
+            return chunks
         last = _list_item(toks, i, seg, gaz)
         if last is None:
             return []
@@ -452,6 +456,37 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
             continue
         out.append((toks[start_index].start, end, head, True, name))
     return out
+
+
+def _etc_chunks(toks: list[Token], i: int, k: int, head: str, seg: Segmenter, gaz: Gazetteer, end: int,
+                etc: bool) -> list[tuple[int, int, str, bool, str]]:
+    """Return one candidate per item of a list ending at token i before 等 (a count, class
+    modifiers from token k on) and a shared head: 甲县南溪、乙县铁岭、丙山下坪等一批大中型水库 gives 甲县南溪水库 …;
+    one item is enough before 等 (白鹭湖等国家湿地公园). Items are runs of name words (`_list_chunk`);
+    an item that ends in the head already is a name of its own, and ends the list."""
+    kind = HEAD_KIND.get(head)
+    items: list[tuple[int, str]] = []
+    while i >= 0:
+        chunk, j = _list_chunk(toks, i, seg, gaz)
+        own = chunk and next((h for h in HEAD_WORDS if chunk[1].endswith(h)), None)
+        if chunk is None or chunk[1] in gaz.admin or chunk[1].endswith(TOWN_ENDINGS) or (
+                own and (own == head or HEAD_KIND[own] != kind)):
+            if items:
+                return []   # 路网、水网、湖泊等: the items before are not names, so neither is this one
+            break
+        items.append(chunk)
+        if j < 0 or toks[j].word not in ITEM_SEPARATORS:
+            break
+        i = j - 1
+    if len(items) < (1 if etc else 2):
+        return []
+    # The class words before the head belong to each name (等历史文化街区), the size or rank does not
+    # (等一批大中型水库).
+    between = [t for t in toks[k + 1:] if t.end <= end - len(head)]
+    rest = "".join(t.word for t in between if not (_is_count(t, [t]) or t.word in STOP_WORDS or t.word.endswith(
+        ("型", "级")) or (len(t.word) >= 3 and t.word.endswith(ADJECTIVE_SUFFIXES))))
+    return [(toks[n].start, end, head, True, word + rest + head) for n, word in items
+            if not is_generic(word + rest + head)]
 
 
 def _full_unit_name(word: str, gaz: Gazetteer) -> bool | None:
