@@ -323,6 +323,12 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             chars += len(toks[k - 1].word) + 2
             k -= 3
             continue
+        volts = _voltage_at(toks, k)
+        if volts and HEAD_KIND.get(head) == "energy":   # 吉安南500千伏|输变电工程, 南昌±800千伏|换流站
+            pieces += reversed(toks[volts:k + 1])
+            chars += sum(len(w.word) for w in toks[volts:k + 1])
+            k = volts - 1
+            continue
         if _breaks(t, seg):
             break
         if t.flag.startswith("m") and QUANTITY.fullmatch(t.word) and (pieces or head not in NUMBERED_HEADS):
@@ -342,7 +348,7 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             pieces.pop(0)
     while pieces and pieces[0].word not in seg.user_words and (
             _is_generic_word(pieces[0].word) or _is_count(pieces[0], pieces[1:]) or _is_action(pieces, seg)
-            or pieces[0].word in LINKS or pieces[0].word == "段"):
+            or pieces[0].word in LINKS or pieces[0].word == "段" or pieces[0].word in VOLTAGE_UNITS):
         pieces.pop(0)
     while pieces and CHAPTER.fullmatch(pieces[0].word):
         pieces.pop(0)   # 第五章 公路: a heading's number is no part of a name
@@ -351,6 +357,17 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
         if not pieces[0].word:
             pieces.pop(0)
     return pieces, k
+
+
+VOLTAGE_UNITS = ("千伏", "kV", "kv", "KV")
+
+
+def _voltage_at(toks: list[Token], k: int) -> int | None:
+    """Return the index of the first token of a voltage ending at token k (500千伏, ±800千伏,
+    500kV), else None: a grid project's name holds its voltage."""
+    if k < 1 or toks[k].word not in VOLTAGE_UNITS or not NUMBER.fullmatch(toks[k - 1].word):
+        return None
+    return k - 2 if k >= 2 and toks[k - 2].word == "±" else k - 1
 
 
 ROUTE_END = re.compile(r"(至|—|-)([\u4e00-\u9fff]{1,5}?)$")
@@ -507,6 +524,9 @@ def _listed_chunks(toks: list[Token], k: int, n0: int, pieces: list[Token], head
     j = len(pieces)
     while j > 1 and _is_generic_word(pieces[j - 1].word):
         j -= 1
+    volts = _voltage_at(pieces[:j], j - 1)
+    if volts:   # 吉安东、吉安南500千伏输变电工程: the voltage is shared too
+        j = volts
     last = "".join(p.word for p in pieces[:j])
     rest = "".join(p.word for p in pieces[j:])
     if len(last) > ITEM_CHARS or last.isdigit() or last.endswith(head) or not _item_like(pieces[:j], seg, gaz):
