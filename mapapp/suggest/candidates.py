@@ -230,6 +230,8 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if head is None:
             continue
         hstart = tok.end - len(head)
+        if text[tok.end:tok.end + 1] in ADJECTIVE_SUFFIXES:
+            continue   # 基地型, 枢纽型: a head made an adjective ends no name
         # A longer head continues in the next word (产业园 + 区): end there instead.
         if j + 1 < len(toks) and heads[j + 1] and toks[j + 1].end - len(heads[j + 1]) <= hstart:
             continue
@@ -437,6 +439,8 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
                 linked or last[1] in gaz.admin or last[1].isdigit()):
             return []
         rest = "".join(p.word for p in pieces)[len(last[1]):]
+        if rest.endswith(ADJECTIVE_SUFFIXES):
+            rest = ""   # 甲县、乙县非基地型通用机场: the class's description is no part of each name
         items, i = [last], k
         full = _full_unit_name(last[1], gaz)
     else:
