@@ -51,6 +51,9 @@ SECTIONED_KINDS = LINEAR_KINDS | {"ecology"}   # things a plan takes a section o
 SECTION_AFTER = re.compile(r"(至[\u4e00-\u9fff]{1,5}?|[\u4e00-\u9fff]{1,4}?)?段")   # after a linear head
 _PROJECT = "(?:" + "|".join(sorted(PROJECT_WORDS, key=len, reverse=True)) + ")"
 PROJECT_AFTER = re.compile(f"{_PROJECT}+(?:工程|项目)|{_PROJECT}*(?:整治|治理|修复)")
+# A listed project on named things ending in its work (甲湖水环境综合治理、乙河生态修复及综合整治等项目).
+LISTED_PROJECT = re.compile(f"(?:{_PROJECT}[及与和]?)*(?:整治|治理|修复|保护)(?:工程|项目)?(?=[、等,，。;；]|$)")
+PROJECT_CHARS = 28
 ROAD_NUMBER_RE = re.compile(ROAD_NUMBER + r"(国道|省道|高速公路|高速|线)?")
 
 
@@ -273,6 +276,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
     found += _alongside(text, doubtful, found)
     found += _listed_names(text, toks, found, seg, gaz)
     found += _defined_items(text, toks, seg, gaz)
+    found += _listed_projects(text, toks, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
     return _outermost(found)
@@ -643,7 +647,7 @@ DEFINITION = re.compile(r"(?:“([一二两三四五六七八九十百0-9]+[\u4e
 DEFINITION_END = re.compile(r"[;；。,，:：]")
 DEFINED_CHARS = 14
 # The kind a structure phrase's counted noun suggests when an item ends in no head word.
-STRUCTURE_KIND = {"核": "zone", "区": "zone", "心": "zone", "片": "zone", "块": "zone", "翼": "zone", "极": "zone",
+STRUCTURE_KIND = {"治理": "water", "核": "zone", "区": "zone", "心": "zone", "片": "zone", "块": "zone", "翼": "zone", "极": "zone",
                   "圈": "zone", "峰": "building", "轴": "corridor", "廊": "corridor", "带": "corridor", "屏": "ecology",
                   "园": "park"}
 
@@ -702,6 +706,41 @@ def _defined_item(words: list[Token], noun: str, seg: Segmenter, gaz: Gazetteer)
     if name in HEAD_KIND or all(w.flag == "f" for w in words):
         return None
     return (words[0].start, words[-1].end, head, True, name)
+
+
+def _listed_projects(text: str, toks: list[Token], seg: Segmenter, gaz: Gazetteer) -> list:
+    """Return the projects on named things listed with 、 (甲湖水环境综合治理、乙县丙河生态修复及综合
+    整治等项目): an item of at most PROJECT_CHARS characters from a list separator, a clause's
+    start or a plan verb to its work words (`LISTED_PROJECT`), whose object holds a place (an
+    administrative unit, a proper name or a known name) and a head word or a unit, with no 的 and
+    no verb opening it; 和/及 and parenthesised sections (甲江(乙段、丙段)) stay inside."""
+    out = []
+    for m in LISTED_PROJECT.finditer(text):
+        after = text[m.end():m.end() + 1]
+        k = _token_at(toks, m.start())
+        depth, i, words = 0, k - 1, []
+        if toks[k].start < m.start():   # 君山|湖水|环境: the work words start inside a word
+            words.append(Token(toks[k].word[:m.start() - toks[k].start], toks[k].flag, toks[k].start))
+        while i >= 0:
+            t = toks[i]
+            depth += (t.word == ")") - (t.word == "(")
+            if depth == 0 and (t.word == "、" or not all(NAME_CHAR.match(c) or c in "()" for c in t.word)
+                               or (t.word in STOP_WORDS and t.word not in ("和", "及", "与"))
+                               or (t.flag in BREAKING_WORD_TAGS and len(t.word) > 1 and seg.in_dictionary(t.word)
+                                   and t.word not in seg.user_words)):
+                break
+            words.insert(0, t)
+            i -= 1
+        listed = (i >= 0 and toks[i].word == "、") or after in ("、", "等")
+        if not words or not listed or depth != 0 or m.end() - words[0].start > PROJECT_CHARS:
+            continue
+        first = words[0]
+        placed = [w for w in words if w.word in gaz.admin or w.word in seg.user_words or w.flag in ("ns", "nz")]
+        headed = any(w.word.endswith(h) for w in words for h in HEAD_KIND) or any(w.word in gaz.admin for w in words)
+        if not placed or not headed or not (first in placed or first.flag in PROPER_TAGS):
+            continue
+        out.append((first.start, m.end(), "治理", True, text[first.start:m.end()]))
+    return out
 
 
 def _strict_ok(prefix: str, head: str, proper: bool, gaz: Gazetteer) -> bool:
