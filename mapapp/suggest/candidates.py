@@ -28,6 +28,9 @@ BREAKING_TAGS = {"e", "i", "ad", "vd"}   # (set phrases, l, are often nouns: 生
 IDIOM_TAGS = ("l", "i")   # set phrases and idioms: a head word inside one does not end a name
 # Tags of proper names and unknown words: a strict head needs one of them before it.
 PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m")
+# Tags of place and organisation names and unknown words (not person names: jieba tags many common
+# words nr).
+PLACE_TAGS = ("ns", "nz", "nt", "j", "x")
 NUMBER = re.compile(r"[0-9.%]+")
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 LISTED_TAGS = ("ns", "nz", "nr", "x")
@@ -293,6 +296,20 @@ def _system_before(line: NormLine, start: int) -> str:
     return max(found)[1] if found else ""
 
 
+def _place_word(tok: Token, seg: Segmenter) -> bool:
+    """Whether a word is a place or organisation name, a user word, or an unknown Chinese word of
+    two or more characters (玉笥; not 5G)."""
+    return tok.word in seg.user_words or (tok.flag in PLACE_TAGS and (
+        tok.flag != "x" or (len(tok.word) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in tok.word))))
+
+
+def _inner_verb(tok: Token, seg: Segmenter) -> bool:
+    """Whether a word that breaks a name is a two-character dictionary verb that can stand inside
+    one after a proper name (江西飞行学院, 甲市检验中心): not a plan verb (`STOP_WORDS`)."""
+    return (tok.flag in ("v", "vn") and len(tok.word) == 2 and tok.word not in STOP_WORDS
+            and not tok.word.endswith(VERB_ENDINGS) and seg.in_dictionary(tok.word))
+
+
 def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> tuple[list[Token], int]:
     """Return the words of the name before a head starting at `hstart` (leading generic words,
     counts, verbs and links taken off) and the index of the token where the name stopped."""
@@ -314,6 +331,7 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
     k -= 1
     chars = sum(len(p.word) for p in pieces)
     longest = MAX_ROUTE_CHARS if linear else MAX_PREFIX_CHARS
+    verb: tuple[int, int] | None = None
     while k >= 0 and chars + len(toks[k].word) <= longest:
         t = toks[k]
         # A linear thing is named by its ends (信丰至南雄高速公路, G316向塘至麻丘绕城段, 南昌-安义).
@@ -336,6 +354,12 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             k = volts - 1
             continue
         if _breaks(t, seg):
+            if verb is None and _inner_verb(t, seg):
+                verb = (len(pieces), k)   # 江西|飞行|学院: kept only if a proper name comes before it
+                pieces.append(t)
+                chars += len(t.word)
+                k -= 1
+                continue
             break
         if t.flag.startswith("m") and QUANTITY.fullmatch(t.word) and (pieces or head not in NUMBERED_HEADS):
             break   # a number inside a name only right before its head (1号线, 105国道)
@@ -346,6 +370,8 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
         pieces.append(t)
         chars += len(t.word)
         k -= 1
+    if verb is not None and not any(_place_word(p, seg) for p in pieces[verb[0] + 1:]):
+        pieces, k = pieces[:verb[0]], verb[1]
     pieces.reverse()
     if pieces and k >= 0 and NUMBER.fullmatch(toks[k].word) and pieces[0].word[0] in MEASURE_CHARS:
         # the measure word of a count glued to the name (14 条省|道): 条 is no part of it

@@ -66,6 +66,8 @@ STOP_WORDS = frozenset(["建设", "发展", "推进", "打造", "加快", "实�
     "唱响", "弘扬", "集优", "对标", "助推", "壮大", "擦亮", "叫响", "执行", "严格", "发挥", "用好", "做优",
     # words that introduce an explanation (三区指…, 经…)
     "指", "经",
+    # verbs that link a thing to a class or a list (赣江作为…, 纳入…, 入选…): nothing after them is its name
+    "作为", "成为", "进入", "纳入", "列入", "入选", "参加", "走向", "为主",
     # places relative to a name (黄庄闸|以北上游明渠)
     "以北", "以南", "以东", "以西", "上游", "下游", "中游", "沿岸", "之间", "附近", "一带"])
 
