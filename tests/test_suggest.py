@@ -440,3 +440,47 @@ def test_a_list_of_rivers_counts_and_glued_function_words(project):
     names = {p.candidate.name for p in suggest(project, doc, PLAN).proposals}
     assert {"花园河", "建材大市场", "水产品批发市场"} <= names   # (the last through its neighbour)
     assert not {"一江", "三河", "十湖", "十余湖", "云溪湖湖", "象湖湖", "即云溪湖"} & names
+
+
+# Plan grammar of lists and definitions (made-up names): a numbered structure phrase defined item by
+# item, a list before 等 sharing its class, grid projects named with their voltage, units listed
+# before a described class, listed projects on named things, and a verb inside an institution's name.
+PLAN_LISTS_TEXT = """第十一章 布局
+两核即云杉产业核和白鹭综合服务核；三区即北部科创发展区、南部文旅预留区和西部康养拓展区。四图指产业链图、技术路线图。
+实施永丰县石门坳、泰和县杉溪、遂川下坪等一批大中型水库工程，开展桃坑等中型灌区续建配套。打造竹林里、梅家巷等历史文化街区。
+开工峡江东、永丰南500千伏输变电工程，建成吉水北220千伏变电站及一批110千伏变电站。
+建设泰和县、吉水县非基地型通用机场。
+推进白鹭湖水环境综合治理、永丰县云溪河生态修复及综合整治、桃江（上游段、下游段）和梅溪河道生态治理等项目。
+筹建永丰检验中心，深化新时代文明实践中心建设。
+"""
+
+
+def test_list_and_definition_grammar_of_plans(project):
+    doc = project.corpus_dir / "lists.txt"
+    doc.write_text(PLAN_LISTS_TEXT, encoding="utf-8")
+    props = {p.candidate.name: p for p in suggest(project, doc, PLAN).proposals}
+    names = set(props)
+    # The items of a definition name the places the phrase counts (核, 区), not the things (图).
+    assert {"云杉产业核", "白鹭综合服务核", "南部文旅预留区", "西部康养拓展区"} <= names
+    assert props["云杉产业核"].candidate.kind == "zone"
+    assert not {"产业链图", "技术路线图"} & names
+    # 等 (一批, 大中型) before a shared head: each item gets the head and the class words, not the size.
+    assert {"永丰县石门坳水库", "泰和县杉溪水库", "遂川下坪水库", "桃坑灌区", "竹林里历史文化街区",
+            "梅家巷历史文化街区"} <= names
+    occ = props["永丰县石门坳水库"].candidate.occurrences[0]
+    assert (occ.line.number, occ.line.quote(occ.start, occ.end)) == (3, "永丰县石门坳、泰和县杉溪、遂川下坪等一批大中型水库")
+    assert not {"大中型水库", "桃坑中型灌区"} & names
+    # A grid project holds its voltage, shared by the list; a voltage alone names nothing.
+    assert {"峡江东500千伏输变电工程", "永丰南500千伏输变电工程", "吉水北220千伏变电站"} <= names
+    assert props["峡江东500千伏输变电工程"].candidate.kind == "energy"
+    assert not {"千伏变电站", "110千伏变电站"} & names
+    # Units before a described class: unit + head; 基地型 is an adjective, no 基地 of its own.
+    assert {"泰和县通用机场", "吉水县通用机场"} <= names
+    assert not {"泰和县基地", "吉水县基地", "吉水县非基地型通用机场"} & names
+    # Listed projects on named things, with 和/及 and parenthesised sections inside.
+    assert {"白鹭湖水环境综合治理", "永丰县云溪河生态修复及综合整治", "桃江(上游段、下游段)和梅溪河道生态治理"} <= names
+    occ = props["桃江(上游段、下游段)和梅溪河道生态治理"].candidate.occurrences[0]
+    assert occ.line.quote(occ.start, occ.end) == "桃江（上游段、下游段）和梅溪河道生态治理"
+    # A verb inside a name after a place name; without one before it, no name.
+    assert "永丰检验中心" in names
+    assert not {"时代文明实践中心", "新时代文明实践中心", "文明实践中心"} & names

@@ -243,7 +243,10 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
             continue
         pieces, k = _name_before(toks, hstart, head, seg)
         if hstart in starts:
-            found += _shared_head(toks, k, pieces, head, seg, gaz, tok.end)
+            shared = _shared_head(toks, k, pieces, head, seg, gaz, tok.end)
+            found += shared
+            if pieces and any(f[0] == pieces[0].start for f in shared):
+                continue   # the list's last item is named with the shared head (甲县、乙县非基地型通用机场)
         if not pieces or (all(QUANTITY.fullmatch(p.word) for p in pieces) and head not in NUMBERED_HEADS):
             continue
         cut = max(_last_inner_cut(p) for p in pieces)
