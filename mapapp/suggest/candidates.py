@@ -27,7 +27,11 @@ BREAKING_WORD_TAGS = ("v", "a")   # verbs and adjectives of 2+ characters from j
 BREAKING_TAGS = {"e", "i", "ad", "vd"}   # (set phrases, l, are often nouns: 生态环境研究院)
 IDIOM_TAGS = ("l", "i")   # set phrases and idioms: a head word inside one does not end a name
 # Tags of proper names and unknown words: a strict head needs one of them before it.
-PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m")
+PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m", "own")
+# A bare level (市, 区 …) opening a name after a verb or punctuation: the plan's own unit (tagged "own").
+OWN_UNITS = ("市", "省", "区", "县")
+OWN_UNIT_TAG = "own"
+SITE_KINDS = ("building", "tourism", "hub", "park")   # institutions and sites a city or district runs
 # Tags of place and organisation names and unknown words (not person names: jieba tags many common
 # words nr).
 PLACE_TAGS = ("ns", "nz", "nt", "j", "x")
@@ -262,10 +266,10 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
                 found.append((pieces[0].start, tok.end, head, True, system + prefix + head))
             continue
         proper = any(p.flag in PROPER_TAGS or p.word in seg.user_words for p in pieces)
-        if not any(not _is_generic_word(p.word) for p in pieces):
+        if not any(not _is_generic_word(p.word) or p.flag == OWN_UNIT_TAG for p in pieces):
             continue
         one_proper_word = len(pieces) == 1 and pieces[0].end < toks[_token_at(toks, pieces[0].start)].end and proper
-        if len(prefix) < 2 and not one_proper_word:
+        if len(prefix) < 2 and not one_proper_word and pieces[0].flag != OWN_UNIT_TAG:
             continue
         if head in STRICT_HEADS and not _strict_ok(prefix, head, proper, gaz):
             doubtful.append((pieces[0].start, tok.end, head, False, text[pieces[0].start:tok.end]))
@@ -350,6 +354,13 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             chars += len(toks[k - 1].word) + 2
             k -= 3
             continue
+        if t.word in OWN_UNITS and HEAD_KIND.get(head) in SITE_KINDS and (pieces or head not in STRICT_HEADS) and (
+                not pieces or pieces[-1].word[0] not in "省市区县乡镇村") and (
+                k == 0 or _breaks(toks[k - 1], seg) or toks[k - 1].flag in ("v", "vn")):
+            # 市第三人民医院, 区文化馆: the plan's own city or district opens the name
+            pieces.append(Token(t.word, OWN_UNIT_TAG, t.start))
+            k -= 1
+            break
         volts = _voltage_at(toks, k)
         if volts and HEAD_KIND.get(head) == "energy":   # 吉安南500千伏|输变电工程, 南昌±800千伏|换流站
             pieces += reversed(toks[volts:k + 1])
@@ -381,7 +392,7 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
         pieces[0] = Token(pieces[0].word[1:], pieces[0].flag, pieces[0].start + 1)
         if not pieces[0].word:
             pieces.pop(0)
-    while pieces and pieces[0].word not in seg.user_words and (
+    while pieces and pieces[0].word not in seg.user_words and pieces[0].flag != OWN_UNIT_TAG and (
             _is_generic_word(pieces[0].word) or _is_count(pieces[0], pieces[1:]) or _is_action(pieces, seg)
             or pieces[0].word in LINKS or pieces[0].word == "段" or pieces[0].word in VOLTAGE_UNITS):
         pieces.pop(0)
