@@ -61,6 +61,10 @@ PROJECT_AFTER = re.compile(f"{_PROJECT}+(?:工程|项目)|{_PROJECT}*(?:整治|�
 # A listed project on named things ending in its work (甲湖水环境综合治理、乙河生态修复及综合整治等项目).
 LISTED_PROJECT = re.compile(f"(?:{_PROJECT}[及与和]?)*(?:整治|治理|修复|保护)(?:工程|项目)?(?=[、等,，。;；]|$)")
 PROJECT_CHARS = 28
+# An extension of a road or line after its name: 南延, 东西延伸, 延伸, 南延至甲镇, 延至甲县.
+EXTENSION = re.compile(r"(?:[东西南北]{1,2}延伸?|延伸)(?:至[\u4e00-\u9fff]{1,5}?(?=[、,，。;；(（和及与]|$))?"
+                       r"|延至[\u4e00-\u9fff]{1,5}?(?=[、,，。;；(（和及与]|$)")
+EXTENDED_KINDS = ("road", "metro_line", "rail_line")
 ROAD_NUMBER_RE = re.compile(ROAD_NUMBER + r"(国道|省道|高速公路|高速|线)?")
 
 
@@ -283,6 +287,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if m and (m.end() == len(text) or not NAME_CHAR.match(text[m.end()]) or m.end() in starts):
             # 乌沙河望城段综合整治工程: the project on the named thing is an entity of its own
             found.append((pieces[0].start, m.end(), head, proper, text[pieces[0].start:m.end()]))
+    found += _extensions(text, found)
     found += _alongside(text, doubtful, found)
     found += _listed_names(text, toks, found, seg, gaz)
     found += _defined_items(text, toks, seg, gaz)
@@ -290,6 +295,19 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
     return _outermost(found)
+
+
+def _extensions(text: str, found: list) -> list:
+    """Return, for each road or line candidate followed by its extension (甲大道南延至乙镇, 地铁3号线
+    东延, 甲快速路延至乙县), the extension as a candidate of its own: a plan builds it as a project."""
+    out = []
+    for s, e, head, proper, name in found:
+        if HEAD_KIND.get(head) not in EXTENDED_KINDS:
+            continue
+        m = EXTENSION.match(text, e)
+        if m:
+            out.append((s, m.end(), head, proper, name + m.group(0)))
+    return out
 
 
 METRO_SYSTEMS = ("轨道交通", "有轨电车", "地铁", "轻轨")
