@@ -452,6 +452,8 @@ PLAN_LISTS_TEXT = """第十一章 布局
 建设泰和县、吉水县非基地型通用机场。
 推进白鹭湖水环境综合治理、永丰县云溪河生态修复及综合整治、桃江（上游段、下游段）和梅溪河道生态治理等项目。
 建设泰和养生谷，深化新时代文明实践中心建设。
+新建市第五人民医院，推进区文化馆建设，强化县乡村综治中心建设。
+实施云杉大道南延至桃溪、轻轨7号线东延工程。
 """
 
 
@@ -484,3 +486,8 @@ def test_list_and_definition_grammar_of_plans(project):
     # A verb inside a name after a place name; without one before it, no name.
     assert "泰和养生谷" in names
     assert not {"时代文明实践中心", "新时代文明实践中心", "文明实践中心"} & names
+    # A bare 市/区 opening an institution's name is the plan's own unit; 县乡村 counts levels.
+    assert {"市第五人民医院", "区文化馆"} <= names
+    assert not {"县乡村综治中心", "乡村综治中心"} & names
+    # A road's or a line's extension is a project of its own.
+    assert {"云杉大道南延至桃溪", "轻轨7号线东延"} <= names

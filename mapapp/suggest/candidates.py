@@ -253,7 +253,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if hstart in starts:
             shared = _shared_head(toks, k, pieces, head, seg, gaz, tok.end)
             found += shared
-            if pieces and any(f[0] == pieces[0].start for f in shared):
+            if pieces and head not in NUMBERED_HEADS and any(f[0] == pieces[0].start for f in shared):
                 continue   # the list's last item is named with the shared head (甲县、乙县非基地型通用机场)
         if not pieces or (all(QUANTITY.fullmatch(p.word) for p in pieces) and head not in NUMBERED_HEADS):
             continue
@@ -523,6 +523,8 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
         item = _list_item(toks, i - 1, seg, gaz)
         if item is None:
             break
+        if item[1].isdigit() != items[0][1].isdigit():
+            break   # 甲镇、地铁7号线: a name and a number are not items of one list
         if pieces and full is not None and _full_unit_name(item[1], gaz) not in (full, None):
             return []   # 吉州区、青原区、井冈山经开区: a full unit name and a short one are not parallel
         items.append(item)
