@@ -186,12 +186,15 @@ def _breaks(tok: Token, seg: Segmenter) -> bool:
     return tok.flag[:1] in BREAKING_FAMILIES or tok.flag in BREAKING_TAGS or (tok.flag == "m" and len(tok.word) > 4)
 
 
-def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: Segmenter) -> str | None:
+def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: Segmenter,
+             gaz: Gazetteer) -> str | None:
     """Return the longest head word ending at the end of token j that starts at a word boundary,
     or inside a word the segmenter guessed or tagged as a proper name (湖科|创园), or is at least
     three characters long (材料科|创园), or ends a dictionary compound (数据|中心 in 数据中心) that is
-    not a set phrase (互联互通 names no interchange), else None."""
+    not a set phrase (互联互通 names no interchange), or ends a common noun right after the name
+    of an administrative unit (南昌市|档案馆, 南昌|急救中心), else None."""
     end = toks[j].end
+    after_unit = j > 0 and toks[j - 1].word in gaz.admin and len(toks[j].word) > 1 and toks[j].flag in ("n", "l")
     for n in HEAD_LENGTHS:
         s = end - n
         if s < 0 or text[s:end] not in HEAD_KIND:
@@ -199,6 +202,8 @@ def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: 
         if s in starts or n >= 3 or _splittable(toks[_token_at(toks, s)], seg):
             return text[s:end]
         if n >= 2 and len(toks[j].word) > n and toks[j].flag not in IDIOM_TAGS:
+            return text[s:end]
+        if after_unit and len(toks[j].word) > n and HEAD_KIND[text[s:end]] in SITE_KINDS:
             return text[s:end]
     return None
 
@@ -237,7 +242,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         return []
     toks = seg.tokens(text)
     starts = {t.start: i for i, t in enumerate(toks)}
-    heads = [_head_at(text, toks, j, starts, seg) for j in range(len(toks))]
+    heads = [_head_at(text, toks, j, starts, seg, gaz) for j in range(len(toks))]
     found, doubtful = [], []
     for j, tok in enumerate(toks):
         head = heads[j]
@@ -752,7 +757,7 @@ def _defined_item(words: list[Token], noun: str, seg: Segmenter, gaz: Gazetteer)
     if not words or len(name) > DEFINED_CHARS or len(name) < 2 or name in gaz.admin:
         return None
     if any(w.word in ("的", "为") or QUANTITY.fullmatch(w.word) or not all(NAME_CHAR.match(c) for c in w.word)
-           for w in words) or _is_action(words, seg) or words[0].word in STOP_WORDS:
+           for w in words) or _is_action(words, seg) or (words[0].word in STOP_WORDS and words[0].flag != "ns"):
         return None
     head = next((h for h in HEAD_WORDS if name.endswith(h) and len(name) > len(h)), None)
     if head is None:
