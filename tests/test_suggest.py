@@ -454,7 +454,7 @@ PLAN_LISTS_TEXT = """第十一章 布局
 建设泰和养生谷，深化新时代文明实践中心建设。
 新建市第五人民医院，推进区文化馆建设，强化县乡村综治中心建设。
 实施云杉大道南延至桃溪、轻轨7号线东延工程。
-建成泰和县档案馆。两园指新建云杉工业园和泰和白鹭产业园。
+建成泰和县殡仪馆，新建峡江县游泳馆。两园指新建云杉工业园和泰和白鹭产业园。
 """
 
 
@@ -492,5 +492,5 @@ def test_list_and_definition_grammar_of_plans(project):
     assert not {"县乡村综治中心", "乡村综治中心"} & names
     # A road's or a line's extension is a project of its own.
     assert {"云杉大道南延至桃溪", "轻轨7号线东延"} <= names
-    # A unit's name before a common noun ending in a head (档案|馆); a district (新建) opening a definition's item.
-    assert {"泰和县档案馆", "新建云杉工业园"} <= names
+    # A unit's name before a common noun ending in a head (殡仪|馆); a district (新建) opening a definition's item.
+    assert {"泰和县殡仪馆", "峡江县游泳馆", "新建云杉工业园"} <= names
