@@ -455,6 +455,7 @@ PLAN_LISTS_TEXT = """第十一章 布局
 新建市第五人民医院，推进区文化馆建设，强化县乡村综治中心建设。
 实施云杉大道南延至桃溪、轻轨7号线东延工程。
 建成泰和县殡仪馆，新建峡江县游泳馆。两园指新建云杉工业园和泰和白鹭产业园。
+引进云杉印象汇、白鹭万家等大型商场。
 """
 
 
@@ -494,3 +495,5 @@ def test_list_and_definition_grammar_of_plans(project):
     assert {"云杉大道南延至桃溪", "轻轨7号线东延"} <= names
     # A unit's name before a common noun ending in a head (殡仪|馆); a district (新建) opening a definition's item.
     assert {"泰和县殡仪馆", "峡江县游泳馆", "新建云杉工业园"} <= names
+    # 等 before a head glued to a generic word (大型商场); a count-like word before 等 is no count (万家).
+    assert {"云杉印象汇商场", "白鹭万家商场"} <= names

@@ -255,7 +255,8 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if j + 1 < len(toks) and heads[j + 1] and toks[j + 1].end - len(heads[j + 1]) <= hstart:
             continue
         pieces, k = _name_before(toks, hstart, head, seg)
-        if hstart in starts:
+        if hstart in starts or (not pieces and hstart - toks[_token_at(toks, hstart)].start >= 2):
+            # (等大型商场: the head starts inside a word whose first part, generic, is no name)
             shared = _shared_head(toks, k, pieces, head, seg, gaz, tok.end)
             found += shared
             if pieces and head not in NUMBERED_HEADS and any(f[0] == pieces[0].start for f in shared):
@@ -514,6 +515,8 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
         i, rest = k, ""
         while i >= 0 and (toks[i].word in ("等", "等等") or QUANTITY.fullmatch(toks[i].word)) and i > k - 2:
             i -= 1
+            if toks[i + 1].word in ("等", "等等"):
+                break   # (华润万家等: a count stands after 等, not before it)
         if i == k:
             return []
         etc = any(toks[x].word in ("等", "等等") for x in range(i + 1, k + 1))
