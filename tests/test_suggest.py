@@ -456,6 +456,7 @@ PLAN_LISTS_TEXT = """第十一章 布局
 实施云杉大道南延至桃溪、轻轨7号线东延工程。
 建成泰和县殡仪馆，新建峡江县游泳馆。两园指新建云杉工业园和泰和白鹭产业园。
 引进云杉印象汇、白鹭万家等大型商场。
+改建桃溪客运站，支持解放军九〇七医院建设。
 """
 
 
@@ -497,3 +498,5 @@ def test_list_and_definition_grammar_of_plans(project):
     assert {"泰和县殡仪馆", "峡江县游泳馆", "新建云杉工业园"} <= names
     # 等 before a head glued to a generic word (大型商场); a count-like word before 等 is no count (万家).
     assert {"云杉印象汇商场", "白鹭万家商场"} <= names
+    # A coach station is a hub; 〇 is a numeral inside a name.
+    assert {"桃溪客运站", "解放军九〇七医院"} <= names
