@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from .document import NormLine
 from .gazetteer import Gazetteer, is_generic
-from .lexicon import (COMPASS, GENERIC_WORDS, HEAD_KIND, HEAD_WORDS, LINEAR_KINDS, PROJECT_WORDS, ROAD_NUMBER, STOP_WORDS,
-                      STRICT_HEADS)
+from .lexicon import (COMPASS, GENERIC_WORDS, HEAD_KIND, HEAD_WORDS, LINEAR_KINDS, PROJECT_WORDS, ROAD_NUMBER,
+                      STOP_WORDS, STRICT_HEADS)
 
 MAX_PREFIX_CHARS = 12
 MAX_ROUTE_CHARS = 18   # a route named by its ends, with its number: S105南昌市新建区流湖至石岗段
@@ -715,9 +715,11 @@ DEFINITION = re.compile(r"(?:“([一二两三四五六七八九十百0-9]+[\u4e
 DEFINITION_END = re.compile(r"[;；。,，:：]")
 DEFINED_CHARS = 14
 # The kind a structure phrase's counted noun suggests when an item ends in no head word.
-STRUCTURE_KIND = {"治理": "water", "核": "zone", "区": "zone", "心": "zone", "片": "zone", "块": "zone", "翼": "zone", "极": "zone",
+STRUCTURE_KIND = {"核": "zone", "区": "zone", "心": "zone", "片": "zone", "块": "zone", "翼": "zone", "极": "zone",
                   "圈": "zone", "峰": "building", "轴": "corridor", "廊": "corridor", "带": "corridor", "屏": "ecology",
                   "园": "park"}
+PROJECT_HEAD = "治理"   # the head recorded for a listed project (…水环境综合治理, …生态修复)
+HEADLESS_KIND = {**STRUCTURE_KIND, PROJECT_HEAD: "water"}   # kinds of candidates that end in no head word
 
 
 def _defined_items(text: str, toks: list[Token], seg: Segmenter, gaz: Gazetteer) -> list:
@@ -754,7 +756,7 @@ def _defined_items(text: str, toks: list[Token], seg: Segmenter, gaz: Gazetteer)
     return out
 
 
-def _defined_item(words: list[Token], noun: str, seg: Segmenter, gaz: Gazetteer):
+def _defined_item(words: list[Token], noun: str, seg: Segmenter, gaz: Gazetteer) -> tuple | None:
     """Return the candidate tuple of one item of a definition (see `_defined_items`), or None."""
     name = "".join(w.word for w in words)
     if not words or len(name) > DEFINED_CHARS or len(name) < 2 or name in gaz.admin:
@@ -764,13 +766,11 @@ def _defined_item(words: list[Token], noun: str, seg: Segmenter, gaz: Gazetteer)
         return None
     head = next((h for h in HEAD_WORDS if name.endswith(h) and len(name) > len(h)), None)
     if head is None:
-        if name.endswith(noun) and noun in STRUCTURE_KIND:
-            head = noun
-        elif len(name) <= 5 and not any(_breaks(w, seg) for w in words) and any(
-                not _is_generic_word(w.word) for w in words):
-            head = noun
-        else:
+        short_name = len(name) <= 5 and not any(_breaks(w, seg) for w in words) and any(
+            not _is_generic_word(w.word) for w in words)
+        if not short_name and not (name.endswith(noun) and noun in STRUCTURE_KIND):
             return None
+        head = noun
     if name in HEAD_KIND or all(w.flag == "f" for w in words):
         return None
     return (words[0].start, words[-1].end, head, True, name)
@@ -807,7 +807,7 @@ def _listed_projects(text: str, toks: list[Token], seg: Segmenter, gaz: Gazettee
         headed = any(w.word.endswith(h) for w in words for h in HEAD_KIND) or any(w.word in gaz.admin for w in words)
         if not placed or not headed or not (first in placed or first.flag in PROPER_TAGS):
             continue
-        out.append((first.start, m.end(), "治理", True, text[first.start:m.end()]))
+        out.append((first.start, m.end(), PROJECT_HEAD, True, text[first.start:m.end()]))
     return out
 
 
@@ -833,7 +833,7 @@ def extract_candidates(lines: list[NormLine], seg: Segmenter, gaz: Gazetteer, pr
         for start, end, head, proper, name in extract_line(line, seg, gaz):
             cand = by_name.get(name)
             if cand is None:
-                kind = HEAD_KIND.get(head) or STRUCTURE_KIND.get(head, "road")
+                kind = HEAD_KIND.get(head) or HEADLESS_KIND.get(head, "road")
                 cand = by_name[name] = Candidate(name, kind, head)
             cand.proper = cand.proper or proper
             cand.occurrences.append(Occurrence(line, start, end))
