@@ -511,3 +511,63 @@ def test_record_places_gives_the_counties_a_known_record_lies_in():
     assert {u.city for u in places.counties("city")} == {"萍乡市"} and len(places.counties("city")) == 5
     assert [u.label for u in places.counties("p")] == ["南昌市/新建区"]
     assert places.counties("w") == [] and places.counties("bad") == []
+
+
+# Plan grammar of lists and definitions (made-up names): a numbered structure phrase defined item by
+# item, a list before 等 sharing its class, grid projects named with their voltage, units listed
+# before a described class, listed projects on named things, and a verb inside an institution's name.
+PLAN_LISTS_TEXT = """第十一章 布局
+两核即云杉产业核和白鹭综合服务核；三区即北部科创发展区、南部文旅预留区和西部康养拓展区。四图指产业链图、技术路线图。
+实施永丰县石门坳、泰和县杉溪、遂川下坪等一批大中型水库工程，开展桃坑等中型灌区续建配套。打造竹林里、梅家巷等历史文化街区。
+开工峡江东、永丰南500千伏输变电工程，建成吉水北220千伏变电站及一批110千伏变电站。
+建设泰和县、吉水县非基地型通用机场。
+推进白鹭湖水环境综合治理、永丰县云溪河生态修复及综合整治、桃江（上游段、下游段）和梅溪河道生态治理等项目。
+建设泰和养生谷，深化新时代文明实践中心建设。
+新建市第五人民医院，推进区文化馆建设，强化县乡村综治中心建设。
+实施云杉大道南延至桃溪、轻轨7号线东延工程。
+建成泰和县殡仪馆，新建峡江县游泳馆。两园指新建云杉工业园和泰和白鹭产业园。
+引进云杉印象汇、白鹭万家等大型商场。
+改建桃溪客运站，支持解放军九〇七医院建设。
+"""
+
+
+def test_list_and_definition_grammar_of_plans(project):
+    doc = project.corpus_dir / "lists.txt"
+    doc.write_text(PLAN_LISTS_TEXT, encoding="utf-8")
+    props = {p.candidate.name: p for p in suggest(project, doc, PLAN).proposals}
+    names = set(props)
+    # The items of a definition name the places the phrase counts (核, 区), not the things (图).
+    assert {"云杉产业核", "白鹭综合服务核", "南部文旅预留区", "西部康养拓展区"} <= names
+    assert props["云杉产业核"].candidate.kind == "zone"
+    assert not {"产业链图", "技术路线图"} & names
+    # 等 (一批, 大中型) before a shared head: each item gets the head and the class words, not the size.
+    assert {"永丰县石门坳水库", "泰和县杉溪水库", "遂川下坪水库", "桃坑灌区", "竹林里历史文化街区",
+            "梅家巷历史文化街区"} <= names
+    occ = props["永丰县石门坳水库"].candidate.occurrences[0]
+    assert (occ.line.number, occ.line.quote(occ.start, occ.end)) == (3, "永丰县石门坳、泰和县杉溪、遂川下坪等一批大中型水库")
+    assert not {"大中型水库", "桃坑中型灌区"} & names
+    # A grid project holds its voltage, shared by the list; a voltage alone names nothing.
+    assert {"峡江东500千伏输变电工程", "永丰南500千伏输变电工程", "吉水北220千伏变电站"} <= names
+    assert props["峡江东500千伏输变电工程"].candidate.kind == "energy"
+    assert not {"千伏变电站", "110千伏变电站"} & names
+    # Units before a described class: unit + head; 基地型 is an adjective, no 基地 of its own.
+    assert {"泰和县通用机场", "吉水县通用机场"} <= names
+    assert not {"泰和县基地", "吉水县基地", "吉水县非基地型通用机场"} & names
+    # Listed projects on named things, with 和/及 and parenthesised sections inside.
+    assert {"白鹭湖水环境综合治理", "永丰县云溪河生态修复及综合整治", "桃江(上游段、下游段)和梅溪河道生态治理"} <= names
+    occ = props["桃江(上游段、下游段)和梅溪河道生态治理"].candidate.occurrences[0]
+    assert occ.line.quote(occ.start, occ.end) == "桃江（上游段、下游段）和梅溪河道生态治理"
+    # A verb inside a name after a place name; without one before it, no name.
+    assert "泰和养生谷" in names
+    assert not {"时代文明实践中心", "新时代文明实践中心", "文明实践中心"} & names
+    # A bare 市/区 opening an institution's name is the plan's own unit; 县乡村 counts levels.
+    assert {"市第五人民医院", "区文化馆"} <= names
+    assert not {"县乡村综治中心", "乡村综治中心"} & names
+    # A road's or a line's extension is a project of its own.
+    assert {"云杉大道南延至桃溪", "轻轨7号线东延"} <= names
+    # A unit's name before a common noun ending in a head (殡仪|馆); a district (新建) opening a definition's item.
+    assert {"泰和县殡仪馆", "峡江县游泳馆", "新建云杉工业园"} <= names
+    # 等 before a head glued to a generic word (大型商场); a count-like word before 等 is no count (万家).
+    assert {"云杉印象汇商场", "白鹭万家商场"} <= names
+    # A coach station is a hub; 〇 is a numeral inside a name.
+    assert {"桃溪客运站", "解放军九〇七医院"} <= names

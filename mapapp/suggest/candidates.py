@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from .document import NormLine
 from .gazetteer import Gazetteer, is_generic
-from .lexicon import (COMPASS, GENERIC_WORDS, HEAD_KIND, LINEAR_KINDS, PROJECT_WORDS, ROAD_NUMBER, STOP_WORDS,
-                      STRICT_HEADS)
+from .lexicon import (COMPASS, GENERIC_WORDS, HEAD_KIND, HEAD_WORDS, LINEAR_KINDS, PROJECT_WORDS, ROAD_NUMBER,
+                      STOP_WORDS, STRICT_HEADS)
 
 MAX_PREFIX_CHARS = 12
 MAX_ROUTE_CHARS = 18   # a route named by its ends, with its number: S105南昌市新建区流湖至石岗段
@@ -27,11 +27,18 @@ BREAKING_WORD_TAGS = ("v", "a")   # verbs and adjectives of 2+ characters from j
 BREAKING_TAGS = {"e", "i", "ad", "vd"}   # (set phrases, l, are often nouns: 生态环境研究院)
 IDIOM_TAGS = ("l", "i")   # set phrases and idioms: a head word inside one does not end a name
 # Tags of proper names and unknown words: a strict head needs one of them before it.
-PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m")
+PROPER_TAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg", "j", "eng", "x", "m", "own")
+# A bare level (市, 区 …) opening a name after a verb or punctuation: the plan's own unit (tagged "own").
+OWN_UNITS = ("市", "省", "区", "县")
+OWN_UNIT_TAG = "own"
+SITE_KINDS = ("building", "tourism", "hub", "park")   # institutions and sites a city or district runs
+# Tags of place and organisation names and unknown words (not person names: jieba tags many common
+# words nr).
+PLACE_TAGS = ("ns", "nz", "nt", "j", "x")
 NUMBER = re.compile(r"[0-9.%]+")
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 LISTED_TAGS = ("ns", "nz", "nr", "x")
-NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·\-]")
+NAME_CHAR = re.compile(r"[\u4e00-\u9fff〇A-Za-z0-9·\-]")   # (〇 is a numeral: 九〇八医院)
 FUNCTION_CHARS = set("和与及或等的在对向把将为从至")
 NUMERALS = set("一二两三四五六七八九十百千万几多余")
 TOWN_ENDINGS = ("镇", "乡", "街道")
@@ -51,6 +58,13 @@ SECTIONED_KINDS = LINEAR_KINDS | {"ecology"}   # things a plan takes a section o
 SECTION_AFTER = re.compile(r"(至[\u4e00-\u9fff]{1,5}?|[\u4e00-\u9fff]{1,4}?)?段")   # after a linear head
 _PROJECT = "(?:" + "|".join(sorted(PROJECT_WORDS, key=len, reverse=True)) + ")"
 PROJECT_AFTER = re.compile(f"{_PROJECT}+(?:工程|项目)|{_PROJECT}*(?:整治|治理|修复)")
+# A listed project on named things ending in its work (甲湖水环境综合治理、乙河生态修复及综合整治等项目).
+LISTED_PROJECT = re.compile(f"(?:{_PROJECT}[及与和]?)*(?:整治|治理|修复|保护)(?:工程|项目)?(?=[、等,，。;；]|$)")
+PROJECT_CHARS = 28
+# An extension of a road or line after its name: 南延, 东西延伸, 延伸, 南延至甲镇, 延至甲县.
+EXTENSION = re.compile(r"(?:[东西南北]{1,2}延伸?|延伸)(?:至[\u4e00-\u9fff]{1,5}?(?=[、,，。;；(（和及与]|$))?"
+                       r"|延至[\u4e00-\u9fff]{1,5}?(?=[、,，。;；(（和及与]|$)")
+EXTENDED_KINDS = ("road", "metro_line", "rail_line")
 ROAD_NUMBER_RE = re.compile(ROAD_NUMBER + r"(国道|省道|高速公路|高速|线)?")
 
 
@@ -172,12 +186,15 @@ def _breaks(tok: Token, seg: Segmenter) -> bool:
     return tok.flag[:1] in BREAKING_FAMILIES or tok.flag in BREAKING_TAGS or (tok.flag == "m" and len(tok.word) > 4)
 
 
-def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: Segmenter) -> str | None:
+def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: Segmenter,
+             gaz: Gazetteer) -> str | None:
     """Return the longest head word ending at the end of token j that starts at a word boundary,
     or inside a word the segmenter guessed or tagged as a proper name (湖科|创园), or is at least
     three characters long (材料科|创园), or ends a dictionary compound (数据|中心 in 数据中心) that is
-    not a set phrase (互联互通 names no interchange), else None."""
+    not a set phrase (互联互通 names no interchange), or ends a common noun right after the name
+    of an administrative unit (南昌市|档案馆, 南昌|急救中心), else None."""
     end = toks[j].end
+    after_unit = j > 0 and toks[j - 1].word in gaz.admin and len(toks[j].word) > 1 and toks[j].flag in ("n", "l")
     for n in HEAD_LENGTHS:
         s = end - n
         if s < 0 or text[s:end] not in HEAD_KIND:
@@ -185,6 +202,8 @@ def _head_at(text: str, toks: list[Token], j: int, starts: dict[int, int], seg: 
         if s in starts or n >= 3 or _splittable(toks[_token_at(toks, s)], seg):
             return text[s:end]
         if n >= 2 and len(toks[j].word) > n and toks[j].flag not in IDIOM_TAGS:
+            return text[s:end]
+        if after_unit and len(toks[j].word) > n and HEAD_KIND[text[s:end]] in SITE_KINDS:
             return text[s:end]
     return None
 
@@ -223,19 +242,25 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         return []
     toks = seg.tokens(text)
     starts = {t.start: i for i, t in enumerate(toks)}
-    heads = [_head_at(text, toks, j, starts, seg) for j in range(len(toks))]
+    heads = [_head_at(text, toks, j, starts, seg, gaz) for j in range(len(toks))]
     found, doubtful = [], []
     for j, tok in enumerate(toks):
         head = heads[j]
         if head is None:
             continue
         hstart = tok.end - len(head)
+        if text[tok.end:tok.end + 1] in ADJECTIVE_SUFFIXES:
+            continue   # 基地型, 枢纽型: a head made an adjective ends no name
         # A longer head continues in the next word (产业园 + 区): end there instead.
         if j + 1 < len(toks) and heads[j + 1] and toks[j + 1].end - len(heads[j + 1]) <= hstart:
             continue
         pieces, k = _name_before(toks, hstart, head, seg)
-        if hstart in starts:
-            found += _shared_head(toks, k, pieces, head, seg, gaz, tok.end)
+        if hstart in starts or (not pieces and hstart - toks[_token_at(toks, hstart)].start >= 2):
+            # (等大型商场: the head starts inside a word whose first part, generic, is no name)
+            shared = _shared_head(toks, k, pieces, head, seg, gaz, tok.end)
+            found += shared
+            if pieces and head not in NUMBERED_HEADS and any(f[0] == pieces[0].start for f in shared):
+                continue   # the list's last item is named with the shared head (甲县、乙县非基地型通用机场)
         if not pieces or (all(QUANTITY.fullmatch(p.word) for p in pieces) and head not in NUMBERED_HEADS):
             continue
         cut = max(_last_inner_cut(p) for p in pieces)
@@ -251,10 +276,10 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
                 found.append((pieces[0].start, tok.end, head, True, system + prefix + head))
             continue
         proper = any(p.flag in PROPER_TAGS or p.word in seg.user_words for p in pieces)
-        if not any(not _is_generic_word(p.word) for p in pieces):
+        if not any(not _is_generic_word(p.word) or p.flag == OWN_UNIT_TAG for p in pieces):
             continue
         one_proper_word = len(pieces) == 1 and pieces[0].end < toks[_token_at(toks, pieces[0].start)].end and proper
-        if len(prefix) < 2 and not one_proper_word:
+        if len(prefix) < 2 and not one_proper_word and pieces[0].flag != OWN_UNIT_TAG:
             continue
         if head in STRICT_HEADS and not _strict_ok(prefix, head, proper, gaz):
             doubtful.append((pieces[0].start, tok.end, head, False, text[pieces[0].start:tok.end]))
@@ -268,11 +293,27 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if m and (m.end() == len(text) or not NAME_CHAR.match(text[m.end()]) or m.end() in starts):
             # 乌沙河望城段综合整治工程: the project on the named thing is an entity of its own
             found.append((pieces[0].start, m.end(), head, proper, text[pieces[0].start:m.end()]))
+    found += _extensions(text, found)
     found += _alongside(text, doubtful, found)
     found += _listed_names(text, toks, found, seg, gaz)
+    found += _defined_items(text, toks, seg, gaz)
+    found += _listed_projects(text, toks, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
     return _outermost(found)
+
+
+def _extensions(text: str, found: list) -> list:
+    """Return, for each road or line candidate followed by its extension (甲大道南延至乙镇, 地铁3号线
+    东延, 甲快速路延至乙县), the extension as a candidate of its own: a plan builds it as a project."""
+    out = []
+    for s, e, head, proper, name in found:
+        if HEAD_KIND.get(head) not in EXTENDED_KINDS:
+            continue
+        m = EXTENSION.match(text, e)
+        if m:
+            out.append((s, m.end(), head, proper, name + m.group(0)))
+    return out
 
 
 METRO_SYSTEMS = ("轨道交通", "有轨电车", "地铁", "轻轨")
@@ -284,6 +325,20 @@ def _system_before(line: NormLine, start: int) -> str:
     before = line.text[s:start]
     found = [(before.rfind(w), w) for w in METRO_SYSTEMS if w in before]
     return max(found)[1] if found else ""
+
+
+def _place_word(tok: Token, seg: Segmenter) -> bool:
+    """Whether a word is a place or organisation name, a user word, or an unknown Chinese word of
+    two or more characters (玉笥; not 5G)."""
+    return tok.word in seg.user_words or (tok.flag in PLACE_TAGS and (
+        tok.flag != "x" or (len(tok.word) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in tok.word))))
+
+
+def _inner_verb(tok: Token, seg: Segmenter) -> bool:
+    """Whether a word that breaks a name is a two-character dictionary verb that can stand inside
+    one after a proper name (江西飞行学院, 甲市检验中心): not a plan verb (`STOP_WORDS`)."""
+    return (tok.flag in ("v", "vn") and len(tok.word) == 2 and tok.word not in STOP_WORDS
+            and not tok.word.endswith(VERB_ENDINGS) and seg.in_dictionary(tok.word))
 
 
 def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> tuple[list[Token], int]:
@@ -307,6 +362,7 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
     k -= 1
     chars = sum(len(p.word) for p in pieces)
     longest = MAX_ROUTE_CHARS if linear else MAX_PREFIX_CHARS
+    verb: tuple[int, int] | None = None
     while k >= 0 and chars + len(toks[k].word) <= longest:
         t = toks[k]
         # A linear thing is named by its ends (信丰至南雄高速公路, G316向塘至麻丘绕城段, 南昌-安义).
@@ -322,7 +378,26 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             chars += len(toks[k - 1].word) + 2
             k -= 3
             continue
+        if t.word in OWN_UNITS and HEAD_KIND.get(head) in SITE_KINDS and (pieces or head not in STRICT_HEADS) and (
+                not pieces or pieces[-1].word[0] not in "省市区县乡镇村") and (
+                k == 0 or _breaks(toks[k - 1], seg) or toks[k - 1].flag in ("v", "vn")):
+            # 市第三人民医院, 区文化馆: the plan's own city or district opens the name
+            pieces.append(Token(t.word, OWN_UNIT_TAG, t.start))
+            k -= 1
+            break
+        volts = _voltage_at(toks, k)
+        if volts and HEAD_KIND.get(head) == "energy":   # 吉安南500千伏|输变电工程, 南昌±800千伏|换流站
+            pieces += reversed(toks[volts:k + 1])
+            chars += sum(len(w.word) for w in toks[volts:k + 1])
+            k = volts - 1
+            continue
         if _breaks(t, seg):
+            if verb is None and _inner_verb(t, seg):
+                verb = (len(pieces), k)   # 江西|飞行|学院: kept only if a proper name comes before it
+                pieces.append(t)
+                chars += len(t.word)
+                k -= 1
+                continue
             break
         if t.flag.startswith("m") and QUANTITY.fullmatch(t.word) and (pieces or head not in NUMBERED_HEADS):
             break   # a number inside a name only right before its head (1号线, 105国道)
@@ -333,15 +408,17 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
         pieces.append(t)
         chars += len(t.word)
         k -= 1
+    if verb is not None and not any(_place_word(p, seg) for p in pieces[verb[0] + 1:]):
+        pieces, k = pieces[:verb[0]], verb[1]
     pieces.reverse()
     if pieces and k >= 0 and NUMBER.fullmatch(toks[k].word) and pieces[0].word[0] in MEASURE_CHARS:
         # the measure word of a count glued to the name (14 条省|道): 条 is no part of it
         pieces[0] = Token(pieces[0].word[1:], pieces[0].flag, pieces[0].start + 1)
         if not pieces[0].word:
             pieces.pop(0)
-    while pieces and pieces[0].word not in seg.user_words and (
+    while pieces and pieces[0].word not in seg.user_words and pieces[0].flag != OWN_UNIT_TAG and (
             _is_generic_word(pieces[0].word) or _is_count(pieces[0], pieces[1:]) or _is_action(pieces, seg)
-            or pieces[0].word in LINKS or pieces[0].word == "段"):
+            or pieces[0].word in LINKS or pieces[0].word == "段" or pieces[0].word in VOLTAGE_UNITS):
         pieces.pop(0)
     while pieces and CHAPTER.fullmatch(pieces[0].word):
         pieces.pop(0)   # 第五章 公路: a heading's number is no part of a name
@@ -350,6 +427,17 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
         if not pieces[0].word:
             pieces.pop(0)
     return pieces, k
+
+
+VOLTAGE_UNITS = ("千伏", "kV", "kv", "KV")
+
+
+def _voltage_at(toks: list[Token], k: int) -> int | None:
+    """Return the index of the first token of a voltage ending at token k (500千伏, ±800千伏,
+    500kV), else None: a grid project's name holds its voltage."""
+    if k < 1 or toks[k].word not in VOLTAGE_UNITS or not NUMBER.fullmatch(toks[k - 1].word):
+        return None
+    return k - 2 if k >= 2 and toks[k - 2].word == "±" else k - 1
 
 
 ROUTE_END = re.compile(r"(至|—|-)([\u4e00-\u9fff]{1,5}?)$")
@@ -419,14 +507,22 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
                 linked or last[1] in gaz.admin or last[1].isdigit()):
             return []
         rest = "".join(p.word for p in pieces)[len(last[1]):]
+        if rest.endswith(ADJECTIVE_SUFFIXES):
+            rest = ""   # 甲县、乙县非基地型通用机场: the class's description is no part of each name
         items, i = [last], k
         full = _full_unit_name(last[1], gaz)
     else:
         i, rest = k, ""
         while i >= 0 and (toks[i].word in ("等", "等等") or QUANTITY.fullmatch(toks[i].word)) and i > k - 2:
             i -= 1
+            if toks[i + 1].word in ("等", "等等"):
+                break   # (华润万家等: a count stands after 等, not before it)
         if i == k:
             return []
+        etc = any(toks[x].word in ("等", "等等") for x in range(i + 1, k + 1))
+        chunks = _etc_chunks(toks, i, k, head, seg, gaz, end, etc)
+        if chunks:
+            return chunks
         last = _list_item(toks, i, seg, gaz)
         if last is None:
             return []
@@ -435,6 +531,8 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
         item = _list_item(toks, i - 1, seg, gaz)
         if item is None:
             break
+        if item[1].isdigit() != items[0][1].isdigit():
+            break   # 甲镇、地铁7号线: a name and a number are not items of one list
         if pieces and full is not None and _full_unit_name(item[1], gaz) not in (full, None):
             return []   # 吉州区、青原区、井冈山经开区: a full unit name and a short one are not parallel
         items.append(item)
@@ -451,6 +549,37 @@ def _shared_head(toks: list[Token], k: int, pieces: list[Token], head: str, seg:
             continue
         out.append((toks[start_index].start, end, head, True, name))
     return out
+
+
+def _etc_chunks(toks: list[Token], i: int, k: int, head: str, seg: Segmenter, gaz: Gazetteer, end: int,
+                etc: bool) -> list[tuple[int, int, str, bool, str]]:
+    """Return one candidate per item of a list ending at token i before 等 (a count, class
+    modifiers from token k on) and a shared head: 甲县南溪、乙县铁岭、丙山下坪等一批大中型水库 gives 甲县南溪水库 …;
+    one item is enough before 等 (白鹭湖等国家湿地公园). Items are runs of name words (`_list_chunk`);
+    an item that ends in the head already is a name of its own, and ends the list."""
+    kind = HEAD_KIND.get(head)
+    items: list[tuple[int, str]] = []
+    while i >= 0:
+        chunk, j = _list_chunk(toks, i, seg, gaz)
+        own = chunk and next((h for h in HEAD_WORDS if chunk[1].endswith(h)), None)
+        if chunk is None or chunk[1] in gaz.admin or chunk[1].endswith(TOWN_ENDINGS) or (
+                own and (own == head or HEAD_KIND[own] != kind)):
+            if items:
+                return []   # 路网、水网、湖泊等: the items before are not names, so neither is this one
+            break
+        items.append(chunk)
+        if j < 0 or toks[j].word not in ITEM_SEPARATORS:
+            break
+        i = j - 1
+    if len(items) < (1 if etc else 2):
+        return []
+    # The class words before the head belong to each name (等历史文化街区), the size or rank does not
+    # (等一批大中型水库).
+    between = [t for t in toks[k + 1:] if t.end <= end - len(head)]
+    rest = "".join(t.word for t in between if not (_is_count(t, [t]) or t.word in STOP_WORDS or t.word.endswith(
+        ("型", "级")) or (len(t.word) >= 3 and t.word.endswith(ADJECTIVE_SUFFIXES))))
+    return [(toks[n].start, end, head, True, word + rest + head) for n, word in items
+            if not is_generic(word + rest + head)]
 
 
 def _full_unit_name(word: str, gaz: Gazetteer) -> bool | None:
@@ -471,6 +600,9 @@ def _listed_chunks(toks: list[Token], k: int, n0: int, pieces: list[Token], head
     j = len(pieces)
     while j > 1 and _is_generic_word(pieces[j - 1].word):
         j -= 1
+    volts = _voltage_at(pieces[:j], j - 1)
+    if volts:   # 吉安东、吉安南500千伏输变电工程: the voltage is shared too
+        j = volts
     last = "".join(p.word for p in pieces[:j])
     rest = "".join(p.word for p in pieces[j:])
     if len(last) > ITEM_CHARS or last.isdigit() or last.endswith(head) or not _item_like(pieces[:j], seg, gaz):
@@ -576,6 +708,109 @@ def _listed_names(text: str, toks: list[Token], found: list, seg: Segmenter, gaz
     return out
 
 
+# A numbered structure phrase and its definition: “两核”即…, 四区指…, 十湖即… (the items after 即/指 name
+# the cores, zones or lakes the phrase counts).
+DEFINITION = re.compile(r"(?:“([一二两三四五六七八九十百0-9]+[\u4e00-\u9fff]{1,3})”|(?<![\u4e00-\u9fff])"
+                        r"([一二两三四五六七八九十百]+[\u4e00-\u9fff]{1,2}))[:：]?(?:即|是指|指)")
+DEFINITION_END = re.compile(r"[;；。,，:：]")
+DEFINED_CHARS = 14
+# The kind a structure phrase's counted noun suggests when an item ends in no head word.
+STRUCTURE_KIND = {"核": "zone", "区": "zone", "心": "zone", "片": "zone", "块": "zone", "翼": "zone", "极": "zone",
+                  "圈": "zone", "峰": "building", "轴": "corridor", "廊": "corridor", "带": "corridor", "屏": "ecology",
+                  "园": "park"}
+PROJECT_HEAD = "治理"   # the head recorded for a listed project (…水环境综合治理, …生态修复)
+HEADLESS_KIND = {**STRUCTURE_KIND, PROJECT_HEAD: "water"}   # kinds of candidates that end in no head word
+
+
+def _defined_items(text: str, toks: list[Token], seg: Segmenter, gaz: Gazetteer) -> list:
+    """Return the items a numbered structure phrase is defined as (“两核”即高铁产业核和新城综合服务核；
+    四园指…、…): each item between 、/和/及/与 up to the end of the clause, when it is a name
+    (at most DEFINED_CHARS characters, no verb or particle opening it, no 的, no count) that ends
+    in a head word or in the phrase's counted noun (核 of 两核), or is a short run of name words."""
+    out = []
+    for m in DEFINITION.finditer(text):
+        noun = (m.group(1) or m.group(2))[-1]
+        if noun not in STRUCTURE_KIND and noun not in HEAD_KIND:
+            continue   # 四图, 七改, 三网: the phrase counts things that are not places
+        stop = DEFINITION_END.search(text, m.end())
+        body_end = stop.start() if stop else len(text)
+        k = _token_at(toks, m.end())
+        item: list[Token] = []
+        while True:
+            t = toks[k] if k < len(toks) and toks[k].start < body_end else None
+            if t is not None and (t.start < m.end() or t.end > body_end):   # a word glued across the bounds
+                t = Token(text[max(t.start, m.end()):min(t.end, body_end)], t.flag, max(t.start, m.end()))
+            if t is not None and "等" in t.word[1:]:   # 白水湖|等十余|湖: the list ends at 等
+                item.append(Token(t.word[:t.word.index("等")], t.flag, t.start))
+                t = Token("等", "u", t.start + t.word.index("等"))
+            if t is None or t.word in ITEM_SEPARATORS or t.word == "等":
+                found = _defined_item(item, noun, seg, gaz)
+                if found:
+                    out.append(found)
+                item = []
+                if t is None or t.word == "等":
+                    break
+            else:
+                item.append(t)
+            k += 1
+    return out
+
+
+def _defined_item(words: list[Token], noun: str, seg: Segmenter, gaz: Gazetteer) -> tuple | None:
+    """Return the candidate tuple of one item of a definition (see `_defined_items`), or None."""
+    name = "".join(w.word for w in words)
+    if not words or len(name) > DEFINED_CHARS or len(name) < 2 or name in gaz.admin:
+        return None
+    if any(w.word in ("的", "为") or QUANTITY.fullmatch(w.word) or not all(NAME_CHAR.match(c) for c in w.word)
+           for w in words) or _is_action(words, seg) or (words[0].word in STOP_WORDS and words[0].flag != "ns"):
+        return None
+    head = next((h for h in HEAD_WORDS if name.endswith(h) and len(name) > len(h)), None)
+    if head is None:
+        short_name = len(name) <= 5 and not any(_breaks(w, seg) for w in words) and any(
+            not _is_generic_word(w.word) for w in words)
+        if not short_name and not (name.endswith(noun) and noun in STRUCTURE_KIND):
+            return None
+        head = noun
+    if name in HEAD_KIND or all(w.flag == "f" for w in words):
+        return None
+    return (words[0].start, words[-1].end, head, True, name)
+
+
+def _listed_projects(text: str, toks: list[Token], seg: Segmenter, gaz: Gazetteer) -> list:
+    """Return the projects on named things listed with 、 (甲湖水环境综合治理、乙县丙河生态修复及综合
+    整治等项目): an item of at most PROJECT_CHARS characters from a list separator, a clause's
+    start or a plan verb to its work words (`LISTED_PROJECT`), whose object holds a place (an
+    administrative unit, a proper name or a known name) and a head word or a unit, with no 的 and
+    no verb opening it; 和/及 and parenthesised sections (甲江(乙段、丙段)) stay inside."""
+    out = []
+    for m in LISTED_PROJECT.finditer(text):
+        after = text[m.end():m.end() + 1]
+        k = _token_at(toks, m.start())
+        depth, i, words = 0, k - 1, []
+        if toks[k].start < m.start():   # 君山|湖水|环境: the work words start inside a word
+            words.append(Token(toks[k].word[:m.start() - toks[k].start], toks[k].flag, toks[k].start))
+        while i >= 0:
+            t = toks[i]
+            depth += (t.word == ")") - (t.word == "(")
+            if depth == 0 and (t.word == "、" or not all(NAME_CHAR.match(c) or c in "()" for c in t.word)
+                               or (t.word in STOP_WORDS and t.word not in ("和", "及", "与"))
+                               or (t.flag in BREAKING_WORD_TAGS and len(t.word) > 1 and seg.in_dictionary(t.word)
+                                   and t.word not in seg.user_words)):
+                break
+            words.insert(0, t)
+            i -= 1
+        listed = (i >= 0 and toks[i].word == "、") or after in ("、", "等")
+        if not words or not listed or depth != 0 or m.end() - words[0].start > PROJECT_CHARS:
+            continue
+        first = words[0]
+        placed = [w for w in words if w.word in gaz.admin or w.word in seg.user_words or w.flag in ("ns", "nz")]
+        headed = any(w.word.endswith(h) for w in words for h in HEAD_KIND) or any(w.word in gaz.admin for w in words)
+        if not placed or not headed or not (first in placed or first.flag in PROPER_TAGS):
+            continue
+        out.append((first.start, m.end(), PROJECT_HEAD, True, text[first.start:m.end()]))
+    return out
+
+
 def _strict_ok(prefix: str, head: str, proper: bool, gaz: Gazetteer) -> bool:
     """A common head (站, 路, 江 …) counts only after a proper name; 站 only after a known
     station or a compass word (南昌西站)."""
@@ -598,7 +833,8 @@ def extract_candidates(lines: list[NormLine], seg: Segmenter, gaz: Gazetteer, pr
         for start, end, head, proper, name in extract_line(line, seg, gaz):
             cand = by_name.get(name)
             if cand is None:
-                cand = by_name[name] = Candidate(name, HEAD_KIND.get(head, "road"), head)
+                kind = HEAD_KIND.get(head) or HEADLESS_KIND.get(head, "road")
+                cand = by_name[name] = Candidate(name, kind, head)
             cand.proper = cand.proper or proper
             cand.occurrences.append(Occurrence(line, start, end))
         done += len(line.text)

@@ -25,8 +25,9 @@ HEAD_ENDINGS = tuple(HEAD_KIND)
 FUNCTION_WORD_CHARS = set("在和与及的等对把将为从是了于被让")   # a township's short form does not start with one
 PAREN = re.compile(r"[（(][^）)]*[）)]")
 # A name left after taking a unit's name off its front must not begin with these: the unit's name
-# was then the start of a longer word (鄱阳|湖区) or one end of a route (南昌|至武汉).
-WORD_INNER_STARTS = set("湖江河山区县市至-—与和及")
+# was then the start of a longer word (鄱阳|湖区), one end of a route (南昌|至武汉) or a place named
+# by a compass point from it (吉安|南500千伏输变电工程, 南昌|西站).
+WORD_INNER_STARTS = set("湖江河山区县市至-—与和及东西南北")
 
 
 def is_generic(name: str) -> bool:
