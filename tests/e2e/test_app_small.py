@@ -185,8 +185,24 @@ def test_a_link_over_streamlits_limits_says_its_filters_were_not_applied(small_a
     notice = again.page.locator("#mapapp-link-dropped")
     notice.wait_for(timeout=15000)
     assert "3001 个参数" in notice.inner_text() and "未应用" in notice.inner_text()
+    assert notice.get_attribute("role") == "alert"
     assert again.drawn_count() == 3  # nothing was filtered, and the page says so
     again.screenshot("small-link-too-long")
+    # the notice goes once the page writes a new link: a filter chosen (the map stays) ...
+    box = again.page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
+    box.locator("input").click()
+    again.page.get_by_role("option").filter(has_text="铁路车站").first.click()
+    again.page.keyboard.press("Escape")
+    assert again.wait_feature_count(1) == 1
+    notice.wait_for(state="detached", timeout=10000)
+
+    # ... or another view (the map's frame, which showed it, goes away)
+    third = app_page(url)
+    third.open("&".join(f"kind={v}" for v in unknown))
+    third.page.locator("#mapapp-link-dropped").wait_for(timeout=15000)
+    third.page.get_by_text("统计", exact=True).click()
+    third.page.wait_for_url("**view=stats*", timeout=15000)
+    third.page.locator("#mapapp-link-dropped").wait_for(state="detached", timeout=10000)
 
 
 def test_canvas_mode_draws_hovers_and_clicks_like_svg(small_project, app_page, tmp_path):

@@ -151,7 +151,8 @@
 
   M.setWords = function (words) {
     // the words of the UI language: labels of kinds, sectors and precisions (tooltips), the datum
-    // label, the legend's title, the tile-failure message and the OpenStreetMap credit
+    // label, the legend's title, the tile-failure message, the OpenStreetMap credit and the notice
+    // of a dropped link (checkLink)
     Object.assign(M.o, words);
     if (words.datumText !== undefined) { M.datumBox.textContent = words.datumText; }
     if (words.legendTitle !== undefined) { M.legendTitle.textContent = words.legendTitle; }
@@ -161,6 +162,50 @@
       if (words.osmAttribution) { control.addAttribution(words.osmAttribution); }
       M.attribution = words.osmAttribution;
     }
+    M.checkLink();
+  };
+
+  // ---- a link Streamlit dropped -------------------------------------------------------------
+  // Streamlit ignores a whole query string over its limits (words.linkLimits: most parameters,
+  // most characters), and the page cannot tell that from a plain link; the browser still holds it.
+  // While the page's link is the one this frame opened with and it is over a limit, a notice
+  // (words.linkDropped, in the UI language, written with textContent) stands above the page. It
+  // goes when the page writes a new link (followUrl checks every 300 ms) or this frame closes (a
+  // view or basemap switch, which writes a new link too).
+  var NOTICE_ID = 'mapapp-link-dropped';  // (link_guard.NOTICE_ID)
+  var openedWith = parentSearch();
+
+  function parentSearch() {
+    try { return window.parent.location.search; } catch (e) { return null; }
+  }
+
+  function dropNotice() {
+    try {
+      var box = window.parent.document.getElementById(NOTICE_ID);
+      if (box) { box.remove(); }
+    } catch (e) { /* not the page's frame */ }
+  }
+
+  M.checkLink = function () {
+    if (openedWith === null) { return; }  // the link was rewritten, or the page is not readable
+    if (parentSearch() !== openedWith) { openedWith = null; dropNotice(); return; }
+    var limits = M.o.linkLimits;
+    if (!limits || !M.o.linkDropped) { return; }  // the words have not arrived yet
+    var q = openedWith.replace(/^\?/, ''), fields = q ? q.split('&').length : 0;
+    if (fields <= limits[0] && q.length <= limits[1]) { openedWith = null; return; }  // the page has it
+    var doc = window.parent.document, box = doc.getElementById(NOTICE_ID);
+    if (!box) {
+      box = doc.createElement('div');
+      box.id = NOTICE_ID;
+      box.setAttribute('role', 'alert');
+      box.style.cssText = 'margin:0.5rem 1rem;padding:0.75rem 1rem;border-radius:0.5rem;' +
+        'background:#fff3cd;color:#664d03;border:1px solid #ffecb5;font-family:sans-serif';
+      var main = doc.querySelector("[data-testid='stMain']") || doc.body;
+      main.insertBefore(box, main.firstChild);
+    }
+    if (!M.noticeShown) { M.noticeShown = true; window.addEventListener('pagehide', dropNotice); }
+    var text = M.o.linkDropped.replace('{fields}', String(fields)).replace('{chars}', String(q.length));
+    if (box.textContent !== text) { box.textContent = text; }
   };
 
   M.watchTiles = function (map) {
@@ -737,6 +782,7 @@
     // react to a change of the URL's id only, and not when the map picked that id itself: the URL
     // follows a click only after the page has rerun, by which time the user may have clicked
     // another feature, and an older id must not pull the map back
+    if (openedWith !== null) { M.checkLink(); }
     var id = M.urlId();
     if (id === M.urlSeen) { return; }
     if (!id) {
