@@ -228,6 +228,30 @@ def test_canvas_mode_draws_hovers_and_clicks_like_svg(small_project, app_page, t
         p.page.locator(".mapapp-panel[data-feature-id='test-station']").wait_for(timeout=20000)
         p.screenshot("small-canvas-mode")
 
+        # the hand-drawn square is a canvas area kept as flat numbers (mapapp.js Flat.Polygon): its
+        # outline, box, hover, click and highlight are those of the square it was drawn from
+        square = frame.evaluate("""() => { let l = null; window.map.eachLayer(x => {
+            if (x.feature && x.feature.properties.id === 'test-airport-town') l = x; });
+            const b = l.getBounds();
+            window.map.setView(b.getCenter(), 12, {animate: false});  // (the click zoomed to the station)
+            const c = window.map.latLngToContainerPoint(b.getCenter());
+            return {flat: l._v0 !== undefined, geometry: l.toGeoJSON().geometry, xy: [c.x, c.y],
+                    box: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]}; }""")
+        assert square["flat"]
+        assert square["geometry"]["type"] == "Polygon"
+        ring = square["geometry"]["coordinates"][0]
+        assert len(ring) == 5 and ring[0] == ring[-1]
+        assert sorted({round(x, 5) for x, _ in ring}) == [115.88, 115.92]
+        assert sorted({round(y, 5) for _, y in ring}) == [28.68, 28.72]
+        assert [round(v, 5) for v in square["box"]] == [115.88, 28.68, 115.92, 28.72]
+        x, y = box["x"] + square["xy"][0], box["y"] + square["xy"][1]
+        p.page.mouse.move(x, y)
+        tip = p.map.locator(".leaflet-tooltip").filter(has_text="测试空港新城")
+        tip.wait_for(timeout=5000)
+        p.page.mouse.click(x, y)
+        p.page.locator(".mapapp-panel[data-feature-id='test-airport-town']").wait_for(timeout=20000)
+        assert p.map.locator("path.mapapp-highlight").count() == 1
+
 
 def test_online_basemaps_ask_their_own_tiles_in_wgs84(small_project, app_page, tmp_path):
     """OpenStreetMap and 天地图 (with a key from MAPAPP_TIANDITU_KEY) draw the overlays unshifted."""

@@ -330,7 +330,11 @@
   var REDRAW_COPIES = 2;
   var HidingCanvas = L.Canvas.extend({
     _updatePoly: function (layer, closed) {
-      if (!layer._mapappHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
+      if (layer._mapappHidden) { return; }
+      if (!layer._flatDraw) { L.Canvas.prototype._updatePoly.call(this, layer, closed); return; }
+      if (!this._drawing) { return; }
+      drawFlat(this._ctx, layer, closed);
+      this._fillStroke(this._ctx, layer);
     },
 
     redrawAll: function () {
@@ -407,8 +411,217 @@
     return out;
   }
 
-  function makeFeature(row, scale, renderer) {
-    // one row of the data ([id, name, kind, sector, precision, flags, radius, geometry]) -> layer
+  // ---- lines and areas on the canvas, kept as flat numbers ----------------------------------
+  // Leaflet's polygons and lines hold an L.LatLng per vertex and, once projected, an L.Point per
+  // vertex plus clipped and simplified copies: at 10,000 polygons of 50 vertices about a million
+  // small objects, whose allocation and garbage collection were most of the first page's map
+  // work. The canvas' lines and areas (Flat.Polygon, Flat.Polyline) keep their vertices instead
+  // in one Float64Array shared by all of them (flat.xy: lng, lat in degrees; a feature owns the
+  // vertices from its _v0 to the last of its ring ends _ends), project them into a second one
+  // (flat.px: layer pixels, rounded as Leaflet rounds them) and draw from there. A feature that
+  // crosses the canvas' edge is clipped and simplified by Leaflet's own code, from L.Points made
+  // of those projected pixels. L.LatLng objects are made only when something asks for them
+  // (getLatLngs, toGeoJSON, getCenter: the highlight, a feature's name).
+  var flat = {xy: new Float64Array(0), px: new Float64Array(0)};
+
+  function flatProject(layer) {
+    // project the layer's vertices into flat.px (relative to the map's pixel origin, rounded);
+    // returns [min x, min y, max x, max y]
+    var map = layer._map, crs = map.options.crs, xy = flat.xy, px = flat.px, origin = map.getPixelOrigin();
+    var v0 = layer._v0, v1 = layer._ends[layer._ends.length - 1];
+    var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity, x, y, v;
+    if (crs.projection === L.Projection.SphericalMercator && crs.transformation) {
+      // L.Map.latLngToLayerPoint, step by step (SphericalMercator.project, Transformation.transform)
+      var T = crs.transformation, s = crs.scale(map.getZoom()), R = crs.projection.R;
+      var maxLat = crs.projection.MAX_LATITUDE, d = Math.PI / 180;
+      for (v = v0; v < v1; v += 1) {
+        var lat = Math.max(Math.min(maxLat, xy[2 * v + 1]), -maxLat), sin = Math.sin(lat * d);
+        x = Math.round(s * (T._a * (R * xy[2 * v] * d) + T._b)) - origin.x;
+        y = Math.round(s * (T._c * (R * Math.log((1 + sin) / (1 - sin)) / 2) + T._d)) - origin.y;
+        px[2 * v] = x;
+        px[2 * v + 1] = y;
+        if (x < minX) { minX = x; } if (x > maxX) { maxX = x; }
+        if (y < minY) { minY = y; } if (y > maxY) { maxY = y; }
+      }
+    } else {
+      for (v = v0; v < v1; v += 1) {
+        var p = map.latLngToLayerPoint(L.latLng(xy[2 * v + 1], xy[2 * v]));
+        px[2 * v] = x = p.x;
+        px[2 * v + 1] = y = p.y;
+        if (x < minX) { minX = x; } if (x > maxX) { maxX = x; }
+        if (y < minY) { minY = y; } if (y > maxY) { maxY = y; }
+      }
+    }
+    return [minX, minY, maxX, maxY];
+  }
+
+  function flatRings(layer, closed) {
+    // the layer's projected rings as arrays of L.Point (what Leaflet's _rings hold), for
+    // Leaflet's clipping; a closed ring without its repeated last vertex
+    var px = flat.px, ends = layer._ends, out = [], v = layer._v0;
+    for (var r = 0; r < ends.length; r += 1) {
+      var ring = [], end = ends[r];
+      if (closed && end - v > 1 && px[2 * v] === px[2 * end - 2] && px[2 * v + 1] === px[2 * end - 1]) { end -= 1; }
+      for (var w = v; w < end; w += 1) { ring.push(L.point(px[2 * w], px[2 * w + 1])); }
+      out.push(ring);
+      v = ends[r];
+    }
+    return out;
+  }
+
+  function flatLatLngs(layer, closed) {
+    // the layer's vertices as Leaflet would hold them (_latlngs): a line's list, a multi-line's
+    // lists, a polygon's rings (without the repeated last vertex) or a multi-polygon's polygons
+    var xy = flat.xy, ends = layer._ends, rings = [], v = layer._v0;
+    for (var r = 0; r < ends.length; r += 1) {
+      var ring = [], end = ends[r];
+      for (var w = v; w < end; w += 1) { ring.push(L.latLng(xy[2 * w + 1], xy[2 * w])); }
+      if (closed && ring.length > 1 && ring[0].equals(ring[ring.length - 1])) { ring.pop(); }
+      rings.push(ring);
+      v = end;
+    }
+    if (!layer._flatParts) { return closed || rings.length > 1 ? rings : rings[0]; }
+    var polys = [], k = 0;
+    layer._flatParts.forEach(function (n) { polys.push(rings.slice(k, k + n)); k += n; });
+    return polys;
+  }
+
+  function flatClass(Base, closed) {
+    var C = Base.extend({
+      initialize: function (geometry, options) {
+        // geometry: {v0, ends, parts (rings per polygon of a multi-polygon, or null), bounds}
+        L.setOptions(this, options);
+        this._v0 = geometry.v0;
+        this._ends = geometry.ends;
+        this._flatParts = geometry.parts;
+        this._bounds = geometry.bounds;
+        this._parts = [];
+      },
+
+      _project: function () {
+        var b = flatProject(this);
+        this._rings = null;
+        if (b[0] <= b[2]) {
+          this._rawPxBounds = new L.Bounds([b[0], b[1]], [b[2], b[3]]);
+          this._updateBounds();
+        }
+      },
+
+      _update: function () {
+        if (!this._map) { return; }
+        var bounds = this._renderer._bounds;
+        // inside the canvas' area: drawn from flat.px; across its edge: clipped as Leaflet does
+        this._flatDraw = !!(this._pxBounds && bounds && bounds.contains(this._pxBounds));
+        if (this._flatDraw) {
+          this._parts = [];
+        } else {
+          this._rings = flatRings(this, closed);
+          Base.prototype._clipPoints.call(this);
+          this._simplifyPoints();
+        }
+        this._updatePath();
+      },
+
+      _containsPoint: function (p) {
+        if (!this._flatDraw) { return Base.prototype._containsPoint.call(this, p, closed); }
+        if (!this._pxBounds || !this._pxBounds.contains(p)) { return false; }
+        var px = flat.px, ends = this._ends, v = this._v0, inside = false, w = this._clickTolerance();
+        for (var r = 0; r < ends.length; r += 1) {
+          var end = ends[r];
+          for (var j = v, k = end - 1; j < end; k = j, j += 1) {
+            var x1 = px[2 * j], y1 = px[2 * j + 1], x2 = px[2 * k], y2 = px[2 * k + 1];
+            if (closed && ((y1 > p.y) !== (y2 > p.y)) && (p.x < (x2 - x1) * (p.y - y1) / (y2 - y1) + x1)) {
+              inside = !inside;
+            }
+            if ((closed || j !== v) && segmentDistance(p.x, p.y, x2, y2, x1, y1) <= w) { return true; }
+          }
+          v = end;
+        }
+        return inside;
+      }
+    });
+    // the vertices as L.LatLng, made on first use (and kept)
+    Object.defineProperty(C.prototype, '_latlngs', {
+      get: function () { return this._mapappLatLngs || (this._mapappLatLngs = flatLatLngs(this, closed)); },
+      set: function (value) { this._mapappLatLngs = value; },
+      configurable: true
+    });
+    return C;
+  }
+
+  function segmentDistance(x, y, x1, y1, x2, y2) {
+    // distance from (x, y) to the segment (x1, y1)-(x2, y2) (Leaflet's pointToSegmentDistance)
+    var dx = x2 - x1, dy = y2 - y1, dot = dx * dx + dy * dy, t;
+    if (dot > 0) {
+      t = ((x - x1) * dx + (y - y1) * dy) / dot;
+      if (t > 1) { x1 = x2; y1 = y2; } else if (t > 0) { x1 += dx * t; y1 += dy * t; }
+    }
+    dx = x - x1;
+    dy = y - y1;
+    return Math.sqrt(dx * dx + dy * dy);
+  }
+
+  var Flat = {Polygon: flatClass(L.Polygon, true), Polyline: flatClass(L.Polyline, false)};
+
+  function drawFlat(ctx, layer, closed) {
+    // the layer's path from flat.px, leaving out vertices within 1 px of the last one drawn (as
+    // Leaflet's simplification does first)
+    var px = flat.px, ends = layer._ends, v = layer._v0;
+    ctx.beginPath();
+    for (var r = 0; r < ends.length; r += 1) {
+      var end = ends[r], lx = px[2 * v], ly = px[2 * v + 1];
+      ctx.moveTo(lx, ly);
+      for (var w = v + 1; w < end; w += 1) {
+        var x = px[2 * w], y = px[2 * w + 1], dx = x - lx, dy = y - ly;
+        if (dx * dx + dy * dy > 1 || w === end - 1) { ctx.lineTo(x, y); lx = x; ly = y; }
+      }
+      if (closed) { ctx.closePath(); }
+      v = end;
+    }
+  }
+
+  function flatGeometry(kind, c, scale, at) {
+    // decode a line or area of the data into flat.xy from vertex `at` on: {v0, ends, parts,
+    // bounds, next (the first vertex after it)}
+    var xy = flat.xy, v = at, ends = [], parts = null;
+    var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    function seq(list) {
+      var x = 0, y = 0;
+      for (var i = 0; i < list.length; i += 2, v += 1) {
+        x += list[i];
+        y += list[i + 1];
+        var lng = x / scale, lat = y / scale;
+        xy[2 * v] = lng;
+        xy[2 * v + 1] = lat;
+        if (lng < minX) { minX = lng; } if (lng > maxX) { maxX = lng; }
+        if (lat < minY) { minY = lat; } if (lat > maxY) { maxY = lat; }
+      }
+      ends.push(v);
+    }
+    if (kind === 'L') { seq(c); }
+    else if (kind === 'ML' || kind === 'A') { c.forEach(seq); }
+    else { parts = c.map(function (rings) { rings.forEach(seq); return rings.length; }); }  // 'MA'
+    return {v0: at, ends: ends, parts: kind === 'MA' ? parts : null, next: v,
+            bounds: L.latLngBounds([minY, minX], [maxY, maxX])};
+  }
+
+  function flatVertices(rows) {
+    // how many vertices the lines and areas of `rows` have
+    var n = 0;
+    function count(list) { n += list.length / 2; }
+    rows.forEach(function (row) {
+      var g = row[7];
+      if (!g) { return; }
+      if (g[0] === 'L') { count(g[1]); }
+      else if (g[0] === 'ML' || g[0] === 'A') { g[1].forEach(count); }
+      else if (g[0] === 'MA') { g[1].forEach(function (rings) { rings.forEach(count); }); }
+    });
+    return n;
+  }
+
+  function makeFeature(row, scale, renderer, at) {
+    // one row of the data ([id, name, kind, sector, precision, flags, radius, geometry]) -> layer;
+    // with `at` (the next free vertex of flat.xy), lines and areas are flat ones (canvas)
     var g = row[7];
     if (!g) { return null; }
     var p = {id: row[0], name: row[1], k: row[2], s: row[3], p: row[4]};
@@ -419,7 +632,11 @@
                            M.style(p));
     var layer, c = g[1];
     var seqs = function (list) { return list.map(function (s) { return latLngs(s, scale); }); };
-    if (g[0] === 'P') {
+    if (at !== undefined && (g[0] === 'L' || g[0] === 'ML' || g[0] === 'A' || g[0] === 'MA')) {
+      var geometry = flatGeometry(g[0], c, scale, at.next);
+      at.next = geometry.next;
+      layer = new Flat[g[0] === 'A' || g[0] === 'MA' ? 'Polygon' : 'Polyline'](geometry, st);
+    } else if (g[0] === 'P') {
       // a point keeps its click (the map does not see it), so a spread stack stays open
       layer = L.circleMarker(latLngs(c, scale)[0], Object.assign(st, {bubblingMouseEvents: false}));
     } else if (g[0] === 'L') {
@@ -451,10 +668,17 @@
     return read.then(function (data) {
       M.times.parsed = performance.now();
       var renderer = M.renderer, scale = data.scale, rows = data.features, k = 0, features = [];
+      var at = {next: 0};  // the next free vertex of flat.xy
+      if (renderer) {  // the canvas' lines and areas keep their vertices in flat.xy
+        var n = flatVertices(rows);
+        flat.xy = new Float64Array(2 * n);
+        flat.px = new Float64Array(2 * n);
+      }
       data.layers.forEach(function (entry) {
         var group = M.groups[LAYERS.indexOf(entry[0])];
+        var flatHere = renderer && entry[0] === 'shapes' ? at : undefined;
         for (var end = k + entry[1]; k < end; k += 1) {
-          var layer = makeFeature(rows[k], scale, entry[0] === 'area' ? undefined : renderer);
+          var layer = makeFeature(rows[k], scale, entry[0] === 'area' ? undefined : renderer, flatHere);
           if (layer) { M.byId[rows[k][0]] = layer; }
           M.index[rows[k][0]] = features.length;
           features.push({id: rows[k][0], layer: layer, group: group});
