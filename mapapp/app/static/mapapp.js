@@ -11,7 +11,9 @@
  *                                     already by prefetch.js, the frame's first script), the
  *                                     build's display geometry (viewmodel.MapData.display_pack:
  *                                     gzip-compressed JSON, integer coordinates), builds one
- *                                     Leaflet layer per feature and keeps them off the map.
+ *                                     Leaflet layer per feature and keeps them off the map. On a
+ *                                     canvas, lines and areas keep their vertices as flat numbers
+ *                                     (Flat.Polygon, Flat.Polyline: no object per vertex).
  *   mapapp.apply(selection)           per filter change, search or language switch (the script
  *                                     of the layers passed through st_folium's
  *                                     feature_group_to_add): {mask, box, legend, words}. The
@@ -41,6 +43,7 @@
  * Stacking: bottom to top the area-wide outlines, lines and areas, points; within a layer larger
  * features first, so smaller ones are drawn above them.
  * Text from annotations is only ever put on the page with textContent, never as HTML.
+ * A link Streamlit dropped (over its query-string limits) gets a notice above the page (checkLink).
  *
  * The selected feature is the `id` of the page's own URL (the app keeps its state there): when it
  * changes, the map zooms to that feature, highlights it and draws its uncertainty circle.
