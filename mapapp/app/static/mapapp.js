@@ -423,9 +423,10 @@
   // vertices from its _v0 to the last of its ring ends _ends), project them into a second one
   // (flat.px: layer pixels, rounded as Leaflet rounds them) and draw from there. A feature that
   // crosses the canvas' edge is clipped and simplified by Leaflet's own code, from L.Points made
-  // of those projected pixels. L.LatLng objects are made only when something asks for them
+  // of those projected pixels; one inside it is simplified as Leaflet would (flatSimplify marks
+  // the vertices kept in flat.keep). L.LatLng objects are made only when something asks for them
   // (getLatLngs, toGeoJSON, getCenter: the highlight, a feature's name).
-  var flat = {xy: new Float64Array(0), px: new Float64Array(0)};
+  var flat = {xy: new Float64Array(0), px: new Float64Array(0), keep: new Uint8Array(0)};
 
   function flatProject(layer) {
     // project the layer's vertices into flat.px (relative to the map's pixel origin, rounded);
@@ -503,6 +504,7 @@
 
       _project: function () {
         var b = flatProject(this);
+        flatSimplify(this, closed);
         this._rings = null;
         if (b[0] <= b[2]) {
           this._rawPxBounds = new L.Bounds([b[0], b[1]], [b[2], b[3]]);
@@ -552,8 +554,8 @@
     return C;
   }
 
-  function segmentDistance(x, y, x1, y1, x2, y2) {
-    // distance from (x, y) to the segment (x1, y1)-(x2, y2) (Leaflet's pointToSegmentDistance)
+  function sqSegmentDistance(x, y, x1, y1, x2, y2) {
+    // squared distance from (x, y) to the segment (x1, y1)-(x2, y2) (L.LineUtil._sqClosestPointOnSegment)
     var dx = x2 - x1, dy = y2 - y1, dot = dx * dx + dy * dy, t;
     if (dot > 0) {
       t = ((x - x1) * dx + (y - y1) * dy) / dot;
@@ -561,25 +563,74 @@
     }
     dx = x - x1;
     dy = y - y1;
-    return Math.sqrt(dx * dx + dy * dy);
+    return dx * dx + dy * dy;
+  }
+
+  function segmentDistance(x, y, x1, y1, x2, y2) {
+    return Math.sqrt(sqSegmentDistance(x, y, x1, y1, x2, y2));
   }
 
   var Flat = {Polygon: flatClass(L.Polygon, true), Polyline: flatClass(L.Polyline, false)};
 
   function drawFlat(ctx, layer, closed) {
-    // the layer's path from flat.px, leaving out vertices within 1 px of the last one drawn (as
-    // Leaflet's simplification does first)
-    var px = flat.px, ends = layer._ends, v = layer._v0;
+    // the layer's path from the vertices of flat.px that flat.keep marks
+    var px = flat.px, keep = flat.keep, ends = layer._ends, v = layer._v0;
     ctx.beginPath();
     for (var r = 0; r < ends.length; r += 1) {
-      var end = ends[r], lx = px[2 * v], ly = px[2 * v + 1];
-      ctx.moveTo(lx, ly);
-      for (var w = v + 1; w < end; w += 1) {
-        var x = px[2 * w], y = px[2 * w + 1], dx = x - lx, dy = y - ly;
-        if (dx * dx + dy * dy > 1 || w === end - 1) { ctx.lineTo(x, y); lx = x; ly = y; }
+      var end = ends[r], first = true;
+      for (var w = v; w < end; w += 1) {
+        if (!keep[w]) { continue; }
+        if (first) { ctx.moveTo(px[2 * w], px[2 * w + 1]); first = false; } else { ctx.lineTo(px[2 * w], px[2 * w + 1]); }
       }
-      if (closed) { ctx.closePath(); }
+      if (closed && !first) { ctx.closePath(); }
       v = end;
+    }
+  }
+
+  var scratch = {idx: new Int32Array(64), mark: new Uint8Array(64)};
+
+  function flatSimplify(layer, closed) {
+    // mark in flat.keep the projected vertices Leaflet's simplification keeps
+    // (L.LineUtil.simplify with the layer's smoothFactor: first the vertices farther than that
+    // from the last one kept, then Douglas-Peucker), as Leaflet simplifies a feature that lies
+    // inside the canvas' area (its clipping keeps such a feature whole)
+    var px = flat.px, keep = flat.keep, ends = layer._ends, v = layer._v0;
+    var tolerance = layer.options.smoothFactor, sq = tolerance * tolerance;
+    for (var r = 0; r < ends.length; r += 1) {
+      var end = ends[r], n = end - v;
+      keep.fill(0, v, end);
+      if (closed && n > 1 && px[2 * v] === px[2 * end - 2] && px[2 * v + 1] === px[2 * end - 1]) {
+        n -= 1;  // (Leaflet holds a ring without its repeated last vertex)
+      }
+      if (!tolerance || n <= 2) { keep.fill(1, v, v + n); v = end; continue; }
+      if (scratch.idx.length < n) { scratch.idx = new Int32Array(2 * n); scratch.mark = new Uint8Array(2 * n); }
+      var idx = scratch.idx, mark = scratch.mark, m = 0, prev = v;
+      idx[m++] = v;
+      for (var w = v + 1; w < v + n; w += 1) {
+        var dx = px[2 * w] - px[2 * prev], dy = px[2 * w + 1] - px[2 * prev + 1];
+        if (dx * dx + dy * dy > sq) { idx[m++] = w; prev = w; }
+      }
+      if (prev < v + n - 1) { idx[m++] = v + n - 1; }
+      mark.fill(0, 0, m);
+      mark[0] = mark[m - 1] = 1;
+      simplifyStep(px, idx, mark, sq, 0, m - 1);
+      for (var i = 0; i < m; i += 1) { if (mark[i]) { keep[idx[i]] = 1; } }
+      v = end;
+    }
+  }
+
+  function simplifyStep(px, idx, mark, sq, first, last) {
+    // one step of Douglas-Peucker over the vertices idx[first..last] (L.LineUtil._simplifyDPStep)
+    var x1 = px[2 * idx[first]], y1 = px[2 * idx[first] + 1], x2 = px[2 * idx[last]], y2 = px[2 * idx[last] + 1];
+    var most = 0, index = -1;
+    for (var i = first + 1; i <= last - 1; i += 1) {
+      var d = sqSegmentDistance(px[2 * idx[i]], px[2 * idx[i] + 1], x1, y1, x2, y2);
+      if (d > most) { index = i; most = d; }
+    }
+    if (most > sq) {
+      mark[index] = 1;
+      simplifyStep(px, idx, mark, sq, first, index);
+      simplifyStep(px, idx, mark, sq, index, last);
     }
   }
 
@@ -676,6 +727,7 @@
         var n = flatVertices(rows);
         flat.xy = new Float64Array(2 * n);
         flat.px = new Float64Array(2 * n);
+        flat.keep = new Uint8Array(n);
       }
       data.layers.forEach(function (entry) {
         var group = M.groups[LAYERS.indexOf(entry[0])];
