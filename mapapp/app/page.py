@@ -186,7 +186,6 @@ def _page(project: Project, data: MapData, tiles: dict[str, Path], lang_hint: st
     unlocated_total = data.unlocated_count
 
     st.markdown(f"### {esc(t('title', lang))}", unsafe_allow_html=True)
-    link_guard.warn_if_link_dropped(lang)
     if ignored:
         shown = ", ".join(ignored)
         shown = shown if len(shown) <= 300 else shown[:300] + " …"
@@ -274,6 +273,7 @@ def _draw_map(data: MapData, tiles: dict[str, Path], positions, basemap, lab: La
         "tileError": t("tile_error", lang),
         "datumText": t("datum_short_gcj02" if datum == "GCJ-02" else "datum_short_wgs84", lang),
         "osmAttribution": t("osm_attribution", lang) if data.uses_osm else "",
+        **link_guard.words(lang),  # the notice the map shows when Streamlit dropped the page's link
     }
     names = {lvl: t(f"boundary_{lvl}", lang) for lvl in ("province", "city", "county")}
     tiles_url = None

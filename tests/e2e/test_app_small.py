@@ -185,8 +185,24 @@ def test_a_link_over_streamlits_limits_says_its_filters_were_not_applied(small_a
     notice = again.page.locator("#mapapp-link-dropped")
     notice.wait_for(timeout=15000)
     assert "3001 个参数" in notice.inner_text() and "未应用" in notice.inner_text()
+    assert notice.get_attribute("role") == "alert"
     assert again.drawn_count() == 3  # nothing was filtered, and the page says so
     again.screenshot("small-link-too-long")
+    # the notice goes once the page writes a new link: a filter chosen (the map stays) ...
+    box = again.page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
+    box.locator("input").click()
+    again.page.get_by_role("option").filter(has_text="铁路车站").first.click()
+    again.page.keyboard.press("Escape")
+    assert again.wait_feature_count(1) == 1
+    notice.wait_for(state="detached", timeout=10000)
+
+    # ... or another view (the map's frame, which showed it, goes away)
+    third = app_page(url)
+    third.open("&".join(f"kind={v}" for v in unknown))
+    third.page.locator("#mapapp-link-dropped").wait_for(timeout=15000)
+    third.page.get_by_text("统计", exact=True).click()
+    third.page.wait_for_url("**view=stats*", timeout=15000)
+    third.page.locator("#mapapp-link-dropped").wait_for(state="detached", timeout=10000)
 
 
 def test_canvas_mode_draws_hovers_and_clicks_like_svg(small_project, app_page, tmp_path):
@@ -211,6 +227,30 @@ def test_canvas_mode_draws_hovers_and_clicks_like_svg(small_project, app_page, t
         p.page.mouse.click(x, y)
         p.page.locator(".mapapp-panel[data-feature-id='test-station']").wait_for(timeout=20000)
         p.screenshot("small-canvas-mode")
+
+        # the hand-drawn square is a canvas area kept as flat numbers (mapapp.js Flat.Polygon): its
+        # outline, box, hover, click and highlight are those of the square it was drawn from
+        square = frame.evaluate("""() => { let l = null; window.map.eachLayer(x => {
+            if (x.feature && x.feature.properties.id === 'test-airport-town') l = x; });
+            const b = l.getBounds();
+            window.map.setView(b.getCenter(), 12, {animate: false});  // (the click zoomed to the station)
+            const c = window.map.latLngToContainerPoint(b.getCenter());
+            return {flat: l._v0 !== undefined, geometry: l.toGeoJSON().geometry, xy: [c.x, c.y],
+                    box: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]}; }""")
+        assert square["flat"]
+        assert square["geometry"]["type"] == "Polygon"
+        ring = square["geometry"]["coordinates"][0]
+        assert len(ring) == 5 and ring[0] == ring[-1]
+        assert sorted({round(x, 5) for x, _ in ring}) == [115.88, 115.92]
+        assert sorted({round(y, 5) for _, y in ring}) == [28.68, 28.72]
+        assert [round(v, 5) for v in square["box"]] == [115.88, 28.68, 115.92, 28.72]
+        x, y = box["x"] + square["xy"][0], box["y"] + square["xy"][1]
+        p.page.mouse.move(x, y)
+        tip = p.map.locator(".leaflet-tooltip").filter(has_text="测试空港新城")
+        tip.wait_for(timeout=5000)
+        p.page.mouse.click(x, y)
+        p.page.locator(".mapapp-panel[data-feature-id='test-airport-town']").wait_for(timeout=20000)
+        assert p.map.locator("path.mapapp-highlight").count() == 1
 
 
 def test_online_basemaps_ask_their_own_tiles_in_wgs84(small_project, app_page, tmp_path):

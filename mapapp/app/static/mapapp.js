@@ -11,7 +11,9 @@
  *                                     already by prefetch.js, the frame's first script), the
  *                                     build's display geometry (viewmodel.MapData.display_pack:
  *                                     gzip-compressed JSON, integer coordinates), builds one
- *                                     Leaflet layer per feature and keeps them off the map.
+ *                                     Leaflet layer per feature and keeps them off the map. On a
+ *                                     canvas, lines and areas keep their vertices as flat numbers
+ *                                     (Flat.Polygon, Flat.Polyline: no object per vertex).
  *   mapapp.apply(selection)           per filter change, search or language switch (the script
  *                                     of the layers passed through st_folium's
  *                                     feature_group_to_add): {mask, box, legend, words}. The
@@ -41,6 +43,7 @@
  * Stacking: bottom to top the area-wide outlines, lines and areas, points; within a layer larger
  * features first, so smaller ones are drawn above them.
  * Text from annotations is only ever put on the page with textContent, never as HTML.
+ * A link Streamlit dropped (over its query-string limits) gets a notice above the page (checkLink).
  *
  * The selected feature is the `id` of the page's own URL (the app keeps its state there): when it
  * changes, the map zooms to that feature, highlights it and draws its uncertainty circle.
@@ -151,7 +154,8 @@
 
   M.setWords = function (words) {
     // the words of the UI language: labels of kinds, sectors and precisions (tooltips), the datum
-    // label, the legend's title, the tile-failure message and the OpenStreetMap credit
+    // label, the legend's title, the tile-failure message, the OpenStreetMap credit and the notice
+    // of a dropped link (checkLink)
     Object.assign(M.o, words);
     if (words.datumText !== undefined) { M.datumBox.textContent = words.datumText; }
     if (words.legendTitle !== undefined) { M.legendTitle.textContent = words.legendTitle; }
@@ -161,6 +165,50 @@
       if (words.osmAttribution) { control.addAttribution(words.osmAttribution); }
       M.attribution = words.osmAttribution;
     }
+    M.checkLink();
+  };
+
+  // ---- a link Streamlit dropped -------------------------------------------------------------
+  // Streamlit ignores a whole query string over its limits (words.linkLimits: most parameters,
+  // most characters), and the page cannot tell that from a plain link; the browser still holds it.
+  // While the page's link is the one this frame opened with and it is over a limit, a notice
+  // (words.linkDropped, in the UI language, written with textContent) stands above the page. It
+  // goes when the page writes a new link (followUrl checks every 300 ms) or this frame closes (a
+  // view or basemap switch, which writes a new link too).
+  var NOTICE_ID = 'mapapp-link-dropped';  // (link_guard.NOTICE_ID)
+  var openedWith = parentSearch();
+
+  function parentSearch() {
+    try { return window.parent.location.search; } catch (e) { return null; }
+  }
+
+  function dropNotice() {
+    try {
+      var box = window.parent.document.getElementById(NOTICE_ID);
+      if (box) { box.remove(); }
+    } catch (e) { /* not the page's frame */ }
+  }
+
+  M.checkLink = function () {
+    if (openedWith === null) { return; }  // the link was rewritten, or the page is not readable
+    if (parentSearch() !== openedWith) { openedWith = null; dropNotice(); return; }
+    var limits = M.o.linkLimits;
+    if (!limits || !M.o.linkDropped) { return; }  // the words have not arrived yet
+    var q = openedWith.replace(/^\?/, ''), fields = q ? q.split('&').length : 0;
+    if (fields <= limits[0] && q.length <= limits[1]) { openedWith = null; return; }  // the page has it
+    var doc = window.parent.document, box = doc.getElementById(NOTICE_ID);
+    if (!box) {
+      box = doc.createElement('div');
+      box.id = NOTICE_ID;
+      box.setAttribute('role', 'alert');
+      box.style.cssText = 'margin:0.5rem 1rem;padding:0.75rem 1rem;border-radius:0.5rem;' +
+        'background:#fff3cd;color:#664d03;border:1px solid #ffecb5;font-family:sans-serif';
+      var main = doc.querySelector("[data-testid='stMain']") || doc.body;
+      main.insertBefore(box, main.firstChild);
+    }
+    if (!M.noticeShown) { M.noticeShown = true; window.addEventListener('pagehide', dropNotice); }
+    var text = M.o.linkDropped.replace('{fields}', String(fields)).replace('{chars}', String(q.length));
+    if (box.textContent !== text) { box.textContent = text; }
   };
 
   M.watchTiles = function (map) {
@@ -285,7 +333,11 @@
   var REDRAW_COPIES = 2;
   var HidingCanvas = L.Canvas.extend({
     _updatePoly: function (layer, closed) {
-      if (!layer._mapappHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
+      if (layer._mapappHidden) { return; }
+      if (!layer._flatDraw) { L.Canvas.prototype._updatePoly.call(this, layer, closed); return; }
+      if (!this._drawing) { return; }
+      drawFlat(this._ctx, layer, closed);
+      this._fillStroke(this._ctx, layer);
     },
 
     redrawAll: function () {
@@ -362,8 +414,268 @@
     return out;
   }
 
-  function makeFeature(row, scale, renderer) {
-    // one row of the data ([id, name, kind, sector, precision, flags, radius, geometry]) -> layer
+  // ---- lines and areas on the canvas, kept as flat numbers ----------------------------------
+  // Leaflet's polygons and lines hold an L.LatLng per vertex and, once projected, an L.Point per
+  // vertex plus clipped and simplified copies: at 10,000 polygons of 50 vertices about a million
+  // small objects, whose allocation and garbage collection were most of the first page's map
+  // work. The canvas' lines and areas (Flat.Polygon, Flat.Polyline) keep their vertices instead
+  // in one Float64Array shared by all of them (flat.xy: lng, lat in degrees; a feature owns the
+  // vertices from its _v0 to the last of its ring ends _ends), project them into a second one
+  // (flat.px: layer pixels, rounded as Leaflet rounds them) and draw from there. A feature that
+  // crosses the canvas' edge is clipped and simplified by Leaflet's own code, from L.Points made
+  // of those projected pixels; one inside it is simplified as Leaflet would (flatSimplify marks
+  // the vertices kept in flat.keep). L.LatLng objects are made only when something asks for them
+  // (getLatLngs, toGeoJSON, getCenter: the highlight, a feature's name).
+  var flat = {xy: new Float64Array(0), px: new Float64Array(0), keep: new Uint8Array(0)};
+
+  function flatProject(layer) {
+    // project the layer's vertices into flat.px (relative to the map's pixel origin, rounded);
+    // returns [min x, min y, max x, max y]
+    var map = layer._map, crs = map.options.crs, xy = flat.xy, px = flat.px, origin = map.getPixelOrigin();
+    var v0 = layer._v0, v1 = layer._ends[layer._ends.length - 1];
+    var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity, x, y, v;
+    if (crs.projection === L.Projection.SphericalMercator && crs.transformation) {
+      // L.Map.latLngToLayerPoint, step by step (SphericalMercator.project, Transformation.transform)
+      var T = crs.transformation, s = crs.scale(map.getZoom()), R = crs.projection.R;
+      var maxLat = crs.projection.MAX_LATITUDE, d = Math.PI / 180;
+      for (v = v0; v < v1; v += 1) {
+        var lat = Math.max(Math.min(maxLat, xy[2 * v + 1]), -maxLat), sin = Math.sin(lat * d);
+        x = Math.round(s * (T._a * (R * xy[2 * v] * d) + T._b)) - origin.x;
+        y = Math.round(s * (T._c * (R * Math.log((1 + sin) / (1 - sin)) / 2) + T._d)) - origin.y;
+        px[2 * v] = x;
+        px[2 * v + 1] = y;
+        if (x < minX) { minX = x; } if (x > maxX) { maxX = x; }
+        if (y < minY) { minY = y; } if (y > maxY) { maxY = y; }
+      }
+    } else {
+      for (v = v0; v < v1; v += 1) {
+        var p = map.latLngToLayerPoint(L.latLng(xy[2 * v + 1], xy[2 * v]));
+        px[2 * v] = x = p.x;
+        px[2 * v + 1] = y = p.y;
+        if (x < minX) { minX = x; } if (x > maxX) { maxX = x; }
+        if (y < minY) { minY = y; } if (y > maxY) { maxY = y; }
+      }
+    }
+    return [minX, minY, maxX, maxY];
+  }
+
+  function flatRings(layer, closed) {
+    // the layer's projected rings as arrays of L.Point (what Leaflet's _rings hold), for
+    // Leaflet's clipping; a closed ring without its repeated last vertex
+    var px = flat.px, ends = layer._ends, out = [], v = layer._v0;
+    for (var r = 0; r < ends.length; r += 1) {
+      var ring = [], end = ends[r];
+      if (closed && end - v > 1 && px[2 * v] === px[2 * end - 2] && px[2 * v + 1] === px[2 * end - 1]) { end -= 1; }
+      for (var w = v; w < end; w += 1) { ring.push(L.point(px[2 * w], px[2 * w + 1])); }
+      out.push(ring);
+      v = ends[r];
+    }
+    return out;
+  }
+
+  function flatLatLngs(layer, closed) {
+    // the layer's vertices as Leaflet would hold them (_latlngs): a line's list, a multi-line's
+    // lists, a polygon's rings (without the repeated last vertex) or a multi-polygon's polygons
+    var xy = flat.xy, ends = layer._ends, rings = [], v = layer._v0;
+    for (var r = 0; r < ends.length; r += 1) {
+      var ring = [], end = ends[r];
+      for (var w = v; w < end; w += 1) { ring.push(L.latLng(xy[2 * w + 1], xy[2 * w])); }
+      if (closed && ring.length > 1 && ring[0].equals(ring[ring.length - 1])) { ring.pop(); }
+      rings.push(ring);
+      v = end;
+    }
+    if (!layer._flatParts) { return closed || rings.length > 1 ? rings : rings[0]; }
+    var polys = [], k = 0;
+    layer._flatParts.forEach(function (n) { polys.push(rings.slice(k, k + n)); k += n; });
+    return polys;
+  }
+
+  function flatClass(Base, closed) {
+    var C = Base.extend({
+      initialize: function (geometry, options) {
+        // geometry: {v0, ends, parts (rings per polygon of a multi-polygon, or null), bounds}
+        L.setOptions(this, options);
+        this._v0 = geometry.v0;
+        this._ends = geometry.ends;
+        this._flatParts = geometry.parts;
+        this._bounds = geometry.bounds;
+        this._parts = [];
+      },
+
+      _project: function () {
+        var b = flatProject(this);
+        flatSimplify(this, closed);
+        this._rings = null;
+        if (b[0] <= b[2]) {
+          this._rawPxBounds = new L.Bounds([b[0], b[1]], [b[2], b[3]]);
+          this._updateBounds();
+        }
+      },
+
+      _update: function () {
+        if (!this._map) { return; }
+        var bounds = this._renderer._bounds;
+        // inside the canvas' area: drawn from flat.px; across its edge: clipped as Leaflet does
+        this._flatDraw = !!(this._pxBounds && bounds && bounds.contains(this._pxBounds));
+        if (this._flatDraw) {
+          this._parts = [];
+        } else {
+          this._rings = flatRings(this, closed);
+          Base.prototype._clipPoints.call(this);
+          this._simplifyPoints();
+        }
+        this._updatePath();
+      },
+
+      _containsPoint: function (p) {
+        if (!this._flatDraw) { return Base.prototype._containsPoint.call(this, p, closed); }
+        if (!this._pxBounds || !this._pxBounds.contains(p)) { return false; }
+        var px = flat.px, ends = this._ends, v = this._v0, inside = false, w = this._clickTolerance();
+        for (var r = 0; r < ends.length; r += 1) {
+          var end = ends[r];
+          for (var j = v, k = end - 1; j < end; k = j, j += 1) {
+            var x1 = px[2 * j], y1 = px[2 * j + 1], x2 = px[2 * k], y2 = px[2 * k + 1];
+            if (closed && ((y1 > p.y) !== (y2 > p.y)) && (p.x < (x2 - x1) * (p.y - y1) / (y2 - y1) + x1)) {
+              inside = !inside;
+            }
+            if ((closed || j !== v) && segmentDistance(p.x, p.y, x2, y2, x1, y1) <= w) { return true; }
+          }
+          v = end;
+        }
+        return inside;
+      }
+    });
+    // the vertices as L.LatLng, made on first use (and kept)
+    Object.defineProperty(C.prototype, '_latlngs', {
+      get: function () { return this._mapappLatLngs || (this._mapappLatLngs = flatLatLngs(this, closed)); },
+      set: function (value) { this._mapappLatLngs = value; },
+      configurable: true
+    });
+    return C;
+  }
+
+  function sqSegmentDistance(x, y, x1, y1, x2, y2) {
+    // squared distance from (x, y) to the segment (x1, y1)-(x2, y2) (L.LineUtil._sqClosestPointOnSegment)
+    var dx = x2 - x1, dy = y2 - y1, dot = dx * dx + dy * dy, t;
+    if (dot > 0) {
+      t = ((x - x1) * dx + (y - y1) * dy) / dot;
+      if (t > 1) { x1 = x2; y1 = y2; } else if (t > 0) { x1 += dx * t; y1 += dy * t; }
+    }
+    dx = x - x1;
+    dy = y - y1;
+    return dx * dx + dy * dy;
+  }
+
+  function segmentDistance(x, y, x1, y1, x2, y2) {
+    return Math.sqrt(sqSegmentDistance(x, y, x1, y1, x2, y2));
+  }
+
+  var Flat = {Polygon: flatClass(L.Polygon, true), Polyline: flatClass(L.Polyline, false)};
+
+  function drawFlat(ctx, layer, closed) {
+    // the layer's path from the vertices of flat.px that flat.keep marks
+    var px = flat.px, keep = flat.keep, ends = layer._ends, v = layer._v0;
+    ctx.beginPath();
+    for (var r = 0; r < ends.length; r += 1) {
+      var end = ends[r], first = true;
+      for (var w = v; w < end; w += 1) {
+        if (!keep[w]) { continue; }
+        if (first) { ctx.moveTo(px[2 * w], px[2 * w + 1]); first = false; } else { ctx.lineTo(px[2 * w], px[2 * w + 1]); }
+      }
+      if (closed && !first) { ctx.closePath(); }
+      v = end;
+    }
+  }
+
+  var scratch = {idx: new Int32Array(64), mark: new Uint8Array(64)};
+
+  function flatSimplify(layer, closed) {
+    // mark in flat.keep the projected vertices Leaflet's simplification keeps
+    // (L.LineUtil.simplify with the layer's smoothFactor: first the vertices farther than that
+    // from the last one kept, then Douglas-Peucker), as Leaflet simplifies a feature that lies
+    // inside the canvas' area (its clipping keeps such a feature whole)
+    var px = flat.px, keep = flat.keep, ends = layer._ends, v = layer._v0;
+    var tolerance = layer.options.smoothFactor, sq = tolerance * tolerance;
+    for (var r = 0; r < ends.length; r += 1) {
+      var end = ends[r], n = end - v;
+      keep.fill(0, v, end);
+      if (closed && n > 1 && px[2 * v] === px[2 * end - 2] && px[2 * v + 1] === px[2 * end - 1]) {
+        n -= 1;  // (Leaflet holds a ring without its repeated last vertex)
+      }
+      if (!tolerance || n <= 2) { keep.fill(1, v, v + n); v = end; continue; }
+      if (scratch.idx.length < n) { scratch.idx = new Int32Array(2 * n); scratch.mark = new Uint8Array(2 * n); }
+      var idx = scratch.idx, mark = scratch.mark, m = 0, prev = v;
+      idx[m++] = v;
+      for (var w = v + 1; w < v + n; w += 1) {
+        var dx = px[2 * w] - px[2 * prev], dy = px[2 * w + 1] - px[2 * prev + 1];
+        if (dx * dx + dy * dy > sq) { idx[m++] = w; prev = w; }
+      }
+      if (prev < v + n - 1) { idx[m++] = v + n - 1; }
+      mark.fill(0, 0, m);
+      mark[0] = mark[m - 1] = 1;
+      simplifyStep(px, idx, mark, sq, 0, m - 1);
+      for (var i = 0; i < m; i += 1) { if (mark[i]) { keep[idx[i]] = 1; } }
+      v = end;
+    }
+  }
+
+  function simplifyStep(px, idx, mark, sq, first, last) {
+    // one step of Douglas-Peucker over the vertices idx[first..last] (L.LineUtil._simplifyDPStep)
+    var x1 = px[2 * idx[first]], y1 = px[2 * idx[first] + 1], x2 = px[2 * idx[last]], y2 = px[2 * idx[last] + 1];
+    var most = 0, index = -1;
+    for (var i = first + 1; i <= last - 1; i += 1) {
+      var d = sqSegmentDistance(px[2 * idx[i]], px[2 * idx[i] + 1], x1, y1, x2, y2);
+      if (d > most) { index = i; most = d; }
+    }
+    if (most > sq) {
+      mark[index] = 1;
+      simplifyStep(px, idx, mark, sq, first, index);
+      simplifyStep(px, idx, mark, sq, index, last);
+    }
+  }
+
+  function flatGeometry(kind, c, scale, at) {
+    // decode a line or area of the data into flat.xy from vertex `at` on: {v0, ends, parts,
+    // bounds, next (the first vertex after it)}
+    var xy = flat.xy, v = at, ends = [], parts = null;
+    var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    function seq(list) {
+      var x = 0, y = 0;
+      for (var i = 0; i < list.length; i += 2, v += 1) {
+        x += list[i];
+        y += list[i + 1];
+        var lng = x / scale, lat = y / scale;
+        xy[2 * v] = lng;
+        xy[2 * v + 1] = lat;
+        if (lng < minX) { minX = lng; } if (lng > maxX) { maxX = lng; }
+        if (lat < minY) { minY = lat; } if (lat > maxY) { maxY = lat; }
+      }
+      ends.push(v);
+    }
+    if (kind === 'L') { seq(c); }
+    else if (kind === 'ML' || kind === 'A') { c.forEach(seq); }
+    else { parts = c.map(function (rings) { rings.forEach(seq); return rings.length; }); }  // 'MA'
+    return {v0: at, ends: ends, parts: kind === 'MA' ? parts : null, next: v,
+            bounds: L.latLngBounds([minY, minX], [maxY, maxX])};
+  }
+
+  function flatVertices(rows) {
+    // how many vertices the lines and areas of `rows` have
+    var n = 0;
+    function count(list) { n += list.length / 2; }
+    rows.forEach(function (row) {
+      var g = row[7];
+      if (!g) { return; }
+      if (g[0] === 'L') { count(g[1]); }
+      else if (g[0] === 'ML' || g[0] === 'A') { g[1].forEach(count); }
+      else if (g[0] === 'MA') { g[1].forEach(function (rings) { rings.forEach(count); }); }
+    });
+    return n;
+  }
+
+  function makeFeature(row, scale, renderer, at) {
+    // one row of the data ([id, name, kind, sector, precision, flags, radius, geometry]) -> layer;
+    // with `at` (the next free vertex of flat.xy), lines and areas are flat ones (canvas)
     var g = row[7];
     if (!g) { return null; }
     var p = {id: row[0], name: row[1], k: row[2], s: row[3], p: row[4]};
@@ -374,7 +686,11 @@
                            M.style(p));
     var layer, c = g[1];
     var seqs = function (list) { return list.map(function (s) { return latLngs(s, scale); }); };
-    if (g[0] === 'P') {
+    if (at !== undefined && (g[0] === 'L' || g[0] === 'ML' || g[0] === 'A' || g[0] === 'MA')) {
+      var geometry = flatGeometry(g[0], c, scale, at.next);
+      at.next = geometry.next;
+      layer = new Flat[g[0] === 'A' || g[0] === 'MA' ? 'Polygon' : 'Polyline'](geometry, st);
+    } else if (g[0] === 'P') {
       // a point keeps its click (the map does not see it), so a spread stack stays open
       layer = L.circleMarker(latLngs(c, scale)[0], Object.assign(st, {bubblingMouseEvents: false}));
     } else if (g[0] === 'L') {
@@ -406,10 +722,18 @@
     return read.then(function (data) {
       M.times.parsed = performance.now();
       var renderer = M.renderer, scale = data.scale, rows = data.features, k = 0, features = [];
+      var at = {next: 0};  // the next free vertex of flat.xy
+      if (renderer) {  // the canvas' lines and areas keep their vertices in flat.xy
+        var n = flatVertices(rows);
+        flat.xy = new Float64Array(2 * n);
+        flat.px = new Float64Array(2 * n);
+        flat.keep = new Uint8Array(n);
+      }
       data.layers.forEach(function (entry) {
         var group = M.groups[LAYERS.indexOf(entry[0])];
+        var flatHere = renderer && entry[0] === 'shapes' ? at : undefined;
         for (var end = k + entry[1]; k < end; k += 1) {
-          var layer = makeFeature(rows[k], scale, entry[0] === 'area' ? undefined : renderer);
+          var layer = makeFeature(rows[k], scale, entry[0] === 'area' ? undefined : renderer, flatHere);
           if (layer) { M.byId[rows[k][0]] = layer; }
           M.index[rows[k][0]] = features.length;
           features.push({id: rows[k][0], layer: layer, group: group});
@@ -737,6 +1061,7 @@
     // react to a change of the URL's id only, and not when the map picked that id itself: the URL
     // follows a click only after the page has rerun, by which time the user may have clicked
     // another feature, and an older id must not pull the map back
+    if (openedWith !== null) { M.checkLink(); }
     var id = M.urlId();
     if (id === M.urlSeen) { return; }
     if (!id) {
