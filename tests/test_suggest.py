@@ -236,6 +236,20 @@ def test_name_variants_are_the_forms_plans_use_and_never_generic():
     assert not {"经开区", "经济技术开发区", "开发区"} & forms
 
 
+def test_a_unit_taken_off_a_name_never_leaves_a_common_word():
+    from mapapp.suggest.candidates import Segmenter
+    from mapapp.suggest.gazetteer import name_variants
+
+    seg = Segmenter()
+    assert seg.is_common_word("档案馆") and seg.is_common_word("火车站")
+    assert not seg.is_common_word("滕王阁") and not seg.is_common_word("昌北国际机场")
+    prefixes = ["甲市", "甲"]
+    forms = name_variants("甲市档案馆", prefixes, seg.is_common_word)
+    assert "甲市档案馆" in forms and "档案馆" not in forms    # every city has one
+    assert "档案馆" in name_variants("甲市档案馆", prefixes)   # (what the check removes)
+    assert "滕王阁" in name_variants("甲市滕王阁", prefixes, seg.is_common_word)
+
+
 # Plan-language forms the suffix grammar must read (names made up for the test): a route named by
 # its two ends, a head shared by a list of units, a place in parentheses inside a name, and a
 # lake named after a county (鄱阳湖 is not 鄱阳县).

@@ -106,7 +106,9 @@ class Token:
 class Segmenter:
     """jieba with the gazetteer's names as user words (its own dictionary, no global state)."""
 
-    def __init__(self, gazetteer: Gazetteer):
+    def __init__(self, gazetteer: Gazetteer | None = None):
+        """Load jieba's dictionary; add `gazetteer`'s names as user words when given (or later,
+        with add_words)."""
         import jieba
         import jieba.posseg
 
@@ -116,7 +118,8 @@ class Segmenter:
         self._pos = jieba.posseg.POSTokenizer(self._tokenizer)
         self.user_words: set[str] = set()
         self._bounds: dict[str, frozenset[int]] = {}
-        self.add_words(gazetteer.user_words())
+        if gazetteer is not None:
+            self.add_words(gazetteer.user_words())
 
     def add_words(self, words: list[tuple[str, str]]) -> None:
         """Add (word, part-of-speech tag) pairs to the user dictionary."""
@@ -128,6 +131,12 @@ class Segmenter:
     def in_dictionary(self, word: str) -> bool:
         """Return whether jieba's dictionary (or the user words) has `word`."""
         return bool(self._tokenizer.FREQ.get(word))
+
+    def is_common_word(self, word: str) -> bool:
+        """Return whether `word` is one word of jieba's own dictionary that is not a proper name
+        by its tag (档案馆, 火车站: yes; 滕王阁, tagged a name: no), and not a user word."""
+        return (word not in self.user_words and self.in_dictionary(word)
+                and self._pos.word_tag_tab.get(word) not in PROPER_TAGS)
 
     def boundaries(self, text: str) -> frozenset[int]:
         """Return the offsets in `text` where a word starts or ends (the text's segmentation is

@@ -43,12 +43,14 @@ def is_generic(name: str) -> bool:
     return True
 
 
-def name_variants(name: str, admin_prefixes: list[str]) -> set[str]:
+def name_variants(name: str, admin_prefixes: list[str],
+                  common_word: Callable[[str], bool] = lambda _w: False) -> set[str]:
     """Return the normalised forms plans use for `name`: itself, without a parenthesised part
     (长征国家文化公园（江西段）), abbreviated (经开区, 高铁, 机场 for 国际机场), with an equivalent
     head (昌九高铁 / 昌九客专, 改扩建工程 / 改扩建项目) and without a leading administrative name
     (南昌昌北国际机场 -> 昌北国际机场; not when the rest would begin inside a word: 鄱阳|湖区,
-    南昌|至武汉). Generic forms are left out, also when a record uses one as an alias (经开区,
+    南昌|至武汉, nor when the rest is a common word, `common_word`: 南昌市|档案馆 names every
+    city's archive). Generic forms are left out, also when a record uses one as an alias (经开区,
     临空经济区 name a different place in every plan)."""
     base = normalise(name)
     forms = {base, normalise(PAREN.sub("", name))}
@@ -62,7 +64,8 @@ def name_variants(name: str, admin_prefixes: list[str]) -> set[str]:
     for f in list(forms):
         for prefix in admin_prefixes:
             rest = f[len(prefix):]
-            if f.startswith(prefix) and len(rest) >= 3 and rest[0] not in WORD_INNER_STARTS:
+            if (f.startswith(prefix) and len(rest) >= 3 and rest[0] not in WORD_INNER_STARTS
+                    and not common_word(rest)):
                 forms.add(rest)
     return {f for f in forms if len(f) >= 2 and not is_generic(f)}
 
@@ -128,8 +131,10 @@ def admin_names(unit: AdminUnit) -> list[str]:
 
 
 def build_gazetteer(annotations: Annotations, admin: AdminBoundaries, stations: dict[tuple[str, str], Station],
-                    exclude_plans: set[str] = frozenset()) -> Gazetteer:
-    """Return the gazetteer of `annotations` without what only `exclude_plans` contributed."""
+                    exclude_plans: set[str] = frozenset(),
+                    common_word: Callable[[str], bool] = lambda _w: False) -> Gazetteer:
+    """Return the gazetteer of `annotations` without what only `exclude_plans` contributed
+    (`common_word`: see name_variants)."""
     gaz = Gazetteer(records={})
     # Cities before counties, full names before short ones: a short name shared by a city and a
     # county (吉安) means the city.
@@ -153,7 +158,7 @@ def build_gazetteer(annotations: Annotations, admin: AdminBoundaries, stations: 
         quotes = [normalise(m.quote) for m in kept]
         names = [rec.name] + [a for a in rec.aliases if any(normalise(a) in q for q in quotes)]
         for name in names:
-            for form in name_variants(name, prefixes):
+            for form in name_variants(name, prefixes, common_word):
                 owners.setdefault(form, set()).add(rec.id)
     # A form shared by two records is ambiguous unless it is one record's exact name or alias.
     exact = {normalise(n): rec.id for rec in gaz.records.values() for n in [rec.name, *rec.aliases]}

@@ -96,9 +96,10 @@ def suggest(project: Project, doc: Path, plan_id: str, exclude_plans: list[str] 
     if unknown:
         raise MapappError(f"--exclude-plan: unknown plan {', '.join(unknown)} (known: {', '.join(annotations.plans)})")
     admin = load_admin_boundaries()
-    gaz = build_gazetteer(annotations, admin, stations or {}, set(exclude_plans))
     say("loading the segmenter", 0.05)
-    seg = Segmenter(gaz)
+    seg = Segmenter()
+    gaz = build_gazetteer(annotations, admin, stations or {}, set(exclude_plans), common_word=seg.is_common_word)
+    seg.add_words(gaz.user_words())
     gaz.add_towns(load_towns(admin), common_word=seg.in_dictionary)
     seg.add_words(gaz.town_words())
     known = _known_mentions(lines, gaz)
