@@ -60,10 +60,8 @@ def test_filter_changes_drawn_features_counts_and_url(real_app, app_page):
     assert 0 < expected < total
     p = app_page(url).open()
     p.wait_feature_count(total)
-    started = time.perf_counter()
     _choose(p.page, "类型", f"{label} ({expected})")
     assert p.wait_feature_count(expected) == expected
-    elapsed = time.perf_counter() - started
     if total <= CANVAS_ABOVE:
         assert p.paths_and_clustered() == expected
     p.page.get_by_text(f"地图显示 {expected} 个要素").wait_for(timeout=10000)
@@ -71,7 +69,6 @@ def test_filter_changes_drawn_features_counts_and_url(real_app, app_page):
     p.screenshot("real-filtered-kind")
     q = parse_qs(urlparse(p.wait_url(lambda u: "kind=" in u)).query)
     assert q.get("kind") == [kind]
-    assert elapsed < 10, f"filter change took {elapsed:.1f} s"
 
 
 def test_url_reopens_the_same_view(real_app, app_page):
