@@ -637,7 +637,7 @@
   function flatGeometry(kind, c, scale, at) {
     // decode a line or area of the data into flat.xy from vertex `at` on: {v0, ends, parts,
     // bounds, next (the first vertex after it)}
-    var xy = flat.xy, v = at, ends = [], parts = null;
+    var xy = flat.xy, v = at, ends = [];
     var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
     function seq(list) {
       var x = 0, y = 0;
@@ -652,11 +652,16 @@
       }
       ends.push(v);
     }
-    if (kind === 'L') { seq(c); }
-    else if (kind === 'ML' || kind === 'A') { c.forEach(seq); }
-    else { parts = c.map(function (rings) { rings.forEach(seq); return rings.length; }); }  // 'MA'
-    return {v0: at, ends: ends, parts: kind === 'MA' ? parts : null, next: v,
-            bounds: L.latLngBounds([minY, minX], [maxY, maxX])};
+    eachSequence(kind, c, seq);
+    return {v0: at, ends: ends, next: v, bounds: L.latLngBounds([minY, minX], [maxY, maxX]),
+            parts: kind === 'MA' ? c.map(function (rings) { return rings.length; }) : null};
+  }
+
+  function eachSequence(kind, c, fn) {
+    // call fn with each vertex sequence (a line, a ring) of a line or area of the data, in order
+    if (kind === 'L') { fn(c); }
+    else if (kind === 'ML' || kind === 'A') { c.forEach(fn); }
+    else if (kind === 'MA') { c.forEach(function (rings) { rings.forEach(fn); }); }
   }
 
   function flatVertices(rows) {
@@ -664,11 +669,7 @@
     var n = 0;
     function count(list) { n += list.length / 2; }
     rows.forEach(function (row) {
-      var g = row[7];
-      if (!g) { return; }
-      if (g[0] === 'L') { count(g[1]); }
-      else if (g[0] === 'ML' || g[0] === 'A') { g[1].forEach(count); }
-      else if (g[0] === 'MA') { g[1].forEach(function (rings) { rings.forEach(count); }); }
+      if (row[7]) { eachSequence(row[7][0], row[7][1], count); }
     });
     return n;
   }
