@@ -21,8 +21,10 @@ Streamlit on a free 127.0.0.1 port and measures, as a person would see it:
   the browser's JavaScript heap of the page and its map frame after a garbage collection (CDP
   Runtime.getHeapUsage), after the first page and after the filter changes.
 
-Usage:  .venv/bin/python bench/app_bench.py [--sizes 1000 10000 50000] [--pages app naive before]
+Usage:  .venv/bin/python bench/app_bench.py [--sizes 1000 10000 50000] [--pages app host naive before]
         [--timeout 240] [--real BUILD_DIR] [--repeat N] [--before SOURCE_DIR]
+The page "host" is the app drawing its map through its own Streamlit component
+(MAPAPP_MAP_HOST=component, mapapp/app/map_host.py) instead of st_folium.
 With --before DIR (a checkout of an earlier commit, e.g. `git worktree add` or `git archive`), the
 page "before" is that commit's app, served from its own code and static files in the same run.
 With --repeat N every page is measured N times (a fresh server each time) and the table gives the
@@ -267,6 +269,8 @@ def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = 
                 env = dict(os.environ, MAPAPP_BUILD=str(folder), MAPAPP_DATA=str(HERE.parent),
                            MAPAPP_TIMING_LOG=str(log))
                 env.pop("MAPAPP_CORPUS", None)
+                if which == "host":  # the app with its own map host instead of st_folium (MAPAPP_MAP_HOST)
+                    env["MAPAPP_MAP_HOST"] = "component"
                 script = naive_script(tmp) if which == "naive" else None
                 if which == "before":
                     env["PYTHONPATH"] = str(before)
@@ -350,7 +354,7 @@ def median_rows(results: list[dict]) -> list[dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
-    ap.add_argument("--pages", nargs="+", default=["app", "naive"], choices=["app", "naive", "before"])
+    ap.add_argument("--pages", nargs="+", default=["app", "naive"], choices=["app", "host", "naive", "before"])
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for a map (default 240)")
     ap.add_argument("--real", type=Path, default=None, help="measure this existing build folder instead")
     ap.add_argument("--repeat", type=int, default=1, help="measure each page N times; print the medians")
