@@ -23,8 +23,8 @@ Streamlit on a free 127.0.0.1 port and measures, as a person would see it:
 
 Usage:  .venv/bin/python bench/app_bench.py [--sizes 1000 10000 50000] [--pages app host naive before]
         [--timeout 240] [--real BUILD_DIR] [--repeat N] [--before SOURCE_DIR]
-The page "host" is the app drawing its map through its own Streamlit component
-(MAPAPP_MAP_HOST=component, mapapp/app/map_host.py) instead of st_folium.
+The page "host" is the app with its map drawn by the prototype host of
+bench/map_host_prototype.py (a Streamlit v2 component) instead of st_folium.
 With --before DIR (a checkout of an earlier commit, e.g. `git worktree add` or `git archive`), the
 page "before" is that commit's app, served from its own code and static files in the same run.
 With --repeat N every page is measured N times (a fresh server each time) and the table gives the
@@ -50,6 +50,7 @@ sys.path.insert(0, str(HERE))
 
 from app_synthetic import make_build  # noqa: E402  (found through the sys.path entry above)
 from browser_setup import CHROMIUM_ARGS, MAP_FRAME, chromium_path, free_port  # noqa: E402
+from map_host_prototype import page_script  # noqa: E402
 
 from mapapp.app.assets import runtime_dir  # noqa: E402
 from mapapp.app.launch import stop_server, streamlit_command, wait_until_up  # noqa: E402
@@ -269,9 +270,9 @@ def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = 
                 env = dict(os.environ, MAPAPP_BUILD=str(folder), MAPAPP_DATA=str(HERE.parent),
                            MAPAPP_TIMING_LOG=str(log))
                 env.pop("MAPAPP_CORPUS", None)
-                if which == "host":  # the app with its own map host instead of st_folium (MAPAPP_MAP_HOST)
-                    env["MAPAPP_MAP_HOST"] = "component"
                 script = naive_script(tmp) if which == "naive" else None
+                if which == "host":
+                    script = page_script()
                 if which == "before":
                     env["PYTHONPATH"] = str(before)
                     script = before_script(before)

@@ -42,6 +42,7 @@ sys.path.insert(0, str(HERE))
 
 from app_synthetic import make_build  # noqa: E402
 from browser_setup import CHROMIUM_ARGS, chromium_path, frame_eval, free_port  # noqa: E402
+from map_host_prototype import page_script  # noqa: E402
 
 from mapapp.app.launch import stop_server, streamlit_command, wait_until_up  # noqa: E402
 from mapapp.pipeline import load_build  # noqa: E402
@@ -217,7 +218,8 @@ def filter_change(page, log: Path, act) -> dict:
 
 def run(folder: Path, repeat: int, browser_cache: bool = False,
         hosts: tuple[str, ...] = ("st_folium",)) -> dict[str, dict[str, list[dict]]]:
-    """Return, per map host (the app's MAPAPP_MAP_HOST: st_folium or component), the marks of
+    """Return, per map host (st_folium, the app's; or component, the prototype of
+    bench/map_host_prototype.py), the marks of
     `repeat` first pages, narrowings and widenings, each in a new browser context (an empty HTTP
     cache: Streamlit's own scripts are fetched again), or with `browser_cache` after a first visit
     in the same context (a returning user: Streamlit's scripts, st_folium's and the map's files
@@ -235,11 +237,12 @@ def run(folder: Path, repeat: int, browser_cache: bool = False,
                 log = Path(tmp) / f"timing-{host}.log"
                 port = free_port()
                 env = dict(os.environ, MAPAPP_BUILD=str(folder), MAPAPP_DATA=str(HERE.parent),
-                           MAPAPP_TIMING_LOG=str(log), MAPAPP_MAP_HOST=host)
+                           MAPAPP_TIMING_LOG=str(log))
                 env.pop("MAPAPP_CORPUS", None)
+                script = page_script() if host == "component" else None
                 with open(Path(tmp) / f"server-{host}.log", "w") as server_log:
-                    proc = subprocess.Popen(streamlit_command("127.0.0.1", port), env=env, stdout=server_log,
-                                            stderr=subprocess.STDOUT, cwd=HERE.parent)
+                    proc = subprocess.Popen(streamlit_command("127.0.0.1", port, script), env=env,
+                                            stdout=server_log, stderr=subprocess.STDOUT, cwd=HERE.parent)
                 servers[host] = (proc, f"http://127.0.0.1:{port}", log)
             for host, (proc, url, _) in servers.items():
                 if not wait_until_up(url, proc=proc):
@@ -301,7 +304,8 @@ def main() -> int:
     ap.add_argument("--browser-cache", action="store_true",
                     help="measure a returning browser (second visit in the same context), not a fresh one")
     ap.add_argument("--hosts", nargs="+", default=["st_folium"], choices=["st_folium", "component"],
-                    help="the app's map hosts to measure (MAPAPP_MAP_HOST), in the same run, visits alternating")
+                    help="map hosts to measure in the same run, visits alternating: st_folium (the app's) "
+                         "and component (the prototype of bench/map_host_prototype.py)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mapapp-timeline-build-") as tmp:
         folder = args.build or make_build(Path(tmp) / "build", args.size)

@@ -26,7 +26,7 @@ from ..gcj02 import gcj02_to_wgs84
 from ..project import Project
 from ..stores import BuildStore, open_store
 from .. import vector_tiles
-from . import compare_view, layers, link_guard, map_host, render, stats_view, views
+from . import compare_view, layers, link_guard, render, stats_view, views
 from .launch import TIANDITU_KEY_ENV
 from .text import LANGS, Labels, esc, md_literal, t
 from .viewmodel import MapData
@@ -36,8 +36,6 @@ URL_KEYS = {"plans": "plan", "sectors": "sector", "kinds": "kind", "statuses": "
             "within": "area", "precisions": "precision"}
 MAX_PICK = 1000
 MAP_HEIGHT = 640
-# which host draws the map (being measured, issue 14): st_folium, or the v2 component of map_host.py
-MAP_HOST = os.environ.get("MAPAPP_MAP_HOST", "st_folium")
 
 
 # ---- data ---------------------------------------------------------------------------------
@@ -290,12 +288,9 @@ def _draw_map(data: MapData, tiles: dict[str, Path], positions, basemap, lab: La
     layer_names = {name: t(f"layer_{name}", lang) for name in ("area", "shapes", "points")}
     focus = st.session_state.get("selected") if tiles_url else None
     groups = layers.feature_groups(data, positions, datum, layer_names, legend, words, focus)
-    if MAP_HOST == "component":
-        out = map_host.show_map(m, groups, folium.LayerControl(collapsed=True), key="map", height=MAP_HEIGHT)
-    else:
-        out = st_folium(m, key=f"map-{basemap.key}", height=MAP_HEIGHT, use_container_width=True,
-                        returned_objects=["last_active_drawing", "last_clicked", "last_object_clicked"],
-                        feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True))
+    out = st_folium(m, key=f"map-{basemap.key}", height=MAP_HEIGHT, use_container_width=True,
+                    returned_objects=["last_active_drawing", "last_clicked", "last_object_clicked"],
+                    feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True))
     out = out or {}
     clicked, on_object = out.get("last_clicked"), out.get("last_object_clicked")
     if on_object and on_object != st.session_state.get("_last_object_click"):

@@ -1,12 +1,16 @@
-"""The map's host on the page: a Streamlit v2 component (static/map_host.js) that keeps one live
-folium map across reruns, instead of st_folium's component frame.
+"""A prototype of another map host for the app, measured against st_folium for issue 14 (see
+bench/RESULTS.md): a Streamlit v2 component (bench/map_host_prototype.js) that keeps one live
+folium map across reruns, instead of st_folium's component frame. Used by bench/app_bench.py
+(page "host") and bench/app_timeline.py (--hosts component) through the page stub that
+`page_script` writes: the real app page with its `st_folium` call answered by `st_folium` below.
+Not part of the app.
 
 The folium map becomes one HTML document (its stylesheets, its scripts as plain script elements,
-its Leaflet script); the component makes a same-origin frame of it once, and a rerun only sends
-the script of the layers passed as `feature_groups` (and the layer control), which runs in the
-live map, as st_folium's `feature_group_to_add` does. A new document (another basemap) makes a
-new frame. Clicks come back in st_folium's fields (last_clicked, last_object_clicked,
-last_active_drawing).
+its Leaflet script); the component makes a same-origin frame of it once (srcdoc), and a rerun only
+sends the script of the layers passed as `feature_group_to_add` (and the layer control), which
+runs in the live map, as in st_folium. A new document (another basemap) makes a new frame. Clicks
+come back at once (st_folium waits 250 ms for more) in st_folium's fields (last_clicked,
+last_object_clicked, last_active_drawing).
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ import folium.elements
 import streamlit as st
 from streamlit_folium import generate_leaflet_string
 
-_JS = (Path(__file__).resolve().parent / "static" / "map_host.js").read_text(encoding="utf-8")
+_JS = (Path(__file__).resolve().parent / "map_host_prototype.js").read_text(encoding="utf-8")
 _component = st.components.v2.component("mapapp_map", js=_JS, isolate_styles=False)
 
 # The frame's own script, before the map's: how a rerun's layers replace the previous ones (what
@@ -119,16 +123,38 @@ def layers_script(m: folium.Map, groups: list[folium.FeatureGroup], control: fol
     return "\n".join(out)
 
 
-def show_map(m: folium.Map, groups: list[folium.FeatureGroup], control: folium.LayerControl | None,
-             key: str, height: int) -> dict | None:
-    """Draw the map `m` with `groups` swapped in (the frame stays while the map's document is the
-    same); return the click of this rerun ({last_clicked, last_object_clicked,
-    last_active_drawing}) or None."""
+def st_folium(m: folium.Map, key: str | None = None, height: int = 700, feature_group_to_add=None,
+              layer_control: folium.LayerControl | None = None, **ignored) -> dict | None:
+    """Draw the map `m` with `feature_group_to_add` swapped in, as st_folium does (the frame stays
+    while the map's document is the same); return the click of this rerun ({last_clicked,
+    last_object_clicked, last_active_drawing}) or None. The other arguments of st_folium
+    (width, returned objects) are ignored: the map is as wide as its column and returns clicks."""
+    groups = feature_group_to_add or []
+    groups = [groups] if isinstance(groups, folium.FeatureGroup) else list(groups)
     doc = map_document(m, height)
-    update = layers_script(m, groups, control)
+    update = layers_script(m, groups, layer_control)
     # the document's key ignores folium's random element ids (a rerun makes the same map with new ids)
     doc_key = hashlib.sha256(re.sub(r"_[0-9a-f]{32}", "", doc).encode("utf-8")).hexdigest()[:16]
-    result = _component(key=key, data={"doc": doc, "docKey": doc_key, "update": update, "height": height},
+    result = _component(key="mapapp-map", data={"doc": doc, "docKey": doc_key, "update": update, "height": height},
                         on_click_change=lambda: None)
     return result.click
 
+
+_STUB = """import sys
+sys.path.insert(0, {bench!r})
+import map_host_prototype
+from mapapp.app import page
+page.st_folium = map_host_prototype.st_folium  # the page's map drawn by the prototype host
+page.main()
+"""
+
+
+def page_script() -> Path:
+    """Write the app's page stub with this host next to the app's own (in its runtime folder,
+    whose static files Streamlit serves and where the page publishes the build's layers) and
+    return its path."""
+    from mapapp.app.assets import runtime_dir
+
+    script = runtime_dir() / "bench_host_page.py"
+    script.write_text(_STUB.format(bench=str(Path(__file__).resolve().parent)), encoding="utf-8")
+    return script

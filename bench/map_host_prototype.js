@@ -1,12 +1,13 @@
-/* mapapp: the map's host in the page (a Streamlit v2 component, map_host.py). It keeps one map
- * frame across reruns: a same-origin iframe made once from the folium map's document
- * (data.doc; a new document, e.g. another basemap, makes a new frame), and it passes each
- * rerun's layer script (data.update: the feature groups, whose first one carries the selection
- * for mapapp.apply, and the layer control) to the live map without reloading it. Clicks on the
- * map come back as the trigger value `click`: {last_clicked, last_object_clicked,
- * last_active_drawing}, the fields st_folium returned.
+/* A prototype of another map host for the app (bench/map_host_prototype.py; measured for issue 14,
+ * not part of the app): a Streamlit v2 component that keeps one map frame across reruns, a
+ * same-origin iframe made once from the folium map's document (data.doc; a new document, e.g.
+ * another basemap, makes a new frame). Each rerun's layer script (data.update: the feature groups,
+ * whose first one carries the selection for mapapp.apply, and the layer control) runs in the live
+ * map without reloading it. Clicks come back as the trigger value `click`: {last_clicked,
+ * last_object_clicked, last_active_drawing}, the fields st_folium returned. The mark
+ * 'mapapp-host-data' (performance.mark, read by bench/app_timeline.py) is when the data arrived.
  *
- * Streamlit calls this module's default export once per rerun whose data changed, with the same
+ * Streamlit calls the default export once per rerun whose data changed, with the same
  * parentElement while the element stays on the page. */
 export default function (component) {
   var parent = component.parentElement, data = component.data || {};
