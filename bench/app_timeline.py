@@ -10,13 +10,15 @@ first page (from navigation start):   Streamlit connected (its first websocket m
   server script start / end, Streamlit's element scripts (the lazily loaded /static/js/ chunks of
   the page's widgets) first requested and all loaded (resource timing; their count and bytes are
   printed under the table), the map frame created (its navigation start), its page (st_folium's
-  index.html) read, st_folium's script read, the map frame's first render message (st_folium gets
-  its arguments),
-  features read (the pack fetched and decoded, mapapp.times.parsed), layers built
+  index.html) read, st_folium's script read, the map's arguments arrive (st_folium's first render
+  message; for the prototype host, the component's data: its 'mapapp-host-data' mark), the map's
+  script ran (mapapp.times.load), features read (the pack fetched and decoded, mapapp.times.parsed), layers built
   (mapapp.times.built), selection applied (mapapp.times.applied: features on the map, before the
   redraw), painted (mapapp.times.painted: after the frame that drew them);
 filter change (from the pointerdown on the widget): message sent (Streamlit's BackMsg), server
-  script start / end, map frame's render message (the new feature-group script arrives),
+  script start / end, the last websocket message the page handled before the map's arguments
+  arrive, the map's arguments arrive (st_folium's render message or the host's data: the new
+  feature-group script),
   selection script ran (mapapp.times.received), apply done (mapapp.times.applied), st_folium done
   (it re-binds click handlers, then sets its frame height), painted.
 
@@ -24,8 +26,12 @@ Each visit is a new browser context (an empty HTTP cache, as a first-time visito
 --browser-cache each measured visit is the second one in its context (a returning visitor: the
 scripts come from the browser's cache; the server's caches are warm in both).
 
+With --hosts st_folium component, the app is measured with st_folium (as it is) and with the
+prototype map host of bench/map_host_prototype.py, each on its own server, visits alternating.
+
 Usage:  .venv/bin/python bench/app_timeline.py [--size 10000 | --build DIR] [--repeat 5] [--browser-cache]
-Prints one table per scenario: each mark's median and its runs. Needs chromium.
+        [--hosts st_folium component]
+Prints one table per scenario and host: each mark's median and its runs. Needs chromium.
 """
 from __future__ import annotations
 
