@@ -21,8 +21,10 @@ Streamlit on a free 127.0.0.1 port and measures, as a person would see it:
   the browser's JavaScript heap of the page and its map frame after a garbage collection (CDP
   Runtime.getHeapUsage), after the first page and after the filter changes.
 
-Usage:  .venv/bin/python bench/app_bench.py [--sizes 1000 10000 50000] [--pages app naive before]
+Usage:  .venv/bin/python bench/app_bench.py [--sizes 1000 10000 50000] [--pages app host naive before]
         [--timeout 240] [--real BUILD_DIR] [--repeat N] [--before SOURCE_DIR]
+The page "host" is the app with its map drawn by the prototype host of
+bench/map_host_prototype.py (a Streamlit v2 component) instead of st_folium.
 With --before DIR (a checkout of an earlier commit, e.g. `git worktree add` or `git archive`), the
 page "before" is that commit's app, served from its own code and static files in the same run.
 With --repeat N every page is measured N times (a fresh server each time) and the table gives the
@@ -48,6 +50,7 @@ sys.path.insert(0, str(HERE))
 
 from app_synthetic import make_build  # noqa: E402  (found through the sys.path entry above)
 from browser_setup import CHROMIUM_ARGS, MAP_FRAME, chromium_path, free_port  # noqa: E402
+from map_host_prototype import page_script  # noqa: E402
 
 from mapapp.app.assets import runtime_dir  # noqa: E402
 from mapapp.app.launch import stop_server, streamlit_command, wait_until_up  # noqa: E402
@@ -268,6 +271,8 @@ def run(sizes: list[int], pages: list[str], timeout: float, real: Path | None = 
                            MAPAPP_TIMING_LOG=str(log))
                 env.pop("MAPAPP_CORPUS", None)
                 script = naive_script(tmp) if which == "naive" else None
+                if which == "host":
+                    script = page_script()
                 if which == "before":
                     env["PYTHONPATH"] = str(before)
                     script = before_script(before)
@@ -350,7 +355,7 @@ def median_rows(results: list[dict]) -> list[dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
-    ap.add_argument("--pages", nargs="+", default=["app", "naive"], choices=["app", "naive", "before"])
+    ap.add_argument("--pages", nargs="+", default=["app", "naive"], choices=["app", "host", "naive", "before"])
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for a map (default 240)")
     ap.add_argument("--real", type=Path, default=None, help="measure this existing build folder instead")
     ap.add_argument("--repeat", type=int, default=1, help="measure each page N times; print the medians")

@@ -10,13 +10,15 @@ first page (from navigation start):   Streamlit connected (its first websocket m
   server script start / end, Streamlit's element scripts (the lazily loaded /static/js/ chunks of
   the page's widgets) first requested and all loaded (resource timing; their count and bytes are
   printed under the table), the map frame created (its navigation start), its page (st_folium's
-  index.html) read, st_folium's script read, the map frame's first render message (st_folium gets
-  its arguments),
-  features read (the pack fetched and decoded, mapapp.times.parsed), layers built
+  index.html) read, st_folium's script read, the map's arguments arrive (st_folium's first render
+  message; for the prototype host, the component's data: its 'mapapp-host-data' mark), the map's
+  script ran (mapapp.times.load), features read (the pack fetched and decoded, mapapp.times.parsed), layers built
   (mapapp.times.built), selection applied (mapapp.times.applied: features on the map, before the
   redraw), painted (mapapp.times.painted: after the frame that drew them);
 filter change (from the pointerdown on the widget): message sent (Streamlit's BackMsg), server
-  script start / end, map frame's render message (the new feature-group script arrives),
+  script start / end, the last websocket message the page handled before the map's arguments
+  arrive, the map's arguments arrive (st_folium's render message or the host's data: the new
+  feature-group script),
   selection script ran (mapapp.times.received), apply done (mapapp.times.applied), st_folium done
   (it re-binds click handlers, then sets its frame height), painted.
 
@@ -24,8 +26,12 @@ Each visit is a new browser context (an empty HTTP cache, as a first-time visito
 --browser-cache each measured visit is the second one in its context (a returning visitor: the
 scripts come from the browser's cache; the server's caches are warm in both).
 
+With --hosts st_folium component, the app is measured with st_folium (as it is) and with the
+prototype map host of bench/map_host_prototype.py, each on its own server, visits alternating.
+
 Usage:  .venv/bin/python bench/app_timeline.py [--size 10000 | --build DIR] [--repeat 5] [--browser-cache]
-Prints one table per scenario: each mark's median and its runs. Needs chromium.
+        [--hosts st_folium component]
+Prints one table per scenario and host: each mark's median and its runs. Needs chromium.
 """
 from __future__ import annotations
 
@@ -41,7 +47,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from app_synthetic import make_build  # noqa: E402
-from browser_setup import CHROMIUM_ARGS, MAP_FRAME, chromium_path, free_port  # noqa: E402
+from browser_setup import CHROMIUM_ARGS, chromium_path, frame_eval, free_port  # noqa: E402
+from map_host_prototype import page_script  # noqa: E402
 
 from mapapp.app.launch import stop_server, streamlit_command, wait_until_up  # noqa: E402
 from mapapp.pipeline import load_build  # noqa: E402
@@ -61,6 +68,7 @@ MARKS_JS = r"""
       const ws = new WS(...args);
       const send = ws.send.bind(ws);
       ws.send = (d) => { marks.push([now(), 'ws-send']); return send(d); };
+      ws.addEventListener('message', () => marks.push([now(), 'ws-recv']));
       return ws;
     };
     Wrapped.prototype = WS.prototype;
@@ -95,20 +103,19 @@ TIMES_JS = """() => (window.mapapp && window.mapapp.times)
     ? Object.assign({origin: performance.timeOrigin}, window.mapapp.times) : null"""
 
 
-def _frame(page):
-    return next((f for f in page.frames if "streamlit_folium" in (f.url or "")), None)
+# The map host's marks in the page: each time the component got new data (map_host.js).
+HOST_MARKS_JS = """() => performance.getEntriesByName('mapapp-host-data').map(
+    e => [performance.timeOrigin + e.startTime, 'host-data'])"""
 
 
 def _marks(page) -> tuple[list, dict]:
     """Return ([(ms, name)] of both frames, sorted; the map's mapapp.times as wall-clock ms)."""
     out = [(t, n) for t, n in page.evaluate("() => window.__marks")]
-    fr = _frame(page)
-    times = {}
-    if fr is not None:
-        out += [(t, n) for t, n in fr.evaluate("() => window.__marks || []")]
-        raw = fr.evaluate(TIMES_JS) or {}
-        origin = raw.pop("origin", 0)
-        times = {k: origin + v for k, v in raw.items() if k != "apply"}  # (apply: a duration)
+    out += [(t, n) for t, n in page.evaluate(HOST_MARKS_JS)]
+    out += [(t, n) for t, n in frame_eval(page, "() => window.__marks || []") or []]
+    raw = frame_eval(page, TIMES_JS) or {}
+    origin = raw.pop("origin", 0)
+    times = {k: origin + v for k, v in raw.items() if k != "apply"}  # (apply: a duration)
     return sorted(out), times
 
 
@@ -123,9 +130,8 @@ def _loading(page, after: float) -> dict:
     out = {"chunks first requested": min((r[1] for r in chunks), default=None),
            "chunks loaded": max((r[2] for r in chunks), default=None),
            "chunks": len(chunks), "chunk bytes": sum(r[3] for r in chunks)}
-    fr = _frame(page)
-    if fr is not None:
-        own = fr.evaluate(RESOURCES_JS)
+    own = frame_eval(page, RESOURCES_JS)
+    if own is not None:
         out["frame created"] = own["origin"]
         out["frame page read"] = own["page"]
         out["st_folium script read"] = next((r[2] for r in own["resources"] if "/static/js/main." in r[0]), None)
@@ -143,16 +149,22 @@ def _server_runs(log: Path) -> list[tuple[float, float]]:
     return runs
 
 
-def _first_after(marks, name, t0):
-    return next((t for t, n in marks if n == name and t >= t0), None)
+def _first_after(marks, names, t0):
+    names = (names,) if isinstance(names, str) else names
+    return next((t for t, n in marks if n in names and t >= t0), None)
+
+
+def _last_before(marks, name, t1):
+    return None if t1 is None else next((t for t, n in reversed(marks) if n == name and t <= t1), None)
+
+
+ARGUMENTS = ("render-msg", "host-data")  # the map's arguments arrive: st_folium's render message, or the host's data
 
 
 def _settled(page, timeout_s: float = 240.0) -> None:
-    page.frame_locator(MAP_FRAME).locator("#map_div").wait_for(timeout=timeout_s * 1000)
     for _ in range(int(timeout_s * 20)):
-        fr = _frame(page)
         try:
-            if fr is not None and fr.evaluate("() => window.mapappDrawn") not in (None, -1):
+            if frame_eval(page, "() => window.mapappDrawn") not in (None, -1):
                 return
         except Exception:  # the frame is being replaced
             pass
@@ -178,7 +190,9 @@ def first_page(page, url: str, log: Path) -> dict:
             "map frame created": rel(load.get("frame created")),
             "map frame: its page read (index.html)": rel(load.get("frame page read")),
             "map frame: st_folium's script read": rel(load.get("st_folium script read")),
-            "map frame: first render message": rel(_first_after(marks, "render-msg", t0)),
+            "map's arguments arrive (st_folium: render message; host: component data)":
+                rel(_first_after(marks, ARGUMENTS, t0)),
+            "map script ran (mapapp.load)": rel(times.get("load")),
             "features read (pack fetched, decoded)": rel(times.get("parsed")),
             "layers built": rel(times.get("built")),
             "selection applied": rel(times.get("applied")),
@@ -196,65 +210,80 @@ def filter_change(page, log: Path, act) -> dict:
     t0 = [t for t, n in marks if n == "pointerdown"][-1]
     runs = _server_runs(log)[before:]
     rel = lambda t: None if t is None else t - t0  # noqa: E731
+    args = _first_after(marks, ARGUMENTS, t0)
     return {"message sent": rel(_first_after(marks, "ws-send", t0)),
             "server script start": rel(runs[0][0] if runs else None),
             "server script end": rel(runs[0][1] if runs else None),
-            "map frame: render message": rel(_first_after(marks, "render-msg", t0)),
+            "last message received before the map's arguments arrive": rel(_last_before(marks, "ws-recv", args)),
+            "map's arguments arrive (st_folium: render message; host: component data)": rel(args),
             "selection script ran": rel(times.get("received")),
             "apply done": rel(times.get("applied")),
             "st_folium done (handlers re-bound)": rel(_first_after(marks, "set-height", t0)),
             "painted": rel(times.get("painted"))}
 
 
-def run(folder: Path, repeat: int, browser_cache: bool = False) -> dict[str, list[dict]]:
-    """Return the marks of `repeat` first pages, narrowings and widenings, each in a new browser
-    context (an empty HTTP cache: Streamlit's own scripts are fetched again), or with
-    `browser_cache` after a first visit in the same context (a returning user: Streamlit's scripts,
-    st_folium's and the map's files come from the browser's cache)."""
+def run(folder: Path, repeat: int, browser_cache: bool = False,
+        hosts: tuple[str, ...] = ("st_folium",)) -> dict[str, dict[str, list[dict]]]:
+    """Return, per map host (st_folium, the app's; or component, the prototype of
+    bench/map_host_prototype.py), the marks of
+    `repeat` first pages, narrowings and widenings, each in a new browser context (an empty HTTP
+    cache: Streamlit's own scripts are fetched again), or with `browser_cache` after a first visit
+    in the same context (a returning user: Streamlit's scripts, st_folium's and the map's files
+    come from the browser's cache). Each host has its own server, all started at once; their
+    visits alternate (and which goes first)."""
     from playwright.sync_api import sync_playwright
 
     b = load_build(folder)
     label = b.manifest["vocabulary"]["kinds"][KIND]["zh"]
-    out: dict[str, list[dict]] = {"first page (warm)": [], "narrowing": [], "widening": []}
+    out = {host: {"first page (warm)": [], "narrowing": [], "widening": []} for host in hosts}
     with tempfile.TemporaryDirectory(prefix="mapapp-timeline-") as tmp:
-        log = Path(tmp) / "timing.log"
-        port = free_port()
-        env = dict(os.environ, MAPAPP_BUILD=str(folder), MAPAPP_DATA=str(HERE.parent), MAPAPP_TIMING_LOG=str(log))
-        env.pop("MAPAPP_CORPUS", None)
-        with open(Path(tmp) / "server.log", "w") as server_log:
-            proc = subprocess.Popen(streamlit_command("127.0.0.1", port), env=env, stdout=server_log,
-                                    stderr=subprocess.STDOUT, cwd=HERE.parent)
+        servers = {}
         try:
-            url = f"http://127.0.0.1:{port}"
-            if not wait_until_up(url, proc=proc):
-                raise RuntimeError("the server did not start")
+            for host in hosts:
+                log = Path(tmp) / f"timing-{host}.log"
+                port = free_port()
+                env = dict(os.environ, MAPAPP_BUILD=str(folder), MAPAPP_DATA=str(HERE.parent),
+                           MAPAPP_TIMING_LOG=str(log))
+                env.pop("MAPAPP_CORPUS", None)
+                script = page_script() if host == "component" else None
+                with open(Path(tmp) / f"server-{host}.log", "w") as server_log:
+                    proc = subprocess.Popen(streamlit_command("127.0.0.1", port, script), env=env,
+                                            stdout=server_log, stderr=subprocess.STDOUT, cwd=HERE.parent)
+                servers[host] = (proc, f"http://127.0.0.1:{port}", log)
+            for host, (proc, url, _) in servers.items():
+                if not wait_until_up(url, proc=proc):
+                    raise RuntimeError(f"the server ({host}) did not start")
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
                 for visit in range(repeat + 1):  # the first visit warms the server's caches
-                    ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
-                    ctx.add_init_script(MARKS_JS)
-                    page = ctx.new_page()
-                    if browser_cache:
-                        first_page(page, url, log)
-                        page.close()
+                    order = list(servers.items())
+                    for host, (_, url, log) in order if visit % 2 else order[::-1]:  # who goes first alternates
+                        ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+                        ctx.add_init_script(MARKS_JS)
                         page = ctx.new_page()
-                    first = first_page(page, url, log)
-                    if visit:
-                        out["first page (warm)"].append(first)
-                        box = page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
-                        box.locator("input").click()
-                        page.keyboard.type(label)
-                        option = page.get_by_role("option").filter(has_text=label).first
-                        option.wait_for()
-                        out["narrowing"].append(filter_change(page, log, option.click))
-                        page.keyboard.press("Escape")
-                        page.wait_for_timeout(300)
-                        chip = box.locator("button[aria-label^='Remove']").last
-                        out["widening"].append(filter_change(page, log, chip.click))
-                    ctx.close()
+                        if browser_cache:
+                            first_page(page, url, log)
+                            page.close()
+                            page = ctx.new_page()
+                        first = first_page(page, url, log)
+                        if visit:
+                            runs = out[host]
+                            runs["first page (warm)"].append(first)
+                            box = page.locator("[data-testid='stMultiSelect']").filter(has_text="类型").first
+                            box.locator("input").click()
+                            page.keyboard.type(label)
+                            option = page.get_by_role("option").filter(has_text=label).first
+                            option.wait_for()
+                            runs["narrowing"].append(filter_change(page, log, option.click))
+                            page.keyboard.press("Escape")
+                            page.wait_for_timeout(300)
+                            chip = box.locator("button[aria-label^='Remove']").last
+                            runs["widening"].append(filter_change(page, log, chip.click))
+                        ctx.close()
                 browser.close()
         finally:
-            stop_server(proc)
+            for proc, _, _ in servers.values():
+                stop_server(proc)
     return out
 
 
@@ -280,16 +309,20 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--browser-cache", action="store_true",
                     help="measure a returning browser (second visit in the same context), not a fresh one")
+    ap.add_argument("--hosts", nargs="+", default=["st_folium"], choices=["st_folium", "component"],
+                    help="map hosts to measure in the same run, visits alternating: st_folium (the app's) "
+                         "and component (the prototype of bench/map_host_prototype.py)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mapapp-timeline-build-") as tmp:
         folder = args.build or make_build(Path(tmp) / "build", args.size)
-        results = run(folder, args.repeat, args.browser_cache)
+        results = run(folder, args.repeat, args.browser_cache, tuple(args.hosts))
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}; {args.repeat} runs"
           f"{' (browser cache warm: second visit of each context)' if args.browser_cache else ''}; "
           f"times from navigation start (first page) or from the pointerdown (filter changes)")
-    for name, runs in results.items():
-        print()
-        print(table(name, runs))
+    for host, scenarios in results.items():
+        for name, runs in scenarios.items():
+            print()
+            print(table(f"{name}, host {host}", runs))
     return 0
 
 
