@@ -7,7 +7,7 @@ import socket
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# the map's frame: st_folium's, or the one of the app's own map host (mapapp/app/map_host.py)
+# the map's frame: st_folium's, or the one of the prototype map host (bench/map_host_prototype.py)
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium'], iframe[name='mapapp-map']"
 # Evaluate a function's source (a string) in the map's frame, from the page (the frame is
 # same-origin). Playwright does not list a frame made from srcdoc by a script (page.frames), so the
