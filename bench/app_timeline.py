@@ -28,9 +28,12 @@ scripts come from the browser's cache; the server's caches are warm in both).
 
 With --hosts st_folium component, the app is measured with st_folium (as it is) and with the
 prototype map host of bench/map_host_prototype.py, each on its own server, visits alternating.
+The host none is the same page with its st_folium call answered by nothing: no map at all, so its
+times are what Streamlit alone costs for the page (the floor under any map code). For every host,
+"page settled" is the page's last DOM change (Streamlit drawing; a frame's size excluded).
 
 Usage:  .venv/bin/python bench/app_timeline.py [--size 10000 | --build DIR] [--repeat 5] [--browser-cache]
-        [--hosts st_folium component]
+        [--hosts st_folium component none]
 Prints one table per scenario and host: each mark's median and its runs. Needs chromium.
 """
 from __future__ import annotations
@@ -79,6 +82,13 @@ MARKS_JS = r"""
     if (e.data && e.data.type === 'streamlit:render') { marks.push([now(), 'render-msg']); }
   }, true);
   document.addEventListener('pointerdown', () => marks.push([now(), 'pointerdown']), true);
+  if (window === window.top) {   // the page's own DOM changes (Streamlit drawing), not a frame's size
+    new MutationObserver((list) => {
+      if (list.some(m => !(m.target instanceof HTMLIFrameElement))) { marks.push([now(), 'dom']); }
+      list.filter(m => m.attributeName === 'data-test-script-state').forEach(
+        m => marks.push([now(), 'state-' + m.target.getAttribute('data-test-script-state')]));
+    }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  }
   const hook = setInterval(() => {
     const S = window.Streamlit;
     if (!S || !S.setFrameHeight || !window.mapapp) { return; }
@@ -161,7 +171,22 @@ def _last_before(marks, name, t1):
 ARGUMENTS = ("render-msg", "host-data")  # the map's arguments arrive: st_folium's render message, or the host's data
 
 
+def _idle(page, quiet_ms: int = 500, timeout_s: float = 60.0) -> None:
+    """Wait until Streamlit has run no script for `quiet_ms` (the page without a map)."""
+    quiet = 0
+    for _ in range(int(timeout_s * 20)):
+        state = page.locator("[data-testid='stApp']").get_attribute("data-test-script-state")
+        quiet = 0 if state in ("running", "rerunRequested", None) else quiet + 50
+        if quiet >= quiet_ms:
+            return
+        page.wait_for_timeout(50)
+    raise RuntimeError("the page did not finish its script")
+
+
 def _settled(page, timeout_s: float = 240.0) -> None:
+    if page.evaluate("() => window.__noMap === true"):
+        _idle(page)
+        return
     for _ in range(int(timeout_s * 20)):
         try:
             if frame_eval(page, "() => window.mapappDrawn") not in (None, -1):
@@ -197,6 +222,9 @@ def first_page(page, url: str, log: Path) -> dict:
             "layers built": rel(times.get("built")),
             "selection applied": rel(times.get("applied")),
             "painted": rel(times.get("painted")),
+            "Streamlit's run over in the page (script state: not running)":
+                rel(_last_before(marks, "state-notRunning", float("inf"))),
+            "page settled (its last DOM change)": rel(_last_before(marks, "dom", float("inf"))),
             "_note": f"element scripts: {load['chunks']} files, {load['chunk bytes'] / 1e3:.0f} kB"}
 
 
@@ -219,7 +247,10 @@ def filter_change(page, log: Path, act) -> dict:
             "selection script ran": rel(times.get("received")),
             "apply done": rel(times.get("applied")),
             "st_folium done (handlers re-bound)": rel(_first_after(marks, "set-height", t0)),
-            "painted": rel(times.get("painted"))}
+            "painted": rel(times.get("painted")),
+            "Streamlit's run over in the page (script state: not running)":
+                rel(_last_before(marks, "state-notRunning", float("inf"))),
+            "page settled (its last DOM change)": rel(_last_before(marks, "dom", float("inf")))}
 
 
 def run(folder: Path, repeat: int, browser_cache: bool = False,
@@ -245,7 +276,7 @@ def run(folder: Path, repeat: int, browser_cache: bool = False,
                 env = dict(os.environ, MAPAPP_BUILD=str(folder), MAPAPP_DATA=str(HERE.parent),
                            MAPAPP_TIMING_LOG=str(log))
                 env.pop("MAPAPP_CORPUS", None)
-                script = page_script() if host == "component" else None
+                script = page_script() if host == "component" else _no_map_script() if host == "none" else None
                 with open(Path(tmp) / f"server-{host}.log", "w") as server_log:
                     proc = subprocess.Popen(streamlit_command("127.0.0.1", port, script), env=env,
                                             stdout=server_log, stderr=subprocess.STDOUT, cwd=HERE.parent)
@@ -260,6 +291,8 @@ def run(folder: Path, repeat: int, browser_cache: bool = False,
                     for host, (_, url, log) in order if visit % 2 else order[::-1]:  # who goes first alternates
                         ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
                         ctx.add_init_script(MARKS_JS)
+                        if host == "none":
+                            ctx.add_init_script("window.__noMap = true;")
                         page = ctx.new_page()
                         if browser_cache:
                             first_page(page, url, log)
@@ -287,6 +320,22 @@ def run(folder: Path, repeat: int, browser_cache: bool = False,
     return out
 
 
+_NO_MAP_STUB = """from mapapp.app import page
+page.st_folium = lambda *args, **kwargs: {}   # the app's page without its map: Streamlit's own part
+page.main()
+"""
+
+
+def _no_map_script() -> Path:
+    """Write the app's page with its st_folium call answered by nothing (no map element) into the
+    app's runtime folder and return its path: what Streamlit alone costs for the same page."""
+    from mapapp.app.assets import runtime_dir
+
+    script = runtime_dir() / "bench_no_map_page.py"
+    script.write_text(_NO_MAP_STUB, encoding="utf-8")
+    return script
+
+
 def table(name: str, runs: list[dict]) -> str:
     lines = [f"| {name} | median (ms) | step (ms) | runs (ms) |", "|---|---:|---:|---|"]
     previous = 0.0
@@ -309,9 +358,10 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--browser-cache", action="store_true",
                     help="measure a returning browser (second visit in the same context), not a fresh one")
-    ap.add_argument("--hosts", nargs="+", default=["st_folium"], choices=["st_folium", "component"],
+    ap.add_argument("--hosts", nargs="+", default=["st_folium"], choices=["st_folium", "component", "none"],
                     help="map hosts to measure in the same run, visits alternating: st_folium (the app's) "
-                         "and component (the prototype of bench/map_host_prototype.py)")
+                         "component (the prototype of bench/map_host_prototype.py) and none (the same page "
+                         "without a map: Streamlit's own part)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mapapp-timeline-build-") as tmp:
         folder = args.build or make_build(Path(tmp) / "build", args.size)
