@@ -585,3 +585,21 @@ def test_list_and_definition_grammar_of_plans(project):
     assert {"云杉印象汇商场", "白鹭万家商场"} <= names
     # A coach station is a hub; 〇 is a numeral inside a name.
     assert {"桃溪客运站", "解放军九〇七医院"} <= names
+
+
+# jieba glues a head word to what follows it (石门|湖等, 梅岭|湖水|环境, 一级|公路工程, 白鹭|路为): the name
+# ends at the head all the same; the lake a project works on is a candidate beside the project (made-up names).
+GLUED_TEXT = """第十一章 生态
+加快桃溪湖、石门湖等国家湿地公园建设。
+实施梅岭湖水环境综合治理、白鹭湖及周边生态修复。
+推进云杉大道南延对接桃溪一级公路工程，以白鹭路为主轴。
+"""
+
+
+def test_a_head_word_glued_to_the_next_word_still_ends_a_name_and_a_project_keeps_its_site(project):
+    props = _proposals(project, "glued.txt", GLUED_TEXT)
+    names = set(props)
+    assert {"石门湖国家湿地公园", "梅岭湖", "梅岭湖水环境综合治理", "白鹭湖", "桃溪一级公路", "白鹭路"} <= names
+    assert not {"石门湖等国家湿地公园", "梅岭湖水", "白鹭湖及周边"} & names
+    occ = props["梅岭湖"].candidate.occurrences[0]
+    assert (occ.line.number, occ.line.quote(occ.start, occ.end)) == (3, "梅岭湖")

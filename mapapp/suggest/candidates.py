@@ -21,6 +21,7 @@ from .lexicon import (COMPASS, GENERIC_WORDS, HEAD_KIND, HEAD_WORDS, LINEAR_KIND
 MAX_PREFIX_CHARS = 12
 MAX_ROUTE_CHARS = 18   # a route named by its ends, with its number: S105南昌市新建区流湖至石岗段
 HEAD_LENGTHS = sorted({len(h) for h in HEAD_KIND}, reverse=True)
+HEAD_WORDS_TUPLE = tuple(HEAD_WORDS)
 # Part-of-speech tags (jieba, ICTCLAS set) of words that cannot be part of a name.
 BREAKING_FAMILIES = set("pcurdq")   # prepositions, conjunctions, particles, pronouns, adverbs, …
 BREAKING_WORD_TAGS = ("v", "a")   # verbs and adjectives of 2+ characters from jieba's dictionary
@@ -159,8 +160,44 @@ class Segmenter:
                 flag = "m" if NUMBER.fullmatch(word) else "eng" if LATIN.fullmatch(word) else "x"
             out.append(Token(word, flag, pos))
             pos += len(word)
+        out = self._unglue_heads(text, out)
         self._bounds[text] = frozenset([pos] + [t.start for t in out])
         return out
+
+    def _unglue_heads(self, text: str, toks: list[Token]) -> list[Token]:
+        """Return the tokens with each word that glues a head word to what follows it split after
+        the head (南塘|湖水|环境 -> 湖|水环境, 万安|湖等 -> 湖|等, 一级|公路工程 -> 公路|工程): where a head
+        word ends inside a word and the rest of the word starts a function word, a plan verb or a
+        project's work (`GLUE_WORDS`) that reaches the word's end or beyond, the name ends there."""
+        if not UNGLUE:
+            return toks
+        out: list[Token] = []
+        for t in toks:
+            cut = _glued_head_end(text, t) if len(t.word) >= 2 else None
+            if cut is None:
+                out.append(t)
+                continue
+            tags = self._pos.word_tag_tab
+            first, rest = t.word[:cut - t.start], t.word[cut - t.start:]
+            out += [Token(first, tags.get(first, t.flag), t.start), Token(rest, tags.get(rest, "u"), cut)]
+        return out
+
+
+UNGLUE = True
+# What can follow a head word without being part of the name: a function word, a plan verb or link
+# (建设, 为主, 沿线), a project's work (水环境, 工程).
+GLUE_WORDS = frozenset({w for w in STOP_WORDS if len(w) >= 2} | set(PROJECT_WORDS) | set("等和及与的在为"))
+GLUE_LENGTHS = sorted({len(w) for w in GLUE_WORDS})
+
+
+def _glued_head_end(text: str, tok: Token) -> int | None:
+    """Return the offset inside `tok` where a head word ends and a glue word (`GLUE_WORDS`) starts
+    that reaches the token's end or beyond, else None."""
+    for p in range(tok.start + 1, tok.end):
+        if any(p + n >= tok.end and text[p:p + n] in GLUE_WORDS for n in GLUE_LENGTHS) and any(
+                text[p - n:p] in HEAD_KIND for n in HEAD_LENGTHS if p - n >= 0):
+            return p
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -619,8 +656,9 @@ def _listed_chunks(toks: list[Token], k: int, n0: int, pieces: list[Token], head
     items, i = [(n0, last)], k
     while i >= 0 and toks[i].word in ITEM_SEPARATORS:
         chunk, i = _list_chunk(toks, i - 1, seg, gaz)
-        if chunk is None or chunk[1].endswith(head):
-            break   # (瑶湖、青山湖、象湖等十余湖: items with the head already are names of their own)
+        own = chunk and next((h for h in HEAD_WORDS if chunk[1].endswith(h)), None)
+        if chunk is None or (own and HEAD_KIND[own] == HEAD_KIND[head]):
+            break   # (瑶湖、青山湖、象湖等十余湖, 甲江、乙湖: items with a head of the kind are names of their own)
         items.append(chunk)
     if len(items) < 2 or len({_full_unit_name(w, gaz) for _, w in items} - {None}) > 1:
         return []   # (吉州区、青原区、井冈山经开区: a full unit name and a short one are not parallel)
@@ -658,15 +696,26 @@ def _list_chunk(toks: list[Token], j: int, seg: Segmenter, gaz: Gazetteer) -> tu
 def _outermost(found: list) -> list:
     """Drop a candidate whose span lies inside another's and starts with it (花桥 in 花桥水利枢纽,
     G316 in G316向塘至麻丘绕城段, 九江 in 九江湖口银砂湾综合码头): the longer name is the entity."""
-    spans = [(s, e) for s, e, _, _, name in found if e - s == len(name)]
+    spans = [(s, e, name) for s, e, _, _, name in found if e - s == len(name)]
     out = []
     for f in found:
         s, e, _, _, name = f
         contiguous = e - s == len(name)
-        inside = contiguous and any(s2 == s and e2 > e for s2, e2 in spans)
+        inside = contiguous and any(s2 == s and e2 > e and not (KEEP_PROJECT_SITE and _project_on(name, name2))
+                                    for s2, e2, name2 in spans)
         if not inside:
             out.append(f)
     return out
+
+
+KEEP_PROJECT_SITE = True
+
+
+def _project_on(name: str, longer: str) -> bool:
+    """Whether `longer` is a project carried out on the thing `name` names (甲湖 + 水环境综合治理,
+    甲河 + 综合整治工程): the place a project works on is an entity of its own."""
+    rest = longer[len(name):]
+    return name.endswith(HEAD_WORDS_TUPLE) and bool(PROJECT_AFTER.fullmatch(rest) or LISTED_PROJECT.fullmatch(rest))
 
 
 INNER_CUTS = "等即的"
