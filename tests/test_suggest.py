@@ -603,3 +603,12 @@ def test_a_head_word_glued_to_the_next_word_still_ends_a_name_and_a_project_keep
     assert not {"石门湖等国家湿地公园", "梅岭湖水", "白鹭湖及周边"} & names
     occ = props["梅岭湖"].candidate.occurrences[0]
     assert (occ.line.number, occ.line.quote(occ.start, occ.end)) == (3, "梅岭湖")
+
+
+def test_an_adjective_right_before_a_head_after_a_verb_is_a_name(project):
+    """繁荣水库, 欣荣湖片区 (made-up): jieba tags the name an adjective; at a clause's start an
+    adjective is a verb (畅通物流通道, 丰富社区服务), so no name."""
+    names = set(_proposals(project, "adjectives.txt",
+                           "第十二章 水利\n建成欣荣湖片区，推进繁荣水库提质升级。\n畅通物流通道，丰富社区服务。\n"))
+    assert {"欣荣湖片区", "繁荣水库"} <= names
+    assert not {"畅通物流通道", "物流通道", "丰富社区", "畅通物流"} & names

@@ -380,6 +380,24 @@ def _place_word(tok: Token, seg: Segmenter) -> bool:
         tok.flag != "x" or (len(tok.word) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in tok.word))))
 
 
+ADJECTIVE_NAMES = True
+
+
+def _adjective_name(toks: list[Token], k: int, pieces: list[Token], head_word_start: int, seg: Segmenter) -> bool:
+    """Whether token k, a two-character dictionary adjective (幸福, 平安, 欣悦), is the name of the
+    thing whose head follows: it stands right before the head's word (幸福|水库, 平安|金融中心) or
+    before one character of it (欣悦|湖|片区), as the object of a verb (推进幸福水库). Not a generic
+    modifier (美丽, 重要), and not at a clause's start or after a list's comma, where an adjective is
+    a verb (畅通物流通道) or a title (平安医院, 幸福城区 in a list of campaigns)."""
+    tok = toks[k]
+    if tok.flag != "a" or len(tok.word) != 2 or tok.word in GENERIC_WORDS or tok.word in STOP_WORDS:
+        return False
+    right_before = tok.end == head_word_start or (len(pieces) == 1 and len(pieces[0].word) == 1)
+    before = toks[k - 1] if k > 0 else None
+    return (right_before and before is not None and before.flag in ("v", "vn") and len(before.word) >= 2
+            and seg.in_dictionary(tok.word))
+
+
 def _inner_verb(tok: Token, seg: Segmenter) -> bool:
     """Whether a word that breaks a name is a two-character dictionary verb that can stand inside
     one after a proper name (江西飞行学院, 甲市检验中心): not a plan verb (`STOP_WORDS`)."""
@@ -392,6 +410,7 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
     counts, verbs and links taken off) and the index of the token where the name stopped."""
     linear = HEAD_KIND.get(head, "road") in LINEAR_KINDS
     k = _token_at(toks, hstart)
+    head_word_start = toks[k].start
     pieces: list[Token] = []
     end = _route_end(toks, hstart) if linear else None
     if end is not None:
@@ -438,6 +457,10 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             k = volts - 1
             continue
         if _breaks(t, seg):
+            if ADJECTIVE_NAMES and _adjective_name(toks, k, pieces, head_word_start, seg):
+                pieces.append(Token(t.word, "nz", t.start))   # 幸福|水库, 平安|金融中心: a name made of an adjective
+                k -= 1
+                break
             if verb is None and _inner_verb(t, seg):
                 verb = (len(pieces), k)   # 江西|飞行|学院: kept only if a proper name comes before it
                 pieces.append(t)
