@@ -324,6 +324,8 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         proper = any(p.flag in PROPER_TAGS or p.word in seg.user_words for p in pieces)
         if not any(not _is_generic_word(p.word) or p.flag == OWN_UNIT_TAG for p in pieces):
             continue
+        if ATTRIBUTIVE_CLASS and not proper and _modifies_next(toks, j + 1, seg):
+            continue   # 中心城区|宝贵, 总部|经济, 片区|人居|环境: a class word modifying a noun names no thing
         one_proper_word = len(pieces) == 1 and pieces[0].end < toks[_token_at(toks, pieces[0].start)].end and proper
         if len(prefix) < 2 and not one_proper_word and pieces[0].flag != OWN_UNIT_TAG:
             continue
@@ -381,6 +383,17 @@ def _place_word(tok: Token, seg: Segmenter) -> bool:
 
 
 ADJECTIVE_NAMES = True
+ATTRIBUTIVE_CLASS = True
+
+
+def _modifies_next(toks: list[Token], j: int, seg: Segmenter) -> bool:
+    """Whether token j is a common noun of jieba's dictionary (经济, 资源, 环境, 布局) that the words
+    before it modify: no proper name, head word, stop word or number."""
+    if j >= len(toks):
+        return False
+    t = toks[j]
+    return (t.flag in ("n", "ng") and t.word not in seg.user_words and t.word not in HEAD_KIND
+            and t.word not in STOP_WORDS and t.word not in GENERIC_WORDS and seg.in_dictionary(t.word))
 
 
 def _adjective_name(toks: list[Token], k: int, pieces: list[Token], head_word_start: int, seg: Segmenter) -> bool:
