@@ -203,9 +203,10 @@ def _glued_head_end(text: str, tok: Token) -> int | None:
 @lru_cache(maxsize=4096)
 def _is_generic_word(word: str) -> bool:
     """A generic modifier, head or stop word, or an adjective made with 型/性/化/级 (节水型,
-    区域性, 现代化, 国家级): such words describe a kind of thing, they do not name one."""
+    区域性, 现代化, 国家级; 型 also after one character: 米|字型, 重型): such words describe a kind of
+    thing, they do not name one."""
     return (word in GENERIC_WORDS or word in HEAD_KIND or word in STOP_WORDS
-            or (len(word) >= 3 and word.endswith(ADJECTIVE_SUFFIXES)))
+            or (len(word) >= 3 and word.endswith(ADJECTIVE_SUFFIXES)) or (len(word) == 2 and word.endswith("型")))
 
 
 def _is_count(tok: Token, rest: list[Token]) -> bool:
