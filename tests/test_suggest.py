@@ -628,3 +628,11 @@ def test_class_words_that_describe_a_noun_or_follow_a_verb_name_nothing(project)
     assert {"云岭新区", "桃溪湖片区"} <= names
     assert not {"合理利用城市公园", "利用城市公园", "高效利用中心城区", "中心城区", "总部", "整治片区", "米字型高铁",
                 "字型高铁", "字型高速公路", "大字型高速公路", "农村公路"} & names
+
+
+def test_plan_verbs_jieba_tags_as_names_open_no_name(project):
+    """串联, 加密, 拓宽, 面向 (jieba tags them ns, nr, n) are verbs of plan language (made-up text)."""
+    names = set(_proposals(project, "verbs2.txt", "第十四章 交通\n以环线串联桃溪新区，加密云岭高速公路，"
+                                                  "拓宽梅岭大道，打造面向白鹭湾经济区的门户。\n"))
+    assert {"桃溪新区", "云岭高速公路", "梅岭大道", "白鹭湾经济区"} <= names
+    assert not {"串联桃溪新区", "加密云岭高速公路", "拓宽梅岭大道", "面向白鹭湾经济区"} & names
