@@ -636,3 +636,21 @@ def test_plan_verbs_jieba_tags_as_names_open_no_name(project):
                                                   "拓宽梅岭大道，打造面向白鹭湾经济区的门户。\n"))
     assert {"桃溪新区", "云岭高速公路", "梅岭大道", "白鹭湾经济区"} <= names
     assert not {"串联桃溪新区", "加密云岭高速公路", "拓宽梅岭大道", "面向白鹭湾经济区"} & names
+
+
+# A project named after the thing it works on, with work words of its own before 工程/项目 (made-up names):
+# the project is a candidate and so is the thing; a plan verb or punctuation ends the search.
+PROJECTS_TEXT = """第十五章 防洪
+完成桃溪片区治涝工程，推进云江干流石门段崩岸应急治理工程和白鹭科技园开发改造工程。
+加快梅岭大道建设，推进工程验收。
+"""
+
+
+def test_a_project_named_after_a_thing_and_its_work_is_a_candidate(project):
+    props = _proposals(project, "projects.txt", PROJECTS_TEXT)
+    names = set(props)
+    assert {"桃溪片区治涝工程", "白鹭科技园开发改造工程", "白鹭科技园", "桃溪片区"} <= names
+    assert any(n.endswith("石门段崩岸应急治理工程") for n in names)
+    assert not any(n.startswith("梅岭大道") and n.endswith("工程") for n in names)
+    occ = props["桃溪片区治涝工程"].candidate.occurrences[0]
+    assert (occ.line.number, occ.line.quote(occ.start, occ.end)) == (2, "桃溪片区治涝工程")

@@ -342,6 +342,10 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if m and (m.end() == len(text) or not NAME_CHAR.match(text[m.end()]) or m.end() in starts):
             # 乌沙河望城段综合整治工程: the project on the named thing is an entity of its own
             found.append((pieces[0].start, m.end(), head, proper, text[pieces[0].start:m.end()]))
+        elif FREE_PROJECTS:
+            end = _project_end(toks, stop, seg)
+            if end is not None:   # 甲片区治涝工程, 甲江干流乙段崩岸应急治理工程
+                found.append((pieces[0].start, end, head, proper, text[pieces[0].start:end]))
     found += _extensions(text, found)
     found += _alongside(text, doubtful, found)
     found += _listed_names(text, toks, found, seg, gaz)
@@ -746,13 +750,37 @@ def _outermost(found: list) -> list:
 
 
 KEEP_PROJECT_SITE = True
+FREE_PROJECTS = True
+PROJECT_ENDS = ("工程", "项目")
+PROJECT_INNER = frozenset(PROJECT_WORDS) | {"与", "和", "及"}
+FREE_PROJECT_CHARS = 14
+
+
+def _project_end(toks: list[Token], stop: int, seg: Segmenter) -> int | None:
+    """Return the end of a project named after a thing (甲片区|治涝|工程, 甲江|干流|乙段|崩岸|应急|
+    治理|工程): the words from `stop` to the first 工程/项目 within FREE_PROJECT_CHARS characters,
+    none of them punctuation, a function word or a plan verb (the project's own work words, 治理,
+    提升, 修复 …, and 与/和/及 may stand inside), at least one of them before 工程; else None."""
+    k = _token_at(toks, stop)
+    if k >= len(toks) or toks[k].start != stop:
+        return None
+    chars = 0
+    for t in toks[k:]:
+        if t.word in PROJECT_ENDS:
+            return t.end if chars else None
+        chars += len(t.word)
+        if chars > FREE_PROJECT_CHARS or t.word in HEAD_KIND or (t.word not in PROJECT_INNER and (
+                t.word in STOP_WORDS or not all(NAME_CHAR.match(c) for c in t.word) or t.flag[:1] in "pcurdq")):
+            return None
+    return None
 
 
 def _project_on(name: str, longer: str) -> bool:
     """Whether `longer` is a project carried out on the thing `name` names (甲湖 + 水环境综合治理,
     甲河 + 综合整治工程): the place a project works on is an entity of its own."""
     rest = longer[len(name):]
-    return name.endswith(HEAD_WORDS_TUPLE) and bool(PROJECT_AFTER.fullmatch(rest) or LISTED_PROJECT.fullmatch(rest))
+    return name.endswith(HEAD_WORDS_TUPLE) and bool(PROJECT_AFTER.fullmatch(rest) or LISTED_PROJECT.fullmatch(rest)
+                                                    or (FREE_PROJECTS and rest.endswith(PROJECT_ENDS)))
 
 
 INNER_CUTS = "等即的"
