@@ -663,3 +663,11 @@ def test_the_items_a_plan_takes_as_zones_get_the_class(project):
                                                  "以人民为中心，推进建设。\n"))
     assert {"桃溪组团", "梅岭组团", "白鹭组团", "云杉经开区"} <= names
     assert not {"云杉经开区组团", "人民中心"} & names
+
+
+def test_an_industry_cluster_is_no_place(project):
+    """产业集群 names an industry spread over many sites (made-up text): no candidate; a park is one."""
+    names = set(_proposals(project, "cluster.txt", "第十七章 产业\n打造桃溪电子信息产业集群和云岭硅基材料产业集群，"
+                                                   "建设桃溪电子信息产业园。\n"))
+    assert "桃溪电子信息产业园" in names
+    assert not [n for n in names if n.endswith("集群")]
