@@ -671,3 +671,12 @@ def test_an_industry_cluster_is_no_place(project):
                                                    "建设桃溪电子信息产业园。\n"))
     assert "桃溪电子信息产业园" in names
     assert not [n for n in names if n.endswith("集群")]
+
+
+def test_a_river_named_x_shui_is_found_in_a_list_of_rivers(project):
+    """袁水 and 锦水 (made-up list) are rivers beside a named river; 中水 beside 雨水 (common words) is
+    reclaimed water."""
+    names = set(_proposals(project, "shui.txt", "第十八章 水系\n以桃溪江干流、袁水、锦水和梅岭河源头为重点。\n"
+                                                "推进雨水利用、中水回用。\n"))
+    assert {"袁水", "锦水"} <= names
+    assert "中水" not in names

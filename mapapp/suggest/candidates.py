@@ -352,6 +352,8 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
     found += _defined_items(text, toks, seg, gaz)
     if TAKEN_AS:
         found += _taken_as(text, toks, seg, gaz)
+    if LISTED_RIVERS:
+        found += _listed_rivers(toks, seg)
     found += _listed_projects(text, toks, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
@@ -878,6 +880,42 @@ def _defined_items(text: str, toks: list[Token], seg: Segmenter, gaz: Gazetteer)
             else:
                 item.append(t)
             k += 1
+    return out
+
+
+LISTED_RIVERS = True
+RIVER_ENDINGS = ("江", "河", "水")
+
+
+def _listed_rivers(toks: list[Token], seg: Segmenter) -> list:
+    """Return the rivers named X水 (禾水, 泸水: 水 is a river in the south's names) that stand in a list
+    (、/和/及/与) next to a river: a two-character word ending in 水 that jieba guessed or tags as a
+    place (not a common word: 山水, 江水), whose neighbouring item holds a river's name (a word ending in
+    江/河/水 that is not a common word, or a proper name and 江/河/水: 桃溪|江)."""
+    out = []
+    for i, t in enumerate(toks):
+        if len(t.word) != 2 or t.word[1] != "水" or t.flag not in ("x", "ns", "nz") or seg.is_common_word(t.word):
+            continue
+        near = []
+        if i > 0 and toks[i - 1].word in ITEM_SEPARATORS:
+            near += _item_words(toks, i - 2, -1)
+        if i + 1 < len(toks) and toks[i + 1].word in ITEM_SEPARATORS:
+            near += _item_words(toks, i + 2, 1)
+        near.sort(key=lambda w: w.start)
+        if any((len(w.word) >= 2 and w.word.endswith(RIVER_ENDINGS) and not seg.is_common_word(w.word)) or (
+                w.word in RIVER_ENDINGS and n > 0 and near[n - 1].flag in PROPER_TAGS) for n, w in enumerate(near)):
+            out.append((t.start, t.end, "河", True, t.word))
+    return out
+
+
+def _item_words(toks: list[Token], i: int, step: int) -> list[Token]:
+    """Return the words of the list item from token i on in direction `step` (-1 or 1), up to a list
+    separator or punctuation, at most four words."""
+    out = []
+    while 0 <= i < len(toks) and len(out) < 4 and toks[i].word not in ITEM_SEPARATORS and all(
+            NAME_CHAR.match(c) for c in toks[i].word):
+        out.append(toks[i])
+        i += step
     return out
 
 
