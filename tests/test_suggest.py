@@ -656,15 +656,6 @@ def test_a_project_named_after_a_thing_and_its_work_is_a_candidate(project):
     assert (occ.line.number, occ.line.quote(occ.start, occ.end)) == (2, "桃溪片区治涝工程")
 
 
-def test_the_items_a_plan_takes_as_zones_get_the_class(project):
-    """以A、B和C为组团 (made-up names): each bare item is a zone of that class; an item with a head of
-    its own stays what it is; 以…为中心 (a building's head) takes nothing."""
-    names = set(_proposals(project, "taken.txt", "第十六章 城区\n以桃溪、梅岭、云杉经开区和白鹭为组团，"
-                                                 "以人民为中心，推进建设。\n"))
-    assert {"桃溪组团", "梅岭组团", "白鹭组团", "云杉经开区"} <= names
-    assert not {"云杉经开区组团", "人民中心"} & names
-
-
 def test_an_industry_cluster_is_no_place(project):
     """产业集群 names an industry spread over many sites (made-up text): no candidate; a park is one."""
     names = set(_proposals(project, "cluster.txt", "第十七章 产业\n打造桃溪电子信息产业集群和云岭硅基材料产业集群，"

@@ -350,8 +350,6 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
     found += _alongside(text, doubtful, found)
     found += _listed_names(text, toks, found, seg, gaz)
     found += _defined_items(text, toks, seg, gaz)
-    if TAKEN_AS:
-        found += _taken_as(text, toks, seg, gaz)
     if LISTED_RIVERS:
         found += _listed_rivers(toks, seg)
     found += _listed_projects(text, toks, seg, gaz)
@@ -916,40 +914,6 @@ def _item_words(toks: list[Token], i: int, step: int) -> list[Token]:
             NAME_CHAR.match(c) for c in toks[i].word):
         out.append(toks[i])
         i += step
-    return out
-
-
-TAKEN_AS = True
-# 以A、B和C为组团: the items a plan takes as zones of its structure (以…为 + a zone's or park's head).
-TAKEN_AS_RE = re.compile("以([^，。；;,:：以为]{2,60}?)为(" + "|".join(
-    h for h in HEAD_WORDS if HEAD_KIND[h] in ("zone", "park") and len(h) >= 2) + ")(?=[，。；、,;等]|$)")
-
-
-def _taken_as(text: str, toks: list[Token], seg: Segmenter, gaz: Gazetteer) -> list:
-    """Return the items of a list a plan takes as a class of zones (以城北、城西和凤凰为组团: 城北组团 …):
-    each item between 、/和/及/与 that is a short run of name words (`_defined_item`, the head being the
-    class) and does not end in a head word of its own (井冈山经开区 stays what it is)."""
-    out = []
-    for m in TAKEN_AS_RE.finditer(text):
-        head = m.group(2)
-        item: list[Token] = []
-        k = _token_at(toks, m.start(1))
-        if toks[k].start != m.start(1):
-            continue
-        while k < len(toks) and toks[k].start < m.end(1):
-            t = toks[k]
-            if t.end > m.end(1):
-                break
-            if t.word in ITEM_SEPARATORS or t.end == m.end(1):
-                words = item if t.word in ITEM_SEPARATORS else [*item, t]
-                name = "".join(w.word for w in words)
-                found = _defined_item(words, head[-1], seg, gaz) if words else None
-                if found and not name.endswith(HEAD_WORDS_TUPLE) and len(name) <= ITEM_CHARS:
-                    out.append((words[0].start, words[-1].end, head, True, name + head))
-                item = []
-            else:
-                item.append(t)
-            k += 1
     return out
 
 
