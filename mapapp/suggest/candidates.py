@@ -169,8 +169,6 @@ class Segmenter:
         the head (南塘|湖水|环境 -> 湖|水环境, 万安|湖等 -> 湖|等, 一级|公路工程 -> 公路|工程): where a head
         word ends inside a word and the rest of the word starts a function word, a plan verb or a
         project's work (`GLUE_WORDS`) that reaches the word's end or beyond, the name ends there."""
-        if not UNGLUE:
-            return toks
         out: list[Token] = []
         for t in toks:
             cut = _glued_head_end(text, t) if len(t.word) >= 2 else None
@@ -183,7 +181,6 @@ class Segmenter:
         return out
 
 
-UNGLUE = True
 # What can follow a head word without being part of the name: a function word, a plan verb or link
 # (建设, 为主, 沿线), a project's work (水环境, 工程).
 GLUE_WORDS = frozenset({w for w in STOP_WORDS if len(w) >= 2} | set(PROJECT_WORDS) | set("等和及与的在为"))
@@ -325,7 +322,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         proper = any(p.flag in PROPER_TAGS or p.word in seg.user_words for p in pieces)
         if not any(not _is_generic_word(p.word) or p.flag == OWN_UNIT_TAG for p in pieces):
             continue
-        if ATTRIBUTIVE_CLASS and not proper and _modifies_next(toks, j + 1, seg):
+        if not proper and _modifies_next(toks, j + 1, seg):
             continue   # 中心城区|宝贵, 总部|经济, 片区|人居|环境: a class word modifying a noun names no thing
         one_proper_word = len(pieces) == 1 and pieces[0].end < toks[_token_at(toks, pieces[0].start)].end and proper
         if len(prefix) < 2 and not one_proper_word and pieces[0].flag != OWN_UNIT_TAG:
@@ -342,7 +339,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if m and (m.end() == len(text) or not NAME_CHAR.match(text[m.end()]) or m.end() in starts):
             # 乌沙河望城段综合整治工程: the project on the named thing is an entity of its own
             found.append((pieces[0].start, m.end(), head, proper, text[pieces[0].start:m.end()]))
-        elif FREE_PROJECTS:
+        else:
             end = _project_end(toks, stop, seg)
             if end is not None:   # 甲片区治涝工程, 甲江干流乙段崩岸应急治理工程
                 found.append((pieces[0].start, end, head, proper, text[pieces[0].start:end]))
@@ -350,8 +347,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
     found += _alongside(text, doubtful, found)
     found += _listed_names(text, toks, found, seg, gaz)
     found += _defined_items(text, toks, seg, gaz)
-    if LISTED_RIVERS:
-        found += _listed_rivers(toks, seg)
+    found += _listed_rivers(toks, seg)
     found += _listed_projects(text, toks, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
@@ -389,8 +385,6 @@ def _place_word(tok: Token, seg: Segmenter) -> bool:
         tok.flag != "x" or (len(tok.word) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in tok.word))))
 
 
-ADJECTIVE_NAMES = True
-ATTRIBUTIVE_CLASS = True
 
 
 def _modifies_next(toks: list[Token], j: int, seg: Segmenter) -> bool:
@@ -477,7 +471,7 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             k = volts - 1
             continue
         if _breaks(t, seg):
-            if ADJECTIVE_NAMES and _adjective_name(toks, k, pieces, head_word_start, seg):
+            if _adjective_name(toks, k, pieces, head_word_start, seg):
                 pieces.append(Token(t.word, "nz", t.start))   # 幸福|水库, 平安|金融中心: a name made of an adjective
                 k -= 1
                 break
@@ -744,15 +738,13 @@ def _outermost(found: list) -> list:
     for f in found:
         s, e, _, _, name = f
         contiguous = e - s == len(name)
-        inside = contiguous and any(s2 == s and e2 > e and not (KEEP_PROJECT_SITE and _project_on(name, name2))
+        inside = contiguous and any(s2 == s and e2 > e and not _project_on(name, name2)
                                     for s2, e2, name2 in spans)
         if not inside:
             out.append(f)
     return out
 
 
-KEEP_PROJECT_SITE = True
-FREE_PROJECTS = True
 PROJECT_ENDS = ("工程", "项目")
 PROJECT_INNER = frozenset(PROJECT_WORDS) | {"与", "和", "及"}
 FREE_PROJECT_CHARS = 14
@@ -782,7 +774,7 @@ def _project_on(name: str, longer: str) -> bool:
     甲河 + 综合整治工程): the place a project works on is an entity of its own."""
     rest = longer[len(name):]
     return name.endswith(HEAD_WORDS_TUPLE) and bool(PROJECT_AFTER.fullmatch(rest) or LISTED_PROJECT.fullmatch(rest)
-                                                    or (FREE_PROJECTS and rest.endswith(PROJECT_ENDS)))
+                                                    or rest.endswith(PROJECT_ENDS))
 
 
 INNER_CUTS = "等即的"
@@ -881,7 +873,6 @@ def _defined_items(text: str, toks: list[Token], seg: Segmenter, gaz: Gazetteer)
     return out
 
 
-LISTED_RIVERS = True
 RIVER_ENDINGS = ("江", "河", "水")
 
 
