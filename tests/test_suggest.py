@@ -671,3 +671,12 @@ def test_a_river_named_x_shui_is_found_in_a_list_of_rivers(project):
                                                 "推进雨水利用、中水回用。\n"))
     assert {"袁水", "锦水"} <= names
     assert "中水" not in names
+
+
+def test_a_class_name_that_is_counted_names_no_one_thing(project):
+    """一批革命遗址, 四大主题片区, 服务业集聚区9个 count a class (made-up text); a counted proper name
+    (一批桃溪水库) is still a name."""
+    names = set(_proposals(project, "counted.txt", "第十九章 文旅\n保护一批革命遗址，打造四大主题片区，"
+                                                   "建成服务业集聚区9个，建设一批桃溪水库。\n"))
+    assert "桃溪水库" in names
+    assert not {"革命遗址", "主题片区", "服务业集聚区"} & names

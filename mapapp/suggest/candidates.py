@@ -322,6 +322,8 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         proper = any(p.flag in PROPER_TAGS or p.word in seg.user_words for p in pieces)
         if not any(not _is_generic_word(p.word) or p.flag == OWN_UNIT_TAG for p in pieces):
             continue
+        if not proper and _counted(toks, _token_at(toks, pieces[0].start), j + 1):
+            continue   # 一批革命遗址, 四大主题片区, 服务业集聚区9个: a class counted is no one thing
         if not proper and _modifies_next(toks, j + 1, seg):
             continue   # 中心城区|宝贵, 总部|经济, 片区|人居|环境: a class word modifying a noun names no thing
         one_proper_word = len(pieces) == 1 and pieces[0].end < toks[_token_at(toks, pieces[0].start)].end and proper
@@ -385,6 +387,24 @@ def _place_word(tok: Token, seg: Segmenter) -> bool:
         tok.flag != "x" or (len(tok.word) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in tok.word))))
 
 
+
+
+COUNT_WORDS = frozenset(["一批", "各类", "若干", "一系列", "多个", "多家", "一些", "每个", "各个"])
+COUNT_AFTER = re.compile(r"[0-9]+|[一二两三四五六七八九十百千万几多]+")
+
+
+def _counted(toks: list[Token], i: int, j: int) -> bool:
+    """Whether the name from token i to before token j is counted: a count stands before it, past
+    generic modifiers (一批, 四大, 5 条市级, 两座), or a number and a measure word follow it (…9 个)."""
+    k = i - 1
+    while (k >= 0 and toks[k].word not in COUNT_WORDS and toks[k].word not in STOP_WORDS
+           and _is_generic_word(toks[k].word)):
+        k -= 1
+    if k >= 0 and (toks[k].word in COUNT_WORDS or (QUANTITY.fullmatch(toks[k].word) and not NUMBER.fullmatch(
+            toks[k].word)) or (toks[k].word in MEASURE_CHARS and k > 0 and COUNT_AFTER.fullmatch(toks[k - 1].word))):
+        return True
+    return (j + 1 < len(toks) and COUNT_AFTER.fullmatch(toks[j].word) is not None
+            and toks[j + 1].word[:1] in MEASURE_CHARS)
 
 
 def _modifies_next(toks: list[Token], j: int, seg: Segmenter) -> bool:
