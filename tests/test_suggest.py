@@ -614,11 +614,11 @@ def test_an_adjective_right_before_a_head_after_a_verb_is_a_name(project):
     assert not {"畅通物流通道", "物流通道", "丰富社区", "畅通物流"} & names
 
 
-# Class words that describe, not name (made-up text): a class phrase modifying a noun (总部|经济, 片区|人居|
-# 环境), a phrase opened by a verb jieba tags a noun (利用), 米字型 as an adjective, 农村 as a class word. A
-# proper name modifying a noun stays a name (云岭新区|企业).
+# Class words that describe, not name (made-up text): a class phrase modifying a noun (中心城区|宝贵, 片区|
+# 人居|环境, 高铁|网), a phrase opened by a verb jieba tags a noun (利用), 米字型 as an adjective, 农村 as a
+# class word. A proper name modifying a noun stays a name (云岭新区|企业).
 CLASS_TEXT = """第十三章 空间
-合理利用城市公园，高效利用中心城区宝贵的空间资源，做大做强总部经济，整治片区人居环境。
+合理利用城市公园，高效利用中心城区宝贵的空间资源，整治片区人居环境。
 构建米字型高铁网，形成大字型高速公路，加强农村公路建设，支持云岭新区企业上市，推进桃溪湖片区建设。
 """
 
@@ -626,7 +626,7 @@ CLASS_TEXT = """第十三章 空间
 def test_class_words_that_describe_a_noun_or_follow_a_verb_name_nothing(project):
     names = set(_proposals(project, "classes.txt", CLASS_TEXT))
     assert {"云岭新区", "桃溪湖片区"} <= names
-    assert not {"合理利用城市公园", "利用城市公园", "高效利用中心城区", "中心城区", "总部", "整治片区", "米字型高铁",
+    assert not {"合理利用城市公园", "利用城市公园", "高效利用中心城区", "中心城区", "整治片区", "片区", "米字型高铁",
                 "字型高铁", "字型高速公路", "大字型高速公路", "农村公路"} & names
 
 

@@ -325,7 +325,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if not proper and _counted(toks, _token_at(toks, pieces[0].start), j + 1):
             continue   # 一批革命遗址, 四大主题片区, 服务业集聚区9个: a class counted is no one thing
         if not proper and _modifies_next(toks, j + 1, seg):
-            continue   # 中心城区|宝贵, 总部|经济, 片区|人居|环境: a class word modifying a noun names no thing
+            continue   # 中心城区|宝贵, 片区|人居|环境, 高铁|网: a class word modifying a noun names no thing
         one_proper_word = len(pieces) == 1 and pieces[0].end < toks[_token_at(toks, pieces[0].start)].end and proper
         if len(prefix) < 2 and not one_proper_word and pieces[0].flag != OWN_UNIT_TAG:
             continue
@@ -342,7 +342,7 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
             # 乌沙河望城段综合整治工程: the project on the named thing is an entity of its own
             found.append((pieces[0].start, m.end(), head, proper, text[pieces[0].start:m.end()]))
         else:
-            end = _project_end(toks, stop, seg)
+            end = _project_end(toks, stop)
             if end is not None:   # 甲片区治涝工程, 甲江干流乙段崩岸应急治理工程
                 found.append((pieces[0].start, end, head, proper, text[pieces[0].start:end]))
     found += _extensions(text, found)
@@ -770,7 +770,7 @@ PROJECT_INNER = frozenset(PROJECT_WORDS) | {"与", "和", "及"}
 FREE_PROJECT_CHARS = 14
 
 
-def _project_end(toks: list[Token], stop: int, seg: Segmenter) -> int | None:
+def _project_end(toks: list[Token], stop: int) -> int | None:
     """Return the end of a project named after a thing (甲片区|治涝|工程, 甲江|干流|乙段|崩岸|应急|
     治理|工程): the words from `stop` to the first 工程/项目 within FREE_PROJECT_CHARS characters,
     none of them punctuation, a function word or a plan verb (the project's own work words, 治理,
