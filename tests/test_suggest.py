@@ -585,3 +585,98 @@ def test_list_and_definition_grammar_of_plans(project):
     assert {"云杉印象汇商场", "白鹭万家商场"} <= names
     # A coach station is a hub; 〇 is a numeral inside a name.
     assert {"桃溪客运站", "解放军九〇七医院"} <= names
+
+
+# jieba glues a head word to what follows it (石门|湖等, 梅岭|湖水|环境, 一级|公路工程, 白鹭|路为): the name
+# ends at the head all the same; the lake a project works on is a candidate beside the project (made-up names).
+GLUED_TEXT = """第十一章 生态
+加快桃溪湖、石门湖等国家湿地公园建设。
+实施梅岭湖水环境综合治理、白鹭湖及周边生态修复。
+推进云杉大道南延对接桃溪一级公路工程，以白鹭路为主轴。
+"""
+
+
+def test_a_head_word_glued_to_the_next_word_still_ends_a_name_and_a_project_keeps_its_site(project):
+    props = _proposals(project, "glued.txt", GLUED_TEXT)
+    names = set(props)
+    assert {"石门湖国家湿地公园", "梅岭湖", "梅岭湖水环境综合治理", "白鹭湖", "桃溪一级公路", "白鹭路"} <= names
+    assert not {"石门湖等国家湿地公园", "梅岭湖水", "白鹭湖及周边"} & names
+    occ = props["梅岭湖"].candidate.occurrences[0]
+    assert (occ.line.number, occ.line.quote(occ.start, occ.end)) == (3, "梅岭湖")
+
+
+def test_an_adjective_right_before_a_head_after_a_verb_is_a_name(project):
+    """繁荣水库, 欣荣湖片区 (made-up): jieba tags the name an adjective; at a clause's start an
+    adjective is a verb (畅通物流通道, 丰富社区服务), so no name."""
+    names = set(_proposals(project, "adjectives.txt",
+                           "第十二章 水利\n建成欣荣湖片区，推进繁荣水库提质升级。\n畅通物流通道，丰富社区服务。\n"))
+    assert {"欣荣湖片区", "繁荣水库"} <= names
+    assert not {"畅通物流通道", "物流通道", "丰富社区", "畅通物流"} & names
+
+
+# Class words that describe, not name (made-up text): a class phrase modifying a noun (中心城区|宝贵, 片区|
+# 人居|环境, 高铁|网), a phrase opened by a verb jieba tags a noun (利用), 米字型 as an adjective, 农村 as a
+# class word. A proper name modifying a noun stays a name (云岭新区|企业).
+CLASS_TEXT = """第十三章 空间
+合理利用城市公园，高效利用中心城区宝贵的空间资源，整治片区人居环境。
+构建米字型高铁网，形成大字型高速公路，加强农村公路建设，支持云岭新区企业上市，推进桃溪湖片区建设。
+"""
+
+
+def test_class_words_that_describe_a_noun_or_follow_a_verb_name_nothing(project):
+    names = set(_proposals(project, "classes.txt", CLASS_TEXT))
+    assert {"云岭新区", "桃溪湖片区"} <= names
+    assert not {"合理利用城市公园", "利用城市公园", "高效利用中心城区", "中心城区", "整治片区", "片区", "米字型高铁",
+                "字型高铁", "字型高速公路", "大字型高速公路", "农村公路"} & names
+
+
+def test_plan_verbs_jieba_tags_as_names_open_no_name(project):
+    """串联, 加密, 拓宽, 面向 (jieba tags them ns, nr, n) are verbs of plan language (made-up text)."""
+    names = set(_proposals(project, "verbs2.txt", "第十四章 交通\n以环线串联桃溪新区，加密云岭高速公路，"
+                                                  "拓宽梅岭大道，打造面向白鹭湾经济区的门户。\n"))
+    assert {"桃溪新区", "云岭高速公路", "梅岭大道", "白鹭湾经济区"} <= names
+    assert not {"串联桃溪新区", "加密云岭高速公路", "拓宽梅岭大道", "面向白鹭湾经济区"} & names
+
+
+# A project named after the thing it works on, with work words of its own before 工程/项目 (made-up names):
+# the project is a candidate and so is the thing; a plan verb or punctuation ends the search.
+PROJECTS_TEXT = """第十五章 防洪
+完成桃溪片区治涝工程，推进云江干流石门段崩岸应急治理工程和白鹭科技园开发改造工程。
+加快梅岭大道建设，推进工程验收。
+"""
+
+
+def test_a_project_named_after_a_thing_and_its_work_is_a_candidate(project):
+    props = _proposals(project, "projects.txt", PROJECTS_TEXT)
+    names = set(props)
+    assert {"桃溪片区治涝工程", "白鹭科技园开发改造工程", "白鹭科技园", "桃溪片区"} <= names
+    assert any(n.endswith("石门段崩岸应急治理工程") for n in names)
+    assert not any(n.startswith("梅岭大道") and n.endswith("工程") for n in names)
+    occ = props["桃溪片区治涝工程"].candidate.occurrences[0]
+    assert (occ.line.number, occ.line.quote(occ.start, occ.end)) == (2, "桃溪片区治涝工程")
+
+
+def test_an_industry_cluster_is_no_place(project):
+    """产业集群 names an industry spread over many sites (made-up text): no candidate; a park is one."""
+    names = set(_proposals(project, "cluster.txt", "第十七章 产业\n打造桃溪电子信息产业集群和云岭硅基材料产业集群，"
+                                                   "建设桃溪电子信息产业园。\n"))
+    assert "桃溪电子信息产业园" in names
+    assert not [n for n in names if n.endswith("集群")]
+
+
+def test_a_river_named_x_shui_is_found_in_a_list_of_rivers(project):
+    """袁水 and 锦水 (made-up list) are rivers beside a named river; 中水 beside 雨水 (common words) is
+    reclaimed water."""
+    names = set(_proposals(project, "shui.txt", "第十八章 水系\n以桃溪江干流、袁水、锦水和梅岭河源头为重点。\n"
+                                                "推进雨水利用、中水回用。\n"))
+    assert {"袁水", "锦水"} <= names
+    assert "中水" not in names
+
+
+def test_a_class_name_that_is_counted_names_no_one_thing(project):
+    """一批革命遗址, 四大主题片区, 服务业集聚区9个 count a class (made-up text); a counted proper name
+    (一批桃溪水库) is still a name."""
+    names = set(_proposals(project, "counted.txt", "第十九章 文旅\n保护一批革命遗址，打造四大主题片区，"
+                                                   "建成服务业集聚区9个，建设一批桃溪水库。\n"))
+    assert "桃溪水库" in names
+    assert not {"革命遗址", "主题片区", "服务业集聚区"} & names

@@ -21,6 +21,7 @@ from .lexicon import (COMPASS, GENERIC_WORDS, HEAD_KIND, HEAD_WORDS, LINEAR_KIND
 MAX_PREFIX_CHARS = 12
 MAX_ROUTE_CHARS = 18   # a route named by its ends, with its number: S105南昌市新建区流湖至石岗段
 HEAD_LENGTHS = sorted({len(h) for h in HEAD_KIND}, reverse=True)
+HEAD_WORDS_TUPLE = tuple(HEAD_WORDS)
 # Part-of-speech tags (jieba, ICTCLAS set) of words that cannot be part of a name.
 BREAKING_FAMILIES = set("pcurdq")   # prepositions, conjunctions, particles, pronouns, adverbs, …
 BREAKING_WORD_TAGS = ("v", "a")   # verbs and adjectives of 2+ characters from jieba's dictionary
@@ -159,16 +160,50 @@ class Segmenter:
                 flag = "m" if NUMBER.fullmatch(word) else "eng" if LATIN.fullmatch(word) else "x"
             out.append(Token(word, flag, pos))
             pos += len(word)
+        out = self._unglue_heads(text, out)
         self._bounds[text] = frozenset([pos] + [t.start for t in out])
         return out
+
+    def _unglue_heads(self, text: str, toks: list[Token]) -> list[Token]:
+        """Return the tokens with each word that glues a head word to what follows it split after
+        the head (南塘|湖水|环境 -> 湖|水环境, 万安|湖等 -> 湖|等, 一级|公路工程 -> 公路|工程): where a head
+        word ends inside a word and the rest of the word starts a function word, a plan verb or a
+        project's work (`GLUE_WORDS`) that reaches the word's end or beyond, the name ends there."""
+        out: list[Token] = []
+        for t in toks:
+            cut = _glued_head_end(text, t) if len(t.word) >= 2 else None
+            if cut is None:
+                out.append(t)
+                continue
+            tags = self._pos.word_tag_tab
+            first, rest = t.word[:cut - t.start], t.word[cut - t.start:]
+            out += [Token(first, tags.get(first, t.flag), t.start), Token(rest, tags.get(rest, "u"), cut)]
+        return out
+
+
+# What can follow a head word without being part of the name: a function word, a plan verb or link
+# (建设, 为主, 沿线), a project's work (水环境, 工程).
+GLUE_WORDS = frozenset({w for w in STOP_WORDS if len(w) >= 2} | set(PROJECT_WORDS) | set("等和及与的在为"))
+GLUE_LENGTHS = sorted({len(w) for w in GLUE_WORDS})
+
+
+def _glued_head_end(text: str, tok: Token) -> int | None:
+    """Return the offset inside `tok` where a head word ends and a glue word (`GLUE_WORDS`) starts
+    that reaches the token's end or beyond, else None."""
+    for p in range(tok.start + 1, tok.end):
+        if any(p + n >= tok.end and text[p:p + n] in GLUE_WORDS for n in GLUE_LENGTHS) and any(
+                text[p - n:p] in HEAD_KIND for n in HEAD_LENGTHS if p - n >= 0):
+            return p
+    return None
 
 
 @lru_cache(maxsize=4096)
 def _is_generic_word(word: str) -> bool:
     """A generic modifier, head or stop word, or an adjective made with 型/性/化/级 (节水型,
-    区域性, 现代化, 国家级): such words describe a kind of thing, they do not name one."""
+    区域性, 现代化, 国家级; 型 also after one character: 米|字型, 重型): such words describe a kind of
+    thing, they do not name one."""
     return (word in GENERIC_WORDS or word in HEAD_KIND or word in STOP_WORDS
-            or (len(word) >= 3 and word.endswith(ADJECTIVE_SUFFIXES)))
+            or (len(word) >= 3 and word.endswith(ADJECTIVE_SUFFIXES)) or (len(word) == 2 and word.endswith("型")))
 
 
 def _is_count(tok: Token, rest: list[Token]) -> bool:
@@ -287,6 +322,10 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         proper = any(p.flag in PROPER_TAGS or p.word in seg.user_words for p in pieces)
         if not any(not _is_generic_word(p.word) or p.flag == OWN_UNIT_TAG for p in pieces):
             continue
+        if not proper and _counted(toks, _token_at(toks, pieces[0].start), j + 1):
+            continue   # 一批革命遗址, 四大主题片区, 服务业集聚区9个: a class counted is no one thing
+        if not proper and _modifies_next(toks, j + 1, seg):
+            continue   # 中心城区|宝贵, 片区|人居|环境, 高铁|网: a class word modifying a noun names no thing
         one_proper_word = len(pieces) == 1 and pieces[0].end < toks[_token_at(toks, pieces[0].start)].end and proper
         if len(prefix) < 2 and not one_proper_word and pieces[0].flag != OWN_UNIT_TAG:
             continue
@@ -302,10 +341,15 @@ def extract_line(line: NormLine, seg: Segmenter, gaz: Gazetteer) -> list[tuple[i
         if m and (m.end() == len(text) or not NAME_CHAR.match(text[m.end()]) or m.end() in starts):
             # 乌沙河望城段综合整治工程: the project on the named thing is an entity of its own
             found.append((pieces[0].start, m.end(), head, proper, text[pieces[0].start:m.end()]))
+        else:
+            end = _project_end(toks, stop)
+            if end is not None:   # 甲片区治涝工程, 甲江干流乙段崩岸应急治理工程
+                found.append((pieces[0].start, end, head, proper, text[pieces[0].start:end]))
     found += _extensions(text, found)
     found += _alongside(text, doubtful, found)
     found += _listed_names(text, toks, found, seg, gaz)
     found += _defined_items(text, toks, seg, gaz)
+    found += _listed_rivers(toks, seg)
     found += _listed_projects(text, toks, seg, gaz)
     for m in ROAD_NUMBER_RE.finditer(text):
         found.append((m.start(), m.end(), m.group(1) or "国道", True, m.group(0)))
@@ -343,6 +387,51 @@ def _place_word(tok: Token, seg: Segmenter) -> bool:
         tok.flag != "x" or (len(tok.word) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in tok.word))))
 
 
+
+
+COUNT_WORDS = frozenset(["一批", "各类", "若干", "一系列", "多个", "多家", "一些", "每个", "各个"])
+COUNT_AFTER = re.compile(r"[0-9]+|[一二两三四五六七八九十百千万几多]+")
+
+
+def _counted(toks: list[Token], i: int, j: int) -> bool:
+    """Whether the name from token i to before token j is counted: a count stands before it, past
+    generic modifiers (一批, 四大, 5 条市级, 两座), or a number and a measure word follow it (…9 个)."""
+    k = i - 1
+    while (k >= 0 and toks[k].word not in COUNT_WORDS and toks[k].word not in STOP_WORDS
+           and _is_generic_word(toks[k].word)):
+        k -= 1
+    if k >= 0 and (toks[k].word in COUNT_WORDS or (QUANTITY.fullmatch(toks[k].word) and not NUMBER.fullmatch(
+            toks[k].word)) or (toks[k].word in MEASURE_CHARS and k > 0 and COUNT_AFTER.fullmatch(toks[k - 1].word))):
+        return True
+    return (j + 1 < len(toks) and COUNT_AFTER.fullmatch(toks[j].word) is not None
+            and toks[j + 1].word[:1] in MEASURE_CHARS)
+
+
+def _modifies_next(toks: list[Token], j: int, seg: Segmenter) -> bool:
+    """Whether token j is a common noun of jieba's dictionary (经济, 资源, 环境, 布局) that the words
+    before it modify: no proper name, head word, stop word or number."""
+    if j >= len(toks):
+        return False
+    t = toks[j]
+    return (t.flag in ("n", "ng") and t.word not in seg.user_words and t.word not in HEAD_KIND
+            and t.word not in STOP_WORDS and t.word not in GENERIC_WORDS and seg.in_dictionary(t.word))
+
+
+def _adjective_name(toks: list[Token], k: int, pieces: list[Token], head_word_start: int, seg: Segmenter) -> bool:
+    """Whether token k, a two-character dictionary adjective (幸福, 平安, 欣悦), is the name of the
+    thing whose head follows: it stands right before the head's word (幸福|水库, 平安|金融中心) or
+    before one character of it (欣悦|湖|片区), as the object of a verb (推进幸福水库). Not a generic
+    modifier (美丽, 重要), and not at a clause's start or after a list's comma, where an adjective is
+    a verb (畅通物流通道) or a title (平安医院, 幸福城区 in a list of campaigns)."""
+    tok = toks[k]
+    if tok.flag != "a" or len(tok.word) != 2 or tok.word in GENERIC_WORDS or tok.word in STOP_WORDS:
+        return False
+    right_before = tok.end == head_word_start or (len(pieces) == 1 and len(pieces[0].word) == 1)
+    before = toks[k - 1] if k > 0 else None
+    return (right_before and before is not None and before.flag in ("v", "vn") and len(before.word) >= 2
+            and seg.in_dictionary(tok.word))
+
+
 def _inner_verb(tok: Token, seg: Segmenter) -> bool:
     """Whether a word that breaks a name is a two-character dictionary verb that can stand inside
     one after a proper name (江西飞行学院, 甲市检验中心): not a plan verb (`STOP_WORDS`)."""
@@ -355,6 +444,7 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
     counts, verbs and links taken off) and the index of the token where the name stopped."""
     linear = HEAD_KIND.get(head, "road") in LINEAR_KINDS
     k = _token_at(toks, hstart)
+    head_word_start = toks[k].start
     pieces: list[Token] = []
     end = _route_end(toks, hstart) if linear else None
     if end is not None:
@@ -401,6 +491,10 @@ def _name_before(toks: list[Token], hstart: int, head: str, seg: Segmenter) -> t
             k = volts - 1
             continue
         if _breaks(t, seg):
+            if _adjective_name(toks, k, pieces, head_word_start, seg):
+                pieces.append(Token(t.word, "nz", t.start))   # 幸福|水库, 平安|金融中心: a name made of an adjective
+                k -= 1
+                break
             if verb is None and _inner_verb(t, seg):
                 verb = (len(pieces), k)   # 江西|飞行|学院: kept only if a proper name comes before it
                 pieces.append(t)
@@ -619,8 +713,9 @@ def _listed_chunks(toks: list[Token], k: int, n0: int, pieces: list[Token], head
     items, i = [(n0, last)], k
     while i >= 0 and toks[i].word in ITEM_SEPARATORS:
         chunk, i = _list_chunk(toks, i - 1, seg, gaz)
-        if chunk is None or chunk[1].endswith(head):
-            break   # (瑶湖、青山湖、象湖等十余湖: items with the head already are names of their own)
+        own = chunk and next((h for h in HEAD_WORDS if chunk[1].endswith(h)), None)
+        if chunk is None or (own and HEAD_KIND[own] == HEAD_KIND[head]):
+            break   # (瑶湖、青山湖、象湖等十余湖, 甲江、乙湖: items with a head of the kind are names of their own)
         items.append(chunk)
     if len(items) < 2 or len({_full_unit_name(w, gaz) for _, w in items} - {None}) > 1:
         return []   # (吉州区、青原区、井冈山经开区: a full unit name and a short one are not parallel)
@@ -658,15 +753,48 @@ def _list_chunk(toks: list[Token], j: int, seg: Segmenter, gaz: Gazetteer) -> tu
 def _outermost(found: list) -> list:
     """Drop a candidate whose span lies inside another's and starts with it (花桥 in 花桥水利枢纽,
     G316 in G316向塘至麻丘绕城段, 九江 in 九江湖口银砂湾综合码头): the longer name is the entity."""
-    spans = [(s, e) for s, e, _, _, name in found if e - s == len(name)]
+    spans = [(s, e, name) for s, e, _, _, name in found if e - s == len(name)]
     out = []
     for f in found:
         s, e, _, _, name = f
         contiguous = e - s == len(name)
-        inside = contiguous and any(s2 == s and e2 > e for s2, e2 in spans)
+        inside = contiguous and any(s2 == s and e2 > e and not _project_on(name, name2)
+                                    for s2, e2, name2 in spans)
         if not inside:
             out.append(f)
     return out
+
+
+PROJECT_ENDS = ("工程", "项目")
+PROJECT_INNER = frozenset(PROJECT_WORDS) | {"与", "和", "及"}
+FREE_PROJECT_CHARS = 14
+
+
+def _project_end(toks: list[Token], stop: int) -> int | None:
+    """Return the end of a project named after a thing (甲片区|治涝|工程, 甲江|干流|乙段|崩岸|应急|
+    治理|工程): the words from `stop` to the first 工程/项目 within FREE_PROJECT_CHARS characters,
+    none of them punctuation, a function word or a plan verb (the project's own work words, 治理,
+    提升, 修复 …, and 与/和/及 may stand inside), at least one of them before 工程; else None."""
+    k = _token_at(toks, stop)
+    if k >= len(toks) or toks[k].start != stop:
+        return None
+    chars = 0
+    for t in toks[k:]:
+        if t.word in PROJECT_ENDS:
+            return t.end if chars else None
+        chars += len(t.word)
+        if chars > FREE_PROJECT_CHARS or t.word in HEAD_KIND or (t.word not in PROJECT_INNER and (
+                t.word in STOP_WORDS or not all(NAME_CHAR.match(c) for c in t.word) or t.flag[:1] in "pcurdq")):
+            return None
+    return None
+
+
+def _project_on(name: str, longer: str) -> bool:
+    """Whether `longer` is a project carried out on the thing `name` names (甲湖 + 水环境综合治理,
+    甲河 + 综合整治工程): the place a project works on is an entity of its own."""
+    rest = longer[len(name):]
+    return name.endswith(HEAD_WORDS_TUPLE) and bool(PROJECT_AFTER.fullmatch(rest) or LISTED_PROJECT.fullmatch(rest)
+                                                    or rest.endswith(PROJECT_ENDS))
 
 
 INNER_CUTS = "等即的"
@@ -762,6 +890,41 @@ def _defined_items(text: str, toks: list[Token], seg: Segmenter, gaz: Gazetteer)
             else:
                 item.append(t)
             k += 1
+    return out
+
+
+RIVER_ENDINGS = ("江", "河", "水")
+
+
+def _listed_rivers(toks: list[Token], seg: Segmenter) -> list:
+    """Return the rivers named X水 (禾水, 泸水: 水 is a river in the south's names) that stand in a list
+    (、/和/及/与) next to a river: a two-character word ending in 水 that jieba guessed or tags as a
+    place (not a common word: 山水, 江水), whose neighbouring item holds a river's name (a word ending in
+    江/河/水 that is not a common word, or a proper name and 江/河/水: 桃溪|江)."""
+    out = []
+    for i, t in enumerate(toks):
+        if len(t.word) != 2 or t.word[1] != "水" or t.flag not in ("x", "ns", "nz") or seg.is_common_word(t.word):
+            continue
+        near = []
+        if i > 0 and toks[i - 1].word in ITEM_SEPARATORS:
+            near += _item_words(toks, i - 2, -1)
+        if i + 1 < len(toks) and toks[i + 1].word in ITEM_SEPARATORS:
+            near += _item_words(toks, i + 2, 1)
+        near.sort(key=lambda w: w.start)
+        if any((len(w.word) >= 2 and w.word.endswith(RIVER_ENDINGS) and not seg.is_common_word(w.word)) or (
+                w.word in RIVER_ENDINGS and n > 0 and near[n - 1].flag in PROPER_TAGS) for n, w in enumerate(near)):
+            out.append((t.start, t.end, "河", True, t.word))
+    return out
+
+
+def _item_words(toks: list[Token], i: int, step: int) -> list[Token]:
+    """Return the words of the list item from token i on in direction `step` (-1 or 1), up to a list
+    separator or punctuation, at most four words."""
+    out = []
+    while 0 <= i < len(toks) and len(out) < 4 and toks[i].word not in ITEM_SEPARATORS and all(
+            NAME_CHAR.match(c) for c in toks[i].word):
+        out.append(toks[i])
+        i += step
     return out
 
 
