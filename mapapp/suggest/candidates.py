@@ -387,8 +387,6 @@ def _place_word(tok: Token, seg: Segmenter) -> bool:
         tok.flag != "x" or (len(tok.word) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in tok.word))))
 
 
-
-
 COUNT_WORDS = frozenset(["一批", "各类", "若干", "一系列", "多个", "多家", "一些", "每个", "各个"])
 COUNT_AFTER = re.compile(r"[0-9]+|[一二两三四五六七八九十百千万几多]+")
 
