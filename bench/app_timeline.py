@@ -29,7 +29,8 @@ scripts come from the browser's cache; the server's caches are warm in both).
 With --hosts st_folium component, the app is measured with st_folium (as it is) and with the
 prototype map host of bench/map_host_prototype.py, each on its own server, visits alternating.
 The host none is the same page with its st_folium call answered by nothing: no map at all, so its
-times are what Streamlit alone costs for the page (the floor under any map code). For every host,
+times are what Streamlit alone costs for the page (on a filter change, a floor under any map
+code; on a first page the page without a map was not lighter, see bench/RESULTS.md). For every host,
 "page settled" is the page's last DOM change (Streamlit drawing; a frame's size excluded).
 
 Usage:  .venv/bin/python bench/app_timeline.py [--size 10000 | --build DIR] [--repeat 5] [--browser-cache]
@@ -113,7 +114,7 @@ TIMES_JS = """() => (window.mapapp && window.mapapp.times)
     ? Object.assign({origin: performance.timeOrigin}, window.mapapp.times) : null"""
 
 
-# The map host's marks in the page: each time the component got new data (map_host.js).
+# The map host's marks in the page: each time the component got new data (map_host_prototype.js).
 HOST_MARKS_JS = """() => performance.getEntriesByName('mapapp-host-data').map(
     e => [performance.timeOrigin + e.startTime, 'host-data'])"""
 
