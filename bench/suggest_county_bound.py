@@ -21,12 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from suggest_eval import MAX_COUNTIES, ROOT, evaluate  # noqa: E402
+from suggest_eval import MAX_COUNTIES, ROOT, corpus_dir, evaluate, load_evaluation  # noqa: E402
 
 from mapapp.admin import load_admin_boundaries  # noqa: E402
-from mapapp.project import Project  # noqa: E402
-from mapapp.resolve import ResolveContext  # noqa: E402
-from mapapp.suggest.run import load_inputs  # noqa: E402
 from mapapp.suggest.towns import load_towns  # noqa: E402
 
 LINES_ABOVE = 3
@@ -49,16 +46,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(ROOT.parent.parent / "shared" / "corpus"))
     args = ap.parse_args()
-    corpus = Path(args.corpus)
-    if not corpus.is_dir():
-        corpus = Path("/work/shared/corpus")
-    project = Project.from_settings(ROOT, None, corpus)
-    annotations, stations = load_inputs(project)
-    admin = load_admin_boundaries()
-    ctx = ResolveContext(admin, stations, project.geodata_dir, None)
-    counties = admin.units("county")
+    project, annotations, stations, ctx, counties = load_evaluation(corpus_dir(args.corpus))
     town_names: dict[str, set[str]] = defaultdict(set)
-    for town in load_towns(admin):
+    for town in load_towns(load_admin_boundaries()):   # (cached: the same boundaries as above)
         town_names[f"{town.county.city}/{town.county.name}"] |= {town.name} | (
             {town.short} if len(town.short) >= 2 else set())
     print("| plan | located | county right | wrong, ≤3 counties | of those, a right county named on its lines "

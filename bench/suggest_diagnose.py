@@ -21,14 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from suggest_eval import evaluate, record_names  # noqa: E402
+from suggest_eval import evaluate, load_evaluation, record_names  # noqa: E402
 
-from mapapp.admin import load_admin_boundaries  # noqa: E402
-from mapapp.project import Project  # noqa: E402
-from mapapp.resolve import ResolveContext  # noqa: E402
 from mapapp.suggest.document import normalise  # noqa: E402
 from mapapp.suggest.lexicon import HEAD_KIND  # noqa: E402
-from mapapp.suggest.run import load_inputs  # noqa: E402
 
 CONTENTS = re.compile(r"(\.{3,}|…{2,}|·{3,})\s*[0-9]+$")
 
@@ -40,11 +36,7 @@ def main() -> int:
     ap.add_argument("--min-score", type=float, default=0.0)
     ap.add_argument("--causes", action="store_true", help="print the counts per cause group only")
     args = ap.parse_args()
-    project = Project.from_settings(ROOT, None, Path(args.corpus))
-    annotations, stations = load_inputs(project)
-    admin = load_admin_boundaries()
-    ctx = ResolveContext(admin, stations, project.geodata_dir, None)
-    counties = admin.units("county")
+    project, annotations, stations, ctx, counties = load_evaluation(Path(args.corpus))
     totals: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for pid in args.plan or list(annotations.plans):
         r = evaluate(project, pid, annotations, stations, ctx, counties, args.min_score)

@@ -29,6 +29,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -165,6 +166,32 @@ def evaluate(project: Project, plan_id: str, annotations, stations, ctx, countie
             "result": result}
 
 
+class EvaluationInputs(NamedTuple):
+    """What every evaluation of the corpus reads once: the project, its annotations and stations,
+    the resolve context and the counties of the boundary package."""
+
+    project: Project
+    annotations: object
+    stations: object
+    ctx: ResolveContext
+    counties: list
+
+
+def corpus_dir(arg: str) -> Path:
+    """Return the corpus folder named on the command line, or /work/shared/corpus when it is none."""
+    corpus = Path(arg)
+    return corpus if corpus.is_dir() else Path("/work/shared/corpus")
+
+
+def load_evaluation(corpus: Path) -> EvaluationInputs:
+    """Return the inputs of an evaluation of `mapapp suggest` on the documents in `corpus`."""
+    project = Project.from_settings(ROOT, None, corpus)
+    annotations, stations = load_inputs(project)
+    admin = load_admin_boundaries()
+    ctx = ResolveContext(admin, stations, project.geodata_dir, None)
+    return EvaluationInputs(project, annotations, stations, ctx, admin.units("county"))
+
+
 THRESHOLDS = [round(0.4 + 0.05 * i, 2) for i in range(12)]   # 0.40 … 0.95
 
 
@@ -202,14 +229,7 @@ def main() -> int:
     ap.add_argument("--loo", action="store_true",
                     help="leave one document out: each document at the threshold picked on the other four")
     args = ap.parse_args()
-    corpus = Path(args.corpus)
-    if not corpus.is_dir():
-        corpus = Path("/work/shared/corpus")
-    project = Project.from_settings(ROOT, None, corpus)
-    annotations, stations = load_inputs(project)
-    admin = load_admin_boundaries()
-    ctx = ResolveContext(admin, stations, project.geodata_dir, None)
-    counties = admin.units("county")
+    project, annotations, stations, ctx, counties = load_evaluation(corpus_dir(args.corpus))
     if args.loo:
         rows = leave_one_out(project, annotations, stations, ctx, counties)
     else:

@@ -30,12 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from mapapp.admin import load_admin_boundaries  # noqa: E402
-from mapapp.project import Project  # noqa: E402
-from mapapp.resolve import ResolveContext  # noqa: E402
 from mapapp.suggest.lexicon import KIND_SECTORS, STRICT_HEADS  # noqa: E402
-from mapapp.suggest.run import load_inputs, suggest  # noqa: E402
-from suggest_eval import evaluate, f1, lenient, record_names  # noqa: E402
+from mapapp.suggest.run import suggest  # noqa: E402
+from suggest_eval import evaluate, f1, lenient, load_evaluation, record_names  # noqa: E402
 
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]   # 0.05 … 0.95
 NEAR_CLUES = {"station", "record", "name", "clause"}
@@ -103,11 +100,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.no_kinds:
         KINDS.clear()
-    project = Project.from_settings(ROOT, None, Path(args.corpus))
-    annotations, stations = load_inputs(project)
-    admin = load_admin_boundaries()
-    ctx = ResolveContext(admin, stations, project.geodata_dir, None)
-    counties = admin.units("county")
+    project, annotations, stations, ctx, counties = load_evaluation(Path(args.corpus))
     plans = list(annotations.plans)
     results = {pid: suggest(project, project.corpus_dir / annotations.plans[pid].doc, pid, [pid],
                             annotations=annotations, stations=stations) for pid in plans}
