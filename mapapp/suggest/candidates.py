@@ -107,9 +107,8 @@ class Token:
 class Segmenter:
     """jieba with the gazetteer's names as user words (its own dictionary, no global state)."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None):
-        """Load jieba's dictionary; add `gazetteer`'s names as user words when given (or later,
-        with add_words)."""
+    def __init__(self):
+        """Load jieba's dictionary (user words come with add_words: the gazetteer's names)."""
         import jieba
         import jieba.posseg
 
@@ -119,8 +118,6 @@ class Segmenter:
         self._pos = jieba.posseg.POSTokenizer(self._tokenizer)
         self.user_words: set[str] = set()
         self._bounds: dict[str, frozenset[int]] = {}
-        if gazetteer is not None:
-            self.add_words(gazetteer.user_words())
 
     def add_words(self, words: list[tuple[str, str]]) -> None:
         """Add (word, part-of-speech tag) pairs to the user dictionary."""
