@@ -72,12 +72,16 @@ def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
 
     Names inside the `skip` spans are left out; with `ending_at`, only a name ending there counts."""
     end = len(text) if end is None else end
+
+    def wanted(s: int, e: int) -> bool:   # not in a skipped span; ending at `ending_at` if given
+        return not _inside(s, e, skip) and (ending_at is None or e == ending_at)
+
     units: list[tuple[AdminUnit, str]] = []
     spans = []
     for m in gaz.admin.finditer(text, start, end):
         u = m.value
         spans.append((m.start, m.end))
-        if _inside(m.start, m.end, skip) or (ending_at is not None and m.end != ending_at):
+        if not wanted(m.start, m.end):
             continue
         if u.level == "province" or any(u == v for v, _ in units):
             continue
@@ -94,7 +98,7 @@ def _units_in(gaz: Gazetteer, text: str, start: int = 0, end: int | None = None,
             continue
         if bounds is not None and not (m.start in bounds and m.end in bounds):
             continue
-        if _inside(m.start, m.end, skip) or (ending_at is not None and m.end != ending_at):
+        if not wanted(m.start, m.end):
             continue
         region = (home.city or home.name) if home is not None and home.level != "province" else None
         counties = [u for u in m.value if region is None or u.city == region]
